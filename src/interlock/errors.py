@@ -1,0 +1,111 @@
+"""The one exception tree of Interlock.
+
+::
+
+    InterlockError
+    ├── ConfigError            a pipeline or calendar file is invalid (file:line: field: message; fix)
+    ├── InputError             a reading, partition or request from a user is invalid (field named)
+    │   └── UnknownPipelineError (also LookupError)
+    ├── StoreError             the database failed
+    │   └── TemporaryStoreError   worth retrying (lock timeout, lost connection)
+    └── JobError               a job backend failed
+        ├── JobTemporaryError     worth retrying after ``delay`` seconds
+        └── JobPermanentError     retrying the same request cannot help (4xx, bad config)
+
+Foreign exceptions (SQLAlchemy, httpx, subprocess, boto3) are mapped to this tree at the
+boundary and re-raised ``from`` the original, so callers only ever catch Interlock types.
+Only the ``Temporary`` family is retried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigError",
+    "ConfigProblem",
+    "InputError",
+    "InterlockError",
+    "JobError",
+    "JobPermanentError",
+    "JobTemporaryError",
+    "StoreError",
+    "TemporaryStoreError",
+    "UnknownPipelineError",
+]
+
+
+class InterlockError(Exception):
+    """Base of every error Interlock raises on purpose."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigProblem:
+    """One thing wrong in one config file, located precisely enough to fix it.
+
+    ``line`` is 1-based and ``None`` when the problem has no single place (a duplicate id
+    across files names the second file's ``pipeline.id`` line instead).
+    """
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        text = f"{where}: {self.field or '<document>'}: {self.message}"
+        return f"{text} ({self.fix})" if self.fix else text
+
+
+class ConfigError(InterlockError):
+    """One or more config files are invalid; ``problems`` lists every one found.
+
+    Configs are never silently skipped (the Go version logs and ignores them): loading
+    collects every problem across every file and raises once.
+    """
+
+    def __init__(self, problems: list[ConfigProblem] | tuple[ConfigProblem, ...]) -> None:
+        self.problems: tuple[ConfigProblem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid config")
+
+
+class InputError(InterlockError, ValueError):
+    """Input from a user or sensor is invalid; ``field`` names the offending part."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class UnknownPipelineError(InputError, LookupError):
+    """No pipeline with this id is loaded."""
+
+    def __init__(self, pipeline_id: str) -> None:
+        self.pipeline_id = pipeline_id
+        super().__init__(f"no pipeline {pipeline_id!r} is loaded", field="pipeline")
+
+
+class StoreError(InterlockError):
+    """The store could not complete an operation."""
+
+
+class TemporaryStoreError(StoreError):
+    """A store failure that is worth retrying (busy database, dropped connection)."""
+
+
+class JobError(InterlockError):
+    """A job backend could not launch or poll a job."""
+
+
+class JobTemporaryError(JobError):
+    """Retry the same call after ``delay`` seconds (5xx, network error, throttling)."""
+
+    def __init__(self, message: str, *, delay: float = 0.0) -> None:
+        self.delay = delay
+        super().__init__(message)
+
+
+class JobPermanentError(JobError):
+    """The call cannot succeed as configured (4xx, missing executable, bad config)."""

@@ -1,0 +1,103 @@
+"""The event catalog: every event type Interlock emits, with the Go names kept.
+
+Names are those of the Go Interlock (spec §9a) so existing alert routing and dashboards keep
+working. ``ALERT_EVENTS`` is the subset the Go version routes to Slack; notifiers use it as
+their default filter. Events are immutable records (:class:`interlock.model.Event`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["ALERT_EVENTS", "EventType", "severity"]
+
+
+class EventType(StrEnum):
+    """Every event type, in lifecycle order."""
+
+    RUN_OPENED = "RUN_OPENED"
+    VALIDATION_PASSED = "VALIDATION_PASSED"
+    VALIDATION_EXHAUSTED = "VALIDATION_EXHAUSTED"
+    JOB_TRIGGERED = "JOB_TRIGGERED"
+    JOB_COMPLETED = "JOB_COMPLETED"
+    JOB_FAILED = "JOB_FAILED"
+    RETRY_EXHAUSTED = "RETRY_EXHAUSTED"
+    JOB_POLL_EXHAUSTED = "JOB_POLL_EXHAUSTED"
+    INFRA_FAILURE = "INFRA_FAILURE"
+    RUN_CANCELLED = "RUN_CANCELLED"
+    POST_RUN_BASELINE_CAPTURED = "POST_RUN_BASELINE_CAPTURED"
+    BASELINE_CAPTURE_FAILED = "BASELINE_CAPTURE_FAILED"
+    POST_RUN_PASSED = "POST_RUN_PASSED"
+    POST_RUN_FAILED = "POST_RUN_FAILED"
+    POST_RUN_DRIFT = "POST_RUN_DRIFT"
+    POST_RUN_DRIFT_INFLIGHT = "POST_RUN_DRIFT_INFLIGHT"
+    POST_RUN_SENSOR_MISSING = "POST_RUN_SENSOR_MISSING"
+    LATE_DATA_ARRIVAL = "LATE_DATA_ARRIVAL"
+    RERUN_ACCEPTED = "RERUN_ACCEPTED"
+    RERUN_REJECTED = "RERUN_REJECTED"
+    PIPELINE_EXCLUDED = "PIPELINE_EXCLUDED"
+    SLA_WARNING = "SLA_WARNING"
+    SLA_BREACH = "SLA_BREACH"
+    SLA_MET = "SLA_MET"
+    RELATIVE_SLA_WARNING = "RELATIVE_SLA_WARNING"
+    RELATIVE_SLA_BREACH = "RELATIVE_SLA_BREACH"
+    SCHEDULE_MISSED = "SCHEDULE_MISSED"
+    IRREGULAR_SCHEDULE_MISSED = "IRREGULAR_SCHEDULE_MISSED"
+    SENSOR_DEADLINE_EXPIRED = "SENSOR_DEADLINE_EXPIRED"
+    SFN_TIMEOUT = "SFN_TIMEOUT"
+    TRIGGER_RECOVERED = "TRIGGER_RECOVERED"
+    WATCHDOG_DEGRADED = "WATCHDOG_DEGRADED"
+    DATA_DRIFT = "DATA_DRIFT"
+    INFRA_ALARM = "INFRA_ALARM"
+    DRY_RUN_WOULD_TRIGGER = "DRY_RUN_WOULD_TRIGGER"
+    DRY_RUN_LATE_DATA = "DRY_RUN_LATE_DATA"
+    DRY_RUN_SLA_PROJECTION = "DRY_RUN_SLA_PROJECTION"
+    DRY_RUN_DRIFT = "DRY_RUN_DRIFT"
+    DRY_RUN_COMPLETED = "DRY_RUN_COMPLETED"
+    DRY_RUN_WOULD_RERUN = "DRY_RUN_WOULD_RERUN"
+    DRY_RUN_RERUN_REJECTED = "DRY_RUN_RERUN_REJECTED"
+    DRY_RUN_WOULD_RETRY = "DRY_RUN_WOULD_RETRY"
+    DRY_RUN_RETRY_EXHAUSTED = "DRY_RUN_RETRY_EXHAUSTED"
+
+
+_QUIET = {
+    EventType.RUN_OPENED,
+    EventType.VALIDATION_PASSED,
+    EventType.JOB_TRIGGERED,
+    EventType.POST_RUN_BASELINE_CAPTURED,
+    EventType.POST_RUN_PASSED,
+    EventType.WATCHDOG_DEGRADED,
+}
+ALERT_EVENTS: frozenset[EventType] = frozenset(set(EventType) - _QUIET)
+"""Event types worth a notification (the Go alert routing, spec §9a)."""
+
+_RED = {
+    EventType.SLA_BREACH,
+    EventType.JOB_FAILED,
+    EventType.VALIDATION_EXHAUSTED,
+    EventType.RETRY_EXHAUSTED,
+    EventType.INFRA_FAILURE,
+    EventType.SFN_TIMEOUT,
+    EventType.SCHEDULE_MISSED,
+    EventType.DATA_DRIFT,
+    EventType.JOB_POLL_EXHAUSTED,
+    EventType.RELATIVE_SLA_BREACH,
+    EventType.SENSOR_DEADLINE_EXPIRED,
+    EventType.POST_RUN_FAILED,
+    EventType.POST_RUN_DRIFT,
+    EventType.POST_RUN_SENSOR_MISSING,
+    EventType.IRREGULAR_SCHEDULE_MISSED,
+}
+_AMBER = {EventType.SLA_WARNING, EventType.RELATIVE_SLA_WARNING, EventType.LATE_DATA_ARRIVAL}
+_GREEN = {EventType.SLA_MET, EventType.JOB_COMPLETED, EventType.VALIDATION_PASSED}
+
+
+def severity(event_type: str) -> str:
+    """``error`` / ``warning`` / ``ok`` / ``info`` — how CLIs and the dashboard colour an event."""
+    if event_type in _RED:
+        return "error"
+    if event_type in _AMBER:
+        return "warning"
+    if event_type in _GREEN:
+        return "ok"
+    return "info"

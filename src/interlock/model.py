@@ -1,0 +1,357 @@
+"""Frozen values shared by every layer: readings, runs, events, decisions and their inputs.
+
+These are the nouns of the glossary in DESIGN.md. Everything here is immutable and holds
+aware datetimes only; transitions produce new values with :func:`dataclasses.replace`.
+
+The pure core's contract::
+
+    decide(pipeline, run, readings, upstream, now, signals) -> Decision
+
+``signals`` are the things that happened to a run that are not readings (a job reported its
+status, a rerun was requested, a launch was recorded). ``Decision`` holds the next ``Run``,
+the events to append, the actions to perform (launches, runs to open) and the explanation;
+the controller commits all of it in one transaction, then performs the actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal, TypeAlias
+
+from interlock.rules.tree import Evaluation
+
+__all__ = [
+    "TERMINAL_STATES",
+    "Action",
+    "CancelRequested",
+    "Decision",
+    "Event",
+    "Explanation",
+    "JobReported",
+    "LaunchFailed",
+    "LaunchJob",
+    "LaunchRecorded",
+    "LaunchUnknown",
+    "OpenRun",
+    "Reading",
+    "ReadingSet",
+    "RerunRecord",
+    "RerunRequested",
+    "Run",
+    "RunState",
+    "Signal",
+]
+
+
+def _require_aware(name: str, value: datetime | None) -> None:
+    if value is not None and value.utcoffset() is None:
+        msg = f"{name} must be a timezone-aware datetime, got {value!r}"
+        raise ValueError(msg)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reading:
+    """The latest value of one sensor (``key``), for one partition or undated.
+
+    ``pipeline_id`` is None for a shared reading (visible to every pipeline whose rules name
+    the key). ``updated_at`` is when Interlock accepted it; a rule on the field
+    ``updatedAt`` sees the sensor's own ``updatedAt`` field if it sent one, else this time.
+    """
+
+    key: str
+    data: Mapping[str, Any]
+    updated_at: datetime
+    partition: str | None = None
+    pipeline_id: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware("updated_at", self.updated_at)
+
+    def field_value(self, name: str) -> tuple[bool, Any]:
+        """``(present, value)`` of a field; ``updatedAt`` falls back to the arrival time."""
+        if name in self.data:
+            return True, self.data[name]
+        if name == "updatedAt":
+            return True, self.updated_at.isoformat()
+        return False, None
+
+
+@dataclass(frozen=True)
+class ReadingSet:
+    """Readings loaded for one run, resolved per the Go semantics.
+
+    A run for partition P sees, for each key, the reading for P when there is one, otherwise
+    the key's latest undated reading. Pipeline-specific readings win over shared ones.
+    """
+
+    readings: tuple[Reading, ...] = ()
+
+    @classmethod
+    def of(cls, readings: Iterable[Reading]) -> ReadingSet:
+        """Build from any iterable of readings."""
+        return cls(tuple(readings))
+
+    def view(self, partition: str | None) -> Mapping[str, Reading]:
+        """Key → the reading a run for ``partition`` sees."""
+        best: dict[str, tuple[tuple[int, int], Reading]] = {}
+        for reading in self.readings:
+            if reading.partition is not None and reading.partition != partition:
+                continue
+            rank = (reading.partition is not None, reading.pipeline_id is not None)
+            rank_key = (int(rank[0]), int(rank[1]))
+            current = best.get(reading.key)
+            if current is None or rank_key > current[0]:
+                best[reading.key] = (rank_key, reading)
+        return {key: reading for key, (_, reading) in best.items()}
+
+
+class RunState(StrEnum):
+    """Where a run is in its life (DESIGN.md, "Run states")."""
+
+    PENDING = "PENDING"
+    """Expected, but its window has not opened (waiting for a cron fire or a trigger reading)."""
+    WAITING = "WAITING"
+    """Window open; the validation rules are re-evaluated every interval."""
+    LAUNCHING = "LAUNCHING"
+    """Launch decided and the attempt recorded; the backend call is outstanding."""
+    RUNNING = "RUNNING"
+    """The backend accepted the job; it is polled until it finishes."""
+    SUCCEEDED = "SUCCEEDED"
+    """The job succeeded; post-run checks, late data and drift are still watched."""
+    FAILED = "FAILED"
+    """The job failed and no retry budget is left (or the launch state became unknown)."""
+    EXHAUSTED = "EXHAUSTED"
+    """The window closed (or the trigger deadline passed) without the rules holding."""
+    CANCELLED = "CANCELLED"
+    """Cancelled by a person."""
+    SHADOWED = "SHADOWED"
+    """Dry-run: the job would have launched here; late data and drift are still watched."""
+
+
+TERMINAL_STATES = frozenset(
+    {RunState.SUCCEEDED, RunState.FAILED, RunState.EXHAUSTED, RunState.CANCELLED, RunState.SHADOWED}
+)
+"""States in which no job is launched or running (a rerun may still reopen the run)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RerunRecord:
+    """One accepted retry or rerun; budgets count these by ``reason``."""
+
+    reason: str
+    at: datetime
+    attempt: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Run:
+    """One pipeline × partition, from opening to its final state.
+
+    The fields after ``state`` are the run's persisted cursors: everything ``decide()`` needs
+    to remember between calls (when the window closes, which once-only alerts were sent, the
+    post-run baseline), so the core stays a pure function of its inputs.
+    """
+
+    pipeline_id: str
+    partition: str
+    state: RunState = RunState.PENDING
+    created_at: datetime
+    opened_by: str = ""
+    """``cron``, ``trigger``, ``schedule`` (an expected run: include date or deadline)."""
+    opened_at: datetime | None = None
+    window_closes_at: datetime | None = None
+    next_check_at: datetime | None = None
+    attempt: int = 0
+    """Number of the current (or last) attempt, 1-based; 0 before the first launch."""
+    attempt_reason: str = ""
+    launched_at: datetime | None = None
+    finished_at: datetime | None = None
+    failure_category: str | None = None
+    reruns: tuple[RerunRecord, ...] = ()
+    first_reading_at: datetime | None = None
+    """T0 of a relative SLA: when the first trigger reading for this partition arrived."""
+    sla_warning_at: datetime | None = None
+    sla_breach_at: datetime | None = None
+    marks: frozenset[str] = frozenset()
+    """Once-only cursors (``sla-warning``, ``schedule-missed``, …): an alert fires once per run."""
+    baseline: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    post_run_cursor: datetime | None = None
+    """Newest post-run reading already checked; only newer readings are checked again."""
+    trigger_cursor: datetime | None = None
+    """Newest trigger reading already consumed; a newer one after success is late data."""
+    version: int = 0
+    """Optimistic-concurrency counter kept by the store."""
+
+    def __post_init__(self) -> None:
+        for name in ("created_at", "opened_at", "window_closes_at", "next_check_at"):
+            _require_aware(name, getattr(self, name))
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once no job is launched or running for this run."""
+        return self.state in TERMINAL_STATES
+
+    @property
+    def attempt_id(self) -> str:
+        """The idempotency key of the current attempt: ``pipeline/partition/attempt``."""
+        return f"{self.pipeline_id}/{self.partition}/{self.attempt}"
+
+    def rerun_count(self, *reasons: str) -> int:
+        """How many accepted reruns had one of ``reasons``."""
+        return sum(1 for rerun in self.reruns if rerun.reason in reasons)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """An immutable record of something that happened (``JOB_TRIGGERED``, ``SLA_BREACH``, …)."""
+
+    type: str
+    pipeline_id: str
+    partition: str | None
+    at: datetime
+    message: str = ""
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _require_aware("at", self.at)
+
+
+# Signals: things that happened to a run and are not readings.
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobReported:
+    """A job's status, from a poll or from the job itself (``interlock job report``)."""
+
+    attempt: int
+    status: Literal["running", "succeeded", "failed"]
+    at: datetime
+    category: str | None = None
+    """For failures: ``TRANSIENT`` (default), ``PERMANENT`` (uses ``maxCodeRetries``) or ``TIMEOUT``."""
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LaunchRecorded:
+    """The backend accepted the launch of ``attempt``; the run is now polled."""
+
+    attempt: int
+    at: datetime
+    handle: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LaunchFailed:
+    """The backend refused the launch of ``attempt`` (after its own transient retries)."""
+
+    attempt: int
+    at: datetime
+    message: str
+    category: str = "TRANSIENT"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LaunchUnknown:
+    """After a crash, nobody can tell whether ``attempt`` was launched: raise, never relaunch."""
+
+    attempt: int
+    at: datetime
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RerunRequested:
+    """A person or an automation asked to run this partition again."""
+
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelRequested:
+    """A person cancelled the run."""
+
+    at: datetime
+    reason: str = ""
+
+
+Signal: TypeAlias = (
+    JobReported | LaunchRecorded | LaunchFailed | LaunchUnknown | RerunRequested | CancelRequested
+)
+
+
+# Actions: effects the controller performs after committing a decision.
+
+
+@dataclass(frozen=True, kw_only=True)
+class LaunchJob:
+    """Start attempt ``attempt`` of the run; ``attempt_id`` is the backend's idempotency key."""
+
+    pipeline_id: str
+    partition: str
+    attempt: int
+    attempt_id: str
+    kind: Literal["launch"] = "launch"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenRun:
+    """Make sure a run exists for ``partition`` (the next cron fire, an expected date)."""
+
+    pipeline_id: str
+    partition: str
+    check_at: datetime
+    opened_by: str
+    kind: Literal["open"] = "open"
+
+
+Action: TypeAlias = LaunchJob | OpenRun
+
+
+@dataclass(frozen=True, kw_only=True)
+class Explanation:
+    """Why the decision is what it is, in words and as evaluated condition trees."""
+
+    summary: str
+    waiting_for: str = ""
+    until: datetime | None = None
+    validation: Evaluation | None = None
+    trigger: Evaluation | None = None
+
+    def to_dict(self) -> Mapping[str, Any]:
+        """JSON-ready form, stored with the run and shown by ``explain``."""
+        return {
+            "summary": self.summary,
+            "waitingFor": self.waiting_for,
+            "until": self.until.isoformat() if self.until else None,
+            "validation": self.validation.to_dict() if self.validation else None,
+            "trigger": self.trigger.to_dict() if self.trigger else None,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """The output of ``decide()``: apply all of it in one transaction, then do the actions."""
+
+    run: Run
+    events: tuple[Event, ...] = ()
+    actions: tuple[Action, ...] = ()
+    explanation: Explanation
+
+    @property
+    def next_check_at(self) -> datetime | None:
+        """The next moment anything can change for this run without a new input."""
+        return self.run.next_check_at
+
+    @property
+    def launches(self) -> tuple[LaunchJob, ...]:
+        """The launch actions (at most one per decision)."""
+        return tuple(a for a in self.actions if isinstance(a, LaunchJob))
+
+    @property
+    def event_types(self) -> tuple[str, ...]:
+        """The types of the emitted events, in order (handy in tests and logs)."""
+        return tuple(e.type for e in self.events)
