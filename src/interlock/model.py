@@ -148,7 +148,7 @@ class RerunRecord:
 
 @dataclass(frozen=True, kw_only=True)
 class Run:
-    """One pipeline × partition, from opening to its final state.
+    """One pipeline and partition, from opening to its final state.
 
     The fields after ``state`` are the run's persisted cursors: everything ``decide()`` needs
     to remember between calls (when the window closes, which once-only alerts were sent, the
@@ -230,7 +230,7 @@ class JobReported:
     status: Literal["running", "succeeded", "failed"]
     at: datetime
     category: str | None = None
-    """For failures: ``TRANSIENT`` (default), ``PERMANENT`` (uses ``maxCodeRetries``) or ``TIMEOUT``."""
+    """For failures: ``TRANSIENT`` (default), ``PERMANENT`` (``maxCodeRetries``) or ``TIMEOUT``."""
     message: str = ""
 
 

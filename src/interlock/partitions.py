@@ -89,7 +89,9 @@ def parse_partition(text: str) -> Partition:
     dimensions: list[tuple[str, str]] = []
     for dim in dims:
         if not _DIMENSION.match(dim):
-            raise InputError(f"{text!r} has an invalid dimension {dim!r} ({hint})", field="partition")
+            raise InputError(
+                f"{text!r} has an invalid dimension {dim!r} ({hint})", field="partition"
+            )
         name, _, value = dim.partition("=")
         dimensions.append((name, value))
     return Partition(day=date.fromisoformat(day), hour=hour, dimensions=tuple(sorted(dimensions)))

@@ -1,0 +1,273 @@
+"""YAML text → plain data plus the line of every key and value.
+
+The loader must point at the exact line of a mistake, which ``yaml.safe_load`` forgets. So we
+``compose`` the node graph (every node keeps its start mark) and convert it ourselves into
+plain ``dict`` / ``list`` / scalars, recording the 1-based line of each value and each
+mapping key under its path (``("validation", "rules", 2, "check")``).
+
+Scalars are resolved with the **YAML 1.2 core schema**, the one Go's ``yaml.v3`` uses, not
+PyYAML's YAML 1.1 default. This matters for configs written for the Go Interlock:
+``deadline: 10:00`` stays the string ``"10:00"`` (YAML 1.1 reads base-60 ``600``),
+``value: yes`` stays ``"yes"``, ``010`` is ten, and dates stay strings. Explicit tags are
+limited to the JSON scalar types (``!!str``, ``!!int``, ``!!float``, ``!!bool``, ``!!null``).
+
+What the raw YAML layer itself can get wrong becomes a :class:`ConfigProblem` here: syntax
+errors (with the parser's line), duplicate keys (PyYAML silently keeps the last one),
+non-string keys, unsupported tags, recursive aliases and alias bombs. Nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from interlock.errors import ConfigProblem
+
+__all__ = ["YamlDocument", "YamlPath", "parse_yaml", "render_path"]
+
+YamlPath = tuple[str | int, ...]
+"""Where a value sits in the document: mapping keys and sequence indexes."""
+
+MAX_NODES = 100_000
+"""More converted nodes than this is an alias bomb, not a pipeline config."""
+
+_TAG = "tag:yaml.org,2002:"
+_MERGE = f"{_TAG}merge"
+_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+
+
+class _CoreResolver(yaml.resolver.BaseResolver):
+    """Implicit typing of plain scalars by the YAML 1.2 core schema (plus ``<<`` merges)."""
+
+
+for _tag, _regex, _first in (
+    ("bool", _BOOL, "tTfF"),
+    ("int", _INT, "-+0123456789"),
+    ("float", _FLOAT, "-+0123456789."),
+    ("null", _NULL, ["~", "n", "N", ""]),
+    ("merge", re.compile(r"^(?:<<)$"), "<"),
+):
+    _CoreResolver.add_implicit_resolver(f"{_TAG}{_tag}", _regex, list(_first))
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.constructor.SafeConstructor,
+    _CoreResolver,
+):
+    """Composes nodes only; ``SafeConstructor`` is here for ``flatten_mapping`` (``<<``)."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _CoreResolver.__init__(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class YamlDocument:
+    """A parsed document: plain ``data`` and the 1-based line of every path in it."""
+
+    data: object
+    value_lines: Mapping[YamlPath, int] = field(default_factory=dict)
+    key_lines: Mapping[YamlPath, int] = field(default_factory=dict)
+
+    def line(self, path: YamlPath) -> int:
+        """The line of the value at ``path``, or of its nearest ancestor that has one."""
+        for end in range(len(path), 0, -1):
+            found = self.value_lines.get(path[:end])
+            if found is not None:
+                return found
+        return 1
+
+    def key_line(self, path: YamlPath) -> int:
+        """The line of the key that names ``path`` (falls back to :meth:`line`)."""
+        found = self.key_lines.get(path)
+        return found if found is not None else self.line(path)
+
+
+def render_path(path: YamlPath) -> str:
+    """``("validation", "rules", 2, "check")`` → ``validation.rules[2].check``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+class _TooLargeError(Exception):
+    """Raised inside the converter when the node budget is spent."""
+
+
+@dataclass
+class _Converter:
+    """Walks a node graph once, collecting data, lines and problems."""
+
+    source: str
+    loader: _Loader
+    value_lines: dict[YamlPath, int] = field(default_factory=dict)
+    key_lines: dict[YamlPath, int] = field(default_factory=dict)
+    problems: list[ConfigProblem] = field(default_factory=list)
+    active: set[int] = field(default_factory=set)
+    count: int = 0
+
+    def problem(self, node: Node, path: YamlPath, message: str, fix: str) -> None:
+        """Record one problem located at ``node``."""
+        self.problems.append(
+            ConfigProblem(
+                file=self.source,
+                line=node.start_mark.line + 1,
+                field=render_path(path),
+                message=message,
+                fix=fix,
+            )
+        )
+
+    def convert(self, node: Node, path: YamlPath) -> object:
+        """The plain value of ``node`` (``None`` where a problem was recorded)."""
+        self.value_lines[path] = node.start_mark.line + 1
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLargeError
+        if isinstance(node, ScalarNode):
+            return self.scalar(node, path)
+        if id(node) in self.active:
+            self.problem(node, path, "recursive alias", "an alias may not refer to its own parent")
+            return None
+        self.active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+            return self.mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def mapping(self, node: Node, path: YamlPath) -> dict[str, object]:
+        """Convert a mapping node, resolving ``<<`` merges and rejecting duplicate keys."""
+        own = {id(key) for key, _ in node.value if key.tag != _MERGE}
+        try:
+            self.loader.flatten_mapping(node)
+        except yaml.YAMLError as exc:
+            self.problem(node, path, f"invalid merge: {_describe(exc)}", "merge (<<) mappings only")
+            return {}
+        result: dict[str, object] = {}
+        seen_own: set[str] = set()
+        for key_node, value_node in node.value:
+            key = self.key(key_node, path)
+            if key is None:
+                continue
+            if id(key_node) in own:
+                if key in seen_own:
+                    fix = "remove one of them: YAML keeps only the last"
+                    self.problem(key_node, (*path, key), f"duplicate key {key!r}", fix)
+                seen_own.add(key)
+            self.key_lines[(*path, key)] = key_node.start_mark.line + 1
+            result[key] = self.convert(value_node, (*path, key))
+        return result
+
+    def key(self, node: Node, path: YamlPath) -> str | None:
+        """A mapping key as a string, or None (with a problem) when it is anything else."""
+        value = self.scalar(node, path) if isinstance(node, ScalarNode) else node
+        if isinstance(value, str):
+            return value
+        shown = value if isinstance(value, int | float | bool) or value is None else "a collection"
+        self.problem(node, path, f"key {shown!r} is not a string", "write keys as plain names")
+        return None
+
+    def scalar(self, node: ScalarNode, path: YamlPath) -> object:
+        """A scalar by its (resolved or explicit) tag, limited to the JSON types."""
+        try:
+            return _scalar_value(node.tag, node.value)
+        except ValueError as exc:
+            self.problem(node, path, str(exc), "write a plain string, number, boolean or null")
+            return None
+
+
+def _scalar_value(tag: str, text: str) -> object:
+    """Construct a core-schema scalar. :raises ValueError: for other tags or bad text."""
+    kind = tag.removeprefix(_TAG)
+    if kind == "str":
+        return text
+    if kind == "null" and _NULL.match(text):
+        return None
+    if kind == "bool" and _BOOL.match(text):
+        return text.lower() == "true"
+    if kind == "int" and _INT.match(text):
+        base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+        return int(text[2:] if base != 10 else text, base)
+    if kind == "float" and _FLOAT.match(text):
+        lowered = text.lower()
+        if lowered.endswith(".inf"):
+            return -math.inf if lowered.startswith("-") else math.inf
+        return math.nan if lowered == ".nan" else float(text)
+    msg = f"unsupported YAML value {text!r} tagged {tag}"
+    raise ValueError(msg)
+
+
+def _describe(exc: yaml.YAMLError) -> str:
+    """The parser's own words, without its multi-line mark rendering."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        parts = [p for p in (exc.context, exc.problem) if p]
+        return ": ".join(parts) or "invalid YAML"
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"unacceptable character {exc.character!r}: {exc.reason}"
+    return str(exc) or "invalid YAML"
+
+
+def _error_line(exc: yaml.YAMLError, text: str) -> int:
+    """The 1-based line the parser complained about (1 when it gave none)."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        if mark is not None:
+            return int(mark.line) + 1
+    if isinstance(exc, yaml.reader.ReaderError):
+        return text.count("\n", 0, exc.position) + 1
+    return 1
+
+
+def parse_yaml(text: str, source: str) -> tuple[YamlDocument | None, list[ConfigProblem]]:
+    """Parse one YAML document; ``None`` data only when it could not be parsed at all.
+
+    An empty document parses to ``None`` data with no problem (the caller decides).
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        converter = _Converter(source=source, loader=loader)
+        data = None if node is None else converter.convert(node, ())
+    except yaml.YAMLError as exc:
+        fix = "check the indentation, quoting and colons near this line"
+        problem = ConfigProblem(
+            file=source, line=_error_line(exc, text), field="", message=_describe(exc), fix=fix
+        )
+        return None, [problem]
+    except (RecursionError, _TooLargeError):
+        fix = "simplify the document (deep nesting or alias expansion)"
+        problem = ConfigProblem(
+            file=source, line=1, field="", message="document is too large or deep", fix=fix
+        )
+        return None, [problem]
+    finally:
+        loader.dispose()
+    document = YamlDocument(
+        data=data, value_lines=converter.value_lines, key_lines=converter.key_lines
+    )
+    return document, converter.problems

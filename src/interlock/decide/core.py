@@ -1,0 +1,138 @@
+"""``decide()``: the one pure function behind every behaviour of a run.
+
+Evaluation windows, launches, polls, retries, reruns, late data, drift, post-run checks,
+SLA alerts, missed schedules and dry runs are all transitions computed here, with no I/O and
+an injected ``now``. The controller loads the inputs, calls :func:`decide`, and commits the
+returned :class:`~interlock.model.Decision` in one transaction; ``explain`` and ``simulate``
+call the very same function, so what they show is what the controller does.
+
+Order within one call: plan the successor run (once), apply signals (job outcomes, reruns,
+cancels), advance the run by its state, fire due timers, then compute ``next_check_at``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from interlock.config.spec import PipelineSpec
+from interlock.decide.lifecycle import (
+    apply_job_signal,
+    evaluate_window,
+    plan_successor,
+    poll_window_exhausted,
+    try_open,
+)
+from interlock.decide.post_run import post_run_missing, watch_after_success
+from interlock.decide.reruns import request_rerun
+from interlock.decide.step import Step
+from interlock.decide.timers import check_timers, next_check_at, sla_verdict
+from interlock.events import EventType
+from interlock.model import (
+    CancelRequested,
+    Decision,
+    Explanation,
+    Reading,
+    ReadingSet,
+    RerunRequested,
+    Run,
+    RunState,
+    Signal,
+)
+
+__all__ = ["decide"]
+
+
+def decide(  # noqa: PLR0913 - the documented contract of the core
+    pipeline: PipelineSpec,
+    run: Run,
+    readings: ReadingSet | Mapping[str, Reading],
+    upstream: Mapping[str, str] | None = None,
+    *,
+    now: datetime,
+    signals: Iterable[Signal] = (),
+) -> Decision:
+    """Compute the next state of ``run`` at ``now``.
+
+    :param readings: the readings of the pipeline's sensor keys, as a :class:`ReadingSet`
+        (resolved here for the run's partition) or an already resolved key → reading map.
+    :param upstream: upstream pipeline id → state of its aligned partition. Reserved for
+        ``dependsOn`` status dependencies; today's pipelines declare none, so it is unused.
+    :param signals: what happened to the run since its last decision, in order.
+    :returns: the Decision; it never contains a launch unless the validation condition
+        evaluated true at ``now``.
+    """
+    if now.utcoffset() is None:
+        msg = "decide() needs a timezone-aware now"
+        raise ValueError(msg)
+    view = readings.view(run.partition) if isinstance(readings, ReadingSet) else readings
+    step = Step(pipeline=pipeline, run=run, view=view, upstream=upstream or {}, now=now)
+    plan_successor(step)
+    for signal in signals:
+        _apply_signal(step, signal)
+    _advance(step)
+    check_timers(step)
+    if step.run.state is RunState.SUCCEEDED:
+        sla_verdict(step)
+    post_run_missing(step)
+    step.update(next_check_at=next_check_at(step))
+    return Decision(
+        run=step.run,
+        events=tuple(step.events),
+        actions=tuple(step.actions),
+        explanation=Explanation(
+            summary=step.summary or _state_summary(step.run),
+            waiting_for=step.waiting_for,
+            until=step.run.next_check_at,
+            validation=step.validation,
+            trigger=step.trigger,
+        ),
+    )
+
+
+def _apply_signal(step: Step, signal: Signal) -> None:
+    if isinstance(signal, RerunRequested):
+        request_rerun(step, signal.reason)
+    elif isinstance(signal, CancelRequested):
+        _cancel(step, signal)
+    else:
+        apply_job_signal(step, signal)
+
+
+def _cancel(step: Step, signal: CancelRequested) -> None:
+    if step.run.is_terminal:
+        return
+    step.emit(
+        EventType.RUN_CANCELLED, signal.reason or "cancelled", previousState=step.run.state.value
+    )
+    step.update(finished_at=step.now)
+    step.move(RunState.CANCELLED, f"cancelled: {signal.reason}" if signal.reason else "cancelled")
+
+
+def _advance(step: Step) -> None:
+    state = step.run.state
+    if state is RunState.PENDING:
+        try_open(step)
+    elif state is RunState.WAITING and step.validation is None:
+        evaluate_window(step)
+    elif state is RunState.RUNNING:
+        poll_window_exhausted(step)
+    elif state in (RunState.SUCCEEDED, RunState.SHADOWED):
+        watch_after_success(step)
+
+
+_SUMMARIES = {
+    RunState.PENDING: "waiting for the run to open",
+    RunState.WAITING: "evaluating the validation rules",
+    RunState.LAUNCHING: "waiting for the job backend to accept the launch",
+    RunState.RUNNING: "the job is running",
+    RunState.SUCCEEDED: "succeeded; watching for late data and drift",
+    RunState.FAILED: "failed",
+    RunState.EXHAUSTED: "exhausted: the rules never held in the window",
+    RunState.CANCELLED: "cancelled",
+    RunState.SHADOWED: "dry run: the job would have launched",
+}
+
+
+def _state_summary(run: Run) -> str:
+    return _SUMMARIES[run.state]

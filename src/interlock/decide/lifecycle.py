@@ -1,0 +1,390 @@
+"""Run lifecycle transitions: open, evaluate, launch, poll outcomes, retry.
+
+Each function takes the :class:`~interlock.decide.step.Step` of the current decision and
+moves the run along the state machine of DESIGN.md::
+
+    PENDING -> WAITING -> LAUNCHING -> RUNNING -> SUCCEEDED | FAILED
+                  |                                   (retry: back to WAITING)
+                  +-> EXHAUSTED (window closed)     dry-run: WAITING -> SHADOWED
+
+Safety rule enforced here and nowhere else: a launch is only ever decided in
+:func:`evaluate_window`, right after the validation condition evaluated true at ``now``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from interlock.calendar import exclusion_reason, local_day
+from interlock.decide.baseline import capture_baseline, dry_run_sla_projection
+from interlock.decide.plan import successor
+from interlock.durations import format_duration
+from interlock.events import EventType
+from interlock.model import (
+    JobReported,
+    LaunchFailed,
+    LaunchJob,
+    LaunchRecorded,
+    LaunchUnknown,
+    RerunRecord,
+    RunState,
+)
+from interlock.partitions import parse_partition
+from interlock.rules.evaluate import evaluate
+from interlock.schedule import fire_for_partition
+
+from .step import Step
+
+__all__ = [
+    "apply_job_signal",
+    "cron_fire",
+    "evaluate_window",
+    "excluded_reason",
+    "open_window",
+    "plan_successor",
+    "poll_window_exhausted",
+    "reopen",
+    "try_open",
+]
+
+RETRY_REASON = "job-fail-retry"
+
+
+def excluded_reason(step: Step, *, wall_clock: bool) -> str | None:
+    """Calendar exclusion: on the wall-clock date for new runs, the run's date for reruns."""
+    schedule = step.pipeline.schedule
+    day = (
+        local_day(step.now, schedule.timezone)
+        if wall_clock
+        else parse_partition(step.run.partition).day
+    )
+    return exclusion_reason(schedule, day)
+
+
+def plan_successor(step: Step) -> None:
+    """Ask for the next expected run once, the first time this run is decided."""
+    if step.marked("planned-next"):
+        return
+    step.mark("planned-next")
+    nxt = successor(step.pipeline, step.run.partition)
+    if nxt is not None:
+        step.actions.append(nxt)
+
+
+def try_open(step: Step) -> None:
+    """A PENDING run opens when its cron fires or its trigger condition holds."""
+    run, schedule = step.run, step.pipeline.schedule
+    fire = cron_fire(step)
+    if fire is not None and step.now >= fire:
+        open_window(step, opened_by="cron", window_start=fire)
+        return
+    trigger = schedule.trigger
+    if trigger is None:
+        step.summary = _pending_summary(step)
+        return
+    step.trigger = evaluate(trigger.condition, step.view, step.now, partition=run.partition)
+    if step.trigger.passed:
+        first = min(
+            (r.updated_at for k, r in step.view.items() if k in trigger.keys), default=step.now
+        )
+        step.update(first_reading_at=run.first_reading_at or first)
+        open_window(step, opened_by=run.opened_by or "trigger", window_start=step.now)
+        return
+    step.summary = _pending_summary(step)
+    step.waiting_for = "trigger: " + "; ".join(e.reason for e in step.trigger.failing())
+
+
+def cron_fire(step: Step) -> datetime | None:
+    """The cron fire that opens this run, or None for runs not opened by cron."""
+    cron = step.pipeline.schedule.cron
+    if not cron or step.run.opened_by != "cron":
+        return None
+    return fire_for_partition(cron, step.pipeline.schedule.timezone, step.run.partition)
+
+
+def _pending_summary(step: Step) -> str:
+    fire = cron_fire(step)
+    if fire is not None:
+        return f"waiting for the cron fire at {fire.isoformat()}"
+    if step.pipeline.schedule.trigger is not None:
+        return "waiting for the trigger condition"
+    return "waiting to be opened (no cron or trigger; use rerun to start it)"
+
+
+def open_window(step: Step, *, opened_by: str, window_start: datetime) -> None:
+    """Enter WAITING with a fresh evaluation window, unless the calendar excludes today."""
+    reason = excluded_reason(step, wall_clock=opened_by != "cron")
+    if opened_by == "cron" and reason is None:
+        reason = excluded_reason(step, wall_clock=False)
+    if reason is not None:
+        step.emit(EventType.PIPELINE_EXCLUDED, reason, reason=reason)
+        step.move(RunState.CANCELLED, f"excluded by the calendar: {reason}")
+        return
+    start = window_start
+    window = step.pipeline.schedule.evaluation.window
+    if step.now - start >= window:
+        step.emit(
+            EventType.SCHEDULE_MISSED,
+            "the evaluation window passed while no controller was running",
+            expectedTime=start.isoformat(),
+            cron=step.pipeline.schedule.cron,
+            actionHint="check that the controller runs; use rerun to start this partition",
+        )
+        step.mark("schedule-missed")
+        step.move(RunState.EXHAUSTED, "the whole evaluation window passed unobserved")
+        return
+    step.update(
+        state=RunState.WAITING,
+        opened_by=opened_by,
+        opened_at=step.now,
+        window_closes_at=start + window,
+        trigger_cursor=_newest_trigger_reading(step) or step.run.trigger_cursor,
+    )
+    step.emit(
+        EventType.RUN_OPENED,
+        f"opened by {opened_by}",
+        openedBy=opened_by,
+        windowClosesAt=(start + window).isoformat(),
+    )
+    evaluate_window(step)
+
+
+def evaluate_window(step: Step) -> None:
+    """WAITING: launch when the validation condition holds; exhaust when the window closes."""
+    run = step.run
+    closes = run.window_closes_at
+    step.validation = evaluate(
+        step.pipeline.validation, step.view, step.now, partition=run.partition
+    )
+    if closes is not None and step.now >= closes:
+        step.emit(
+            EventType.VALIDATION_EXHAUSTED,
+            "evaluation window closed before the rules held",
+            windowClosedAt=closes.isoformat(),
+            failing=[e.reason for e in step.validation.failing()],
+        )
+        step.move(RunState.EXHAUSTED, "the evaluation window closed before the rules held")
+        return
+    if not step.validation.passed:
+        step.summary = "waiting for the validation rules"
+        step.waiting_for = "; ".join(e.reason for e in step.validation.failing())
+        return
+    _decide_launch(step)
+
+
+def _decide_launch(step: Step) -> None:
+    rules = len(getattr(step.pipeline.validation, "children", ())) or 1
+    step.emit(EventType.VALIDATION_PASSED, "all validation rules hold", rulesEvaluated=rules)
+    step.update(trigger_cursor=_newest_trigger_reading(step) or step.run.trigger_cursor)
+    if step.dry_run:
+        _shadow_launch(step, rules)
+        return
+    if step.pipeline.job is None:
+        step.update(finished_at=step.now)
+        step.move(RunState.SUCCEEDED, "the rules hold; no job is configured, so the run is done")
+        capture_baseline(step)
+        return
+    attempt = step.run.attempt + 1
+    step.update(
+        state=RunState.LAUNCHING,
+        attempt=attempt,
+        attempt_reason=step.run.attempt_reason or "initial",
+        launched_at=step.now,
+        finished_at=None,
+        failure_category=None,
+    )
+    step.actions.append(
+        LaunchJob(
+            pipeline_id=step.run.pipeline_id,
+            partition=step.run.partition,
+            attempt=attempt,
+            attempt_id=step.run.attempt_id,
+        )
+    )
+    step.summary = f"launching attempt {attempt}"
+
+
+def _shadow_launch(step: Step, rules: int) -> None:
+    now = step.now.isoformat()
+    step.emit(
+        EventType.DRY_RUN_WOULD_TRIGGER,
+        "dry run: all rules hold, the job would launch now",
+        triggeredAt=now,
+        rulesEvaluated=rules,
+    )
+    capture_baseline(step, quiet=True)
+    projection = dry_run_sla_projection(step)
+    step.emit(
+        EventType.DRY_RUN_COMPLETED, "dry run: evaluation complete", triggeredAt=now, **projection
+    )
+    step.update(launched_at=step.now)
+    step.move(RunState.SHADOWED, "dry run: the job would have launched here")
+
+
+def _newest_trigger_reading(step: Step) -> datetime | None:
+    trigger = step.pipeline.schedule.trigger
+    keys = trigger.keys if trigger is not None else frozenset()
+    times = [r.updated_at for k, r in step.view.items() if k in keys]
+    return max(times, default=None)
+
+
+def apply_job_signal(
+    step: Step, signal: JobReported | LaunchRecorded | LaunchFailed | LaunchUnknown
+) -> None:
+    """Apply what the backend (or the job itself) reported for the current attempt."""
+    run = step.run
+    if any(isinstance(a, LaunchJob) for a in step.actions):
+        return  # the attempt decided in this very call has not been launched: nothing to report
+    if signal.attempt != run.attempt or run.state not in (RunState.LAUNCHING, RunState.RUNNING):
+        if step.dry_run and isinstance(signal, JobReported) and signal.status == "failed":
+            _shadow_failure(step)
+        return
+    if isinstance(signal, LaunchRecorded):
+        _record_launch(step, dict(signal.handle))
+    elif isinstance(signal, LaunchUnknown):
+        _launch_unknown(step, signal)
+    elif isinstance(signal, LaunchFailed):
+        step.emit(
+            EventType.JOB_FAILED,
+            f"launch failed: {signal.message}",
+            attempt=run.attempt,
+            category=signal.category,
+        )
+        _after_failure(step, signal.category)
+    else:
+        _job_reported(step, signal)
+
+
+def _launch_unknown(step: Step, signal: LaunchUnknown) -> None:
+    attempt = step.run.attempt
+    step.emit(
+        EventType.INFRA_FAILURE,
+        "launch state unknown after a crash; not relaunched",
+        attempt=attempt,
+        actionHint="check whether the job ran, then use rerun or job report",
+        error=signal.message or None,
+    )
+    step.update(finished_at=step.now)
+    step.move(RunState.FAILED, f"attempt {attempt}: launch state unknown; raised, not relaunched")
+
+
+def _job_reported(step: Step, signal: JobReported) -> None:
+    if step.run.state is RunState.LAUNCHING:
+        _record_launch(step, {})  # a fast job can finish before its handle is recorded
+    if signal.status == "succeeded":
+        _succeed(step, signal.message)
+    elif signal.status == "failed":
+        category = signal.category or "TRANSIENT"
+        step.emit(
+            EventType.JOB_FAILED,
+            f"job failed: {signal.message}" if signal.message else "job failed",
+            attempt=step.run.attempt,
+            category=category,
+        )
+        _after_failure(step, category)
+
+
+def _record_launch(step: Step, handle: dict[str, object]) -> None:
+    step.update(state=RunState.RUNNING)
+    step.emit(
+        EventType.JOB_TRIGGERED,
+        f"attempt {step.run.attempt} launched",
+        attempt=step.run.attempt,
+        attemptId=step.run.attempt_id,
+        reason=step.run.attempt_reason,
+        handle=handle or None,
+    )
+    step.summary = f"attempt {step.run.attempt} is running"
+
+
+def _succeed(step: Step, message: str) -> None:
+    step.update(finished_at=step.now)
+    step.emit(EventType.JOB_COMPLETED, message or "job succeeded", attempt=step.run.attempt)
+    step.move(RunState.SUCCEEDED, f"attempt {step.run.attempt} succeeded")
+    capture_baseline(step)
+
+
+def _after_failure(step: Step, category: str) -> None:
+    job = step.pipeline.job
+    budget = (job.max_code_retries if category == "PERMANENT" else job.max_retries) if job else 0
+    used = step.run.rerun_count(RETRY_REASON)
+    step.update(finished_at=step.now, failure_category=category)
+    if used >= budget:
+        step.emit(
+            EventType.RETRY_EXHAUSTED,
+            f"retry limit reached ({used}/{budget})",
+            retries=used,
+            maxRetries=budget,
+            category=category,
+        )
+        step.move(
+            RunState.FAILED,
+            f"attempt {step.run.attempt} failed; retry budget {used}/{budget} used up",
+        )
+        return
+    reason = excluded_reason(step, wall_clock=False)
+    if reason is not None:
+        step.emit(EventType.PIPELINE_EXCLUDED, f"retry skipped: {reason}", reason=reason)
+        step.move(RunState.FAILED, f"attempt {step.run.attempt} failed; retry excluded: {reason}")
+        return
+    reopen(step, RETRY_REASON)
+
+
+def reopen(step: Step, reason: str) -> None:
+    """Back to WAITING with a fresh window; the next launch is a new attempt for ``reason``."""
+    record = RerunRecord(reason=reason, at=step.now, attempt=step.run.attempt + 1)
+    window = step.pipeline.schedule.evaluation.window
+    step.update(
+        state=RunState.WAITING,
+        reruns=(*step.run.reruns, record),
+        attempt_reason=reason,
+        opened_at=step.now,
+        window_closes_at=step.now + window,
+    )
+    evaluate_window(step)
+
+
+def _shadow_failure(step: Step) -> None:
+    job = step.pipeline.job
+    budget = job.max_retries if job else 0
+    used = step.run.rerun_count("dry-run-retry")
+    if used >= budget:
+        step.emit(
+            EventType.DRY_RUN_RETRY_EXHAUSTED,
+            "dry run: retry budget used up",
+            retries=used,
+            maxRetries=budget,
+        )
+        return
+    step.update(
+        reruns=(
+            *step.run.reruns,
+            RerunRecord(reason="dry-run-retry", at=step.now, attempt=used + 1),
+        )
+    )
+    step.emit(
+        EventType.DRY_RUN_WOULD_RETRY,
+        "dry run: the job would be retried",
+        retries=used + 1,
+        maxRetries=budget,
+    )
+
+
+def poll_window_exhausted(step: Step) -> bool:
+    """RUNNING past ``jobPollWindowSeconds``: give up polling (no automatic retry, as in Go)."""
+    run, job = step.run, step.pipeline.job
+    if run.state is not RunState.RUNNING or job is None or run.launched_at is None:
+        return False
+    if step.now < run.launched_at + job.poll_window:
+        return False
+    step.emit(
+        EventType.JOB_POLL_EXHAUSTED,
+        f"no final job status within {format_duration(job.poll_window)}",
+        attempt=run.attempt,
+        actionHint="the job may still be running: check it, then use job report or rerun",
+    )
+    step.update(finished_at=step.now, failure_category="TIMEOUT")
+    step.move(
+        RunState.FAILED, "job poll window exhausted; not retried because the job may still run"
+    )
+    return True

@@ -1,0 +1,71 @@
+"""The mutable scratchpad of one ``decide()`` call.
+
+``decide()`` is pure, but building a Decision out of many small transitions is clearer with
+one local accumulator than with tuples threaded through every helper. A :class:`Step` never
+leaves the call: ``decide()`` turns it into a frozen :class:`~interlock.model.Decision`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from interlock.config.spec import PipelineSpec
+from interlock.model import Action, Event, Reading, Run, RunState
+from interlock.rules.tree import Evaluation
+
+__all__ = ["Step"]
+
+
+@dataclass
+class Step:
+    """Inputs of one decision plus what it has decided so far."""
+
+    pipeline: PipelineSpec
+    run: Run
+    view: Mapping[str, Reading]
+    upstream: Mapping[str, str]
+    now: datetime
+    events: list[Event] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    summary: str = ""
+    waiting_for: str = ""
+    validation: Evaluation | None = None
+    trigger: Evaluation | None = None
+
+    def emit(self, event_type: str, message: str = "", **detail: Any) -> None:
+        """Append an event for this run at ``now``; ``None`` details are dropped."""
+        self.events.append(
+            Event(
+                type=event_type,
+                pipeline_id=self.run.pipeline_id,
+                partition=self.run.partition,
+                at=self.now,
+                message=message,
+                detail={k: v for k, v in detail.items() if v is not None},
+            )
+        )
+
+    def update(self, **changes: Any) -> None:
+        """Replace fields of the run (it stays frozen; this swaps in a new value)."""
+        self.run = replace(self.run, **changes)
+
+    def move(self, state: RunState, summary: str) -> None:
+        """Enter ``state`` and say why."""
+        self.update(state=state)
+        self.summary = summary
+
+    def marked(self, mark: str) -> bool:
+        """Tell whether the once-only cursor ``mark`` is set on this run."""
+        return mark in self.run.marks
+
+    def mark(self, mark: str) -> None:
+        """Set a once-only cursor so the matching alert never repeats for this run."""
+        self.update(marks=self.run.marks | {mark})
+
+    @property
+    def dry_run(self) -> bool:
+        """Shadow mode: record what would happen, never launch."""
+        return self.pipeline.dry_run

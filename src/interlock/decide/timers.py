@@ -1,0 +1,276 @@
+"""Time-driven checks of a run: SLA, missed schedules, trigger deadline, next check time.
+
+Every timer is a pure function of the run and ``now``; each alert is guarded by a once-only
+mark on the run, so it fires exactly once per run however often the run is decided (the Go
+``SCHEDULE_MISSED`` repeated every five minutes, spec §13.8).
+
+SLA semantics (fixing spec §13.7): the absolute window is computed once, when the run is
+first decided, and stored on the run. A run that has not *succeeded* by the breach time gets
+``SLA_BREACH`` at that time, whatever its state (a failed or exhausted run has not delivered
+its data either). ``SLA_MET`` is only said of a success before the breach. Dry-run pipelines
+get ``DRY_RUN_SLA_PROJECTION`` instead of SLA alerts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from interlock.decide.lifecycle import cron_fire
+from interlock.decide.plan import missed_at
+from interlock.decide.step import Step
+from interlock.durations import format_duration
+from interlock.events import EventType
+from interlock.model import RunState
+from interlock.schedule import schedule_time_at, trigger_deadline_at
+from interlock.sla import absolute_deadline, relative_deadline
+
+__all__ = ["check_timers", "next_check_at", "sla_verdict"]
+
+_ZERO = timedelta(0)
+_SLA_DONE = frozenset({RunState.SUCCEEDED, RunState.SHADOWED, RunState.CANCELLED})
+_NOT_STARTED = frozenset({RunState.PENDING, RunState.WAITING})
+
+
+def check_timers(step: Step) -> None:
+    """Fire every timer that is due at ``now`` and has not fired for this run yet."""
+    _ensure_sla_window(step)
+    if step.dry_run:
+        return
+    _trigger_deadline(step)
+    _schedule_missed(step)
+    _irregular_missed(step)
+    _sla_alerts(step)
+    _relative_sla_alerts(step)
+
+
+def _ensure_sla_window(step: Step) -> None:
+    sla, run = step.pipeline.sla, step.run
+    if sla is None or not sla.deadline or run.sla_breach_at is not None:
+        return
+    window = absolute_deadline(
+        run.partition, sla.deadline, sla.expected_duration or _ZERO, sla.timezone, run.created_at
+    )
+    step.update(sla_warning_at=window.warning_at, sla_breach_at=window.breach_at)
+
+
+def _trigger_deadline(step: Step) -> None:
+    trigger, run = step.pipeline.schedule.trigger, step.run
+    if trigger is None or not trigger.deadline or run.state is not RunState.PENDING:
+        return
+    if run.opened_by == "cron":
+        return
+    at = trigger_deadline_at(run.partition, trigger.deadline, step.pipeline.schedule.timezone)
+    if step.now < at:
+        return
+    step.emit(
+        EventType.SENSOR_DEADLINE_EXPIRED,
+        f"no trigger reading by {trigger.deadline}",
+        triggerDeadline=at.isoformat(),
+        actionHint="auto-trigger window closed — use rerun to restart",
+    )
+    step.move(
+        RunState.EXHAUSTED, f"the trigger deadline {trigger.deadline} passed without a trigger"
+    )
+
+
+def _schedule_missed(step: Step) -> None:
+    schedule, run = step.pipeline.schedule, step.run
+    if not schedule.cron or not schedule.time or step.marked("schedule-missed"):
+        return
+    if run.state not in _NOT_STARTED:
+        return
+    expected = schedule_time_at(run.partition[:10], schedule.time, schedule.timezone)
+    if step.now < expected:
+        return
+    step.mark("schedule-missed")
+    step.emit(
+        EventType.SCHEDULE_MISSED,
+        f"not started by {schedule.time}",
+        cron=schedule.cron,
+        expectedTime=expected.isoformat(),
+        actionHint="check the upstream sensors; explain shows what the run waits for",
+    )
+
+
+def _irregular_missed(step: Step) -> None:
+    schedule, run = step.pipeline.schedule, step.run
+    if not schedule.include_dates or run.partition[:10] not in schedule.include_dates:
+        return
+    if run.state is not RunState.PENDING or step.marked("irregular-missed"):
+        return
+    at = missed_at(step.pipeline, run.partition)
+    if step.now < at:
+        return
+    step.mark("irregular-missed")
+    step.emit(
+        EventType.IRREGULAR_SCHEDULE_MISSED,
+        f"inclusion date {run.partition[:10]} has no run",
+        expectedTime=at.isoformat(),
+        actionHint="check the trigger sensor for this date",
+    )
+
+
+def _sla_alerts(step: Step) -> None:
+    run, sla = step.run, step.pipeline.sla
+    if sla is None or run.sla_breach_at is None or run.state in _SLA_DONE:
+        return
+    hint = _action_hint(run.state)
+    if step.now >= run.sla_breach_at:
+        if not step.marked("sla-breach"):
+            step.mark("sla-breach")
+            step.emit(
+                EventType.SLA_BREACH,
+                f"not done by {sla.deadline}",
+                status=run.state.value,
+                deadline=sla.deadline,
+                breachAt=run.sla_breach_at.isoformat(),
+                actionHint=hint,
+            )
+        return
+    warn = run.sla_warning_at
+    if (
+        warn is not None
+        and step.now >= warn
+        and not run.is_terminal
+        and not step.marked("sla-warning")
+    ):
+        step.mark("sla-warning")
+        step.emit(
+            EventType.SLA_WARNING,
+            f"at risk of missing {sla.deadline}",
+            status=run.state.value,
+            deadline=sla.deadline,
+            breachAt=run.sla_breach_at.isoformat(),
+            actionHint=hint,
+        )
+
+
+def _relative_sla_alerts(step: Step) -> None:
+    run, sla = step.run, step.pipeline.sla
+    if sla is None or sla.max_duration is None or run.first_reading_at is None:
+        return
+    if run.state in _SLA_DONE:
+        return
+    window = relative_deadline(run.first_reading_at, sla.max_duration, sla.expected_duration)
+    detail = {
+        "maxDuration": format_duration(sla.max_duration),
+        "sensorArrivalAt": run.first_reading_at.isoformat(),
+        "breachAt": window.breach_at.isoformat(),
+        "actionHint": _action_hint(run.state),
+    }
+    if step.now >= window.breach_at:
+        if not step.marked("relative-sla-breach"):
+            step.mark("relative-sla-breach")
+            step.emit(
+                EventType.RELATIVE_SLA_BREACH,
+                "not done within maxDuration of the first reading",
+                **detail,
+            )
+        return
+    if (
+        step.now >= window.warning_at
+        and not run.is_terminal
+        and not step.marked("relative-sla-warning")
+    ):
+        step.mark("relative-sla-warning")
+        step.emit(EventType.RELATIVE_SLA_WARNING, "at risk of exceeding maxDuration", **detail)
+
+
+def sla_verdict(step: Step) -> None:
+    """On success: ``SLA_MET`` before the breach, else ``SLA_BREACH`` if not already said."""
+    run = step.run
+    if run.sla_breach_at is None or step.dry_run or step.marked("sla-verdict"):
+        return
+    step.mark("sla-verdict")
+    if step.now < run.sla_breach_at:
+        step.emit(
+            EventType.SLA_MET,
+            "succeeded before the deadline",
+            breachAt=run.sla_breach_at.isoformat(),
+            marginSeconds=int((run.sla_breach_at - step.now).total_seconds()),
+        )
+    elif not step.marked("sla-breach"):
+        step.mark("sla-breach")
+        step.emit(
+            EventType.SLA_BREACH,
+            "succeeded after the deadline",
+            breachAt=run.sla_breach_at.isoformat(),
+        )
+
+
+def _action_hint(state: RunState) -> str:
+    if state is RunState.RUNNING:
+        return "pipeline running — may complete before breach"
+    if state in _NOT_STARTED:
+        return "pipeline not started — check sensor data (interlock explain)"
+    return "pipeline did not succeed — investigate the job and rerun"
+
+
+def next_check_at(step: Step) -> datetime | None:
+    """The earliest future moment at which a timer of this run can change something."""
+    candidates = [t for t in _timers(step) if t is not None and t > step.now]
+    return min(candidates, default=None)
+
+
+def _timers(step: Step) -> list[datetime | None]:
+    timers = _state_timers(step)
+    if not step.dry_run:
+        timers.extend(_sla_timers(step))
+        timers.append(_schedule_missed_timer(step))
+    return timers
+
+
+def _state_timers(step: Step) -> list[datetime | None]:
+    run, pipeline, job = step.run, step.pipeline, step.pipeline.job
+    if run.state is RunState.PENDING:
+        return _pending_timers(step)
+    if run.state is RunState.WAITING and run.window_closes_at is not None:
+        interval = pipeline.schedule.evaluation.interval
+        return [min(step.now + interval, run.window_closes_at)]
+    if run.state in (RunState.LAUNCHING, RunState.RUNNING) and job is not None:
+        poll_end = run.launched_at + job.poll_window if run.launched_at else None
+        return [step.now + job.poll_interval, poll_end]
+    post_run = pipeline.post_run
+    watching = not step.marked("post-run-seen") and not step.marked("post-run-missing")
+    if run.state is RunState.SUCCEEDED and post_run and run.finished_at and watching:
+        return [run.finished_at + post_run.sensor_timeout]
+    return []
+
+
+def _pending_timers(step: Step) -> list[datetime | None]:
+    run, pipeline = step.run, step.pipeline
+    timers: list[datetime | None] = [cron_fire(step)]
+    trigger = pipeline.schedule.trigger
+    if trigger is not None and trigger.deadline and run.opened_by != "cron":
+        tz = pipeline.schedule.timezone
+        timers.append(trigger_deadline_at(run.partition, trigger.deadline, tz))
+    if pipeline.schedule.include_dates and not step.marked("irregular-missed"):
+        timers.append(missed_at(pipeline, run.partition))
+    return timers
+
+
+def _schedule_missed_timer(step: Step) -> datetime | None:
+    schedule, run = step.pipeline.schedule, step.run
+    if not schedule.cron or not schedule.time or run.state not in _NOT_STARTED:
+        return None
+    if step.marked("schedule-missed"):
+        return None
+    return schedule_time_at(run.partition[:10], schedule.time, schedule.timezone)
+
+
+def _sla_timers(step: Step) -> list[datetime | None]:
+    run, sla = step.run, step.pipeline.sla
+    if sla is None or run.state in _SLA_DONE:
+        return []
+    timers: list[datetime | None] = []
+    if not step.marked("sla-breach"):
+        timers.append(run.sla_breach_at)
+        if not step.marked("sla-warning") and not run.is_terminal:
+            timers.append(run.sla_warning_at)
+    if sla.max_duration is not None and run.first_reading_at is not None:
+        window = relative_deadline(run.first_reading_at, sla.max_duration, sla.expected_duration)
+        if not step.marked("relative-sla-breach"):
+            timers.append(window.breach_at)
+        if not step.marked("relative-sla-warning") and not run.is_terminal:
+            timers.append(window.warning_at)
+    return timers
