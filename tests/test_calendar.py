@@ -17,7 +17,7 @@ from interlock.calendar import (
     resolve_wall_time,
     zone,
 )
-from interlock.config.spec import CalendarSpec, ExcludeSpec, ScheduleSpec
+from interlock.specs import CalendarSpec, ExcludeSpec, ScheduleSpec
 
 US_FEDERAL = CalendarSpec(
     name="us-federal",
@@ -123,13 +123,27 @@ def test_parse_clock_rejects(text: str) -> None:
 @pytest.mark.parametrize(
     ("day", "hhmm", "tz", "expected"),
     [
-        pytest.param(date(2026, 7, 1), "08:00", "America/New_York", utc(2026, 7, 1, 12), id="ny-summer"),
-        pytest.param(date(2026, 1, 5), "08:00", "America/New_York", utc(2026, 1, 5, 13), id="ny-winter"),
-        pytest.param(date(2026, 3, 8), "02:30", "America/New_York", utc(2026, 3, 8, 7), id="ny-gap"),
-        pytest.param(date(2026, 11, 1), "01:30", "America/New_York", utc(2026, 11, 1, 5, 30), id="ny-fold"),
-        pytest.param(date(2026, 3, 29), "02:30", "Europe/Berlin", utc(2026, 3, 29, 1), id="berlin-gap"),
-        pytest.param(date(2026, 10, 25), "02:30", "Europe/Berlin", utc(2026, 10, 25, 0, 30), id="berlin-fold"),
-        pytest.param(date(2026, 3, 29), "03:00", "Europe/Berlin", utc(2026, 3, 29, 1), id="berlin-gap-end"),
+        pytest.param(
+            date(2026, 7, 1), "08:00", "America/New_York", utc(2026, 7, 1, 12), id="ny-summer"
+        ),
+        pytest.param(
+            date(2026, 1, 5), "08:00", "America/New_York", utc(2026, 1, 5, 13), id="ny-winter"
+        ),
+        pytest.param(
+            date(2026, 3, 8), "02:30", "America/New_York", utc(2026, 3, 8, 7), id="ny-gap"
+        ),
+        pytest.param(
+            date(2026, 11, 1), "01:30", "America/New_York", utc(2026, 11, 1, 5, 30), id="ny-fold"
+        ),
+        pytest.param(
+            date(2026, 3, 29), "02:30", "Europe/Berlin", utc(2026, 3, 29, 1), id="berlin-gap"
+        ),
+        pytest.param(
+            date(2026, 10, 25), "02:30", "Europe/Berlin", utc(2026, 10, 25, 0, 30), id="berlin-fold"
+        ),
+        pytest.param(
+            date(2026, 3, 29), "03:00", "Europe/Berlin", utc(2026, 3, 29, 1), id="berlin-gap-end"
+        ),
         pytest.param(date(2026, 3, 3), "10:00", "", utc(2026, 3, 3, 10), id="empty-zone-utc"),
     ],
 )

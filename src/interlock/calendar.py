@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 if TYPE_CHECKING:
-    from interlock.config.spec import CalendarSpec, ScheduleSpec
+    from interlock.specs import CalendarSpec, ScheduleSpec
 
 __all__ = [
     "exclusion_reason",

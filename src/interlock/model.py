@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, TypeAlias
 
-from interlock.rules.tree import Evaluation
+from interlock.conditions import Evaluation
 
 __all__ = [
     "TERMINAL_STATES",

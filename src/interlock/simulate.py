@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from interlock.config.spec import PipelineSpec
+from interlock.specs import PipelineSpec
 from interlock.decide import decide, planned_runs, trigger_partition
 from interlock.model import (
     TERMINAL_STATES,

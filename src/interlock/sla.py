@@ -45,7 +45,7 @@ from interlock.partitions import parse_partition
 if TYPE_CHECKING:
     from datetime import date
 
-    from interlock.config.spec import SlaSpec
+    from interlock.specs import SlaSpec
 
 __all__ = ["SlaWindow", "absolute_deadline", "relative_deadline", "sla_window"]
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from interlock.config import load_pipeline_file, parse_pipeline
-from interlock.config.spec import PipelineSpec
+from interlock.specs import PipelineSpec
 from interlock.decide import decide
 from interlock.model import Decision, Reading, ReadingSet, Run, RunState
 from interlock.partitions import partition_for_time

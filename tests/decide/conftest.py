@@ -6,7 +6,7 @@ import textwrap
 from datetime import UTC, datetime
 
 from interlock.config import parse_pipeline
-from interlock.config.spec import PipelineSpec
+from interlock.specs import PipelineSpec
 
 GOLD_REVENUE = """
 pipeline:

@@ -47,9 +47,11 @@ def test_gold_revenue_ready_launch_success_drift_rerun() -> None:
         "POST_RUN_DRIFT",
         "RERUN_ACCEPTED",
         "VALIDATION_PASSED",
+        "JOB_TRIGGERED",
     ]
     run = sim.runs[PARTITION]
-    assert run.state is RunState.LAUNCHING or run.state is RunState.RUNNING
+    assert run.state is RunState.RUNNING
+    assert run.attempt_reason == "data-drift"
     assert run.attempt == 2
     drift = next(e for e in sim.events if e.type == "POST_RUN_DRIFT")
     assert drift.detail["previousCount"] == 1500
@@ -125,7 +127,8 @@ def test_failed_run_breaches_its_sla_at_the_deadline() -> None:
 
 def test_late_success_reports_breach_not_met() -> None:
     """Fixes the Go quirk: a daily run finishing after its deadline is SLA_BREACH, never SLA_MET."""
-    sim = Simulation(pipeline(), start=at("07:00"))
+    text = GOLD_REVENUE.replace("maxRetries: 2", "maxRetries: 2\n  jobPollWindowSeconds: 10800")
+    sim = Simulation(pipeline(text), start=at("07:00"))
     ready_inputs(sim, "08:01")
     sim.job_outcome("running", at=at("09:00"))
     sim.job_outcome("succeeded", at=at("10:20"))
@@ -224,7 +227,7 @@ def test_dry_run_rerun_and_retry_events() -> None:
     for minute in ("08:20", "08:21", "08:22"):
         sim.job_outcome("failed", at=at(minute), partition=PARTITION)
     dry = [t for t in types(sim) if t.startswith("DRY_RUN_") and "TRIGGER" not in t]
-    assert dry[3:] == [
+    assert dry[2:] == [
         "DRY_RUN_RERUN_REJECTED",
         "DRY_RUN_WOULD_RERUN",
         "DRY_RUN_WOULD_RETRY",

@@ -59,12 +59,14 @@ def run(state: RunState, **changes: object) -> Run:
         attempt=0 if state in (RunState.PENDING, RunState.WAITING) else 1,
         launched_at=None if state in (RunState.PENDING, RunState.WAITING) else at("08:05"),
         marks=frozenset({"planned-next"}),
+        trigger_cursor=None if state in (RunState.PENDING, RunState.WAITING) else at("08:00"),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
 CASES = [
-    pytest.param(run(RunState.PENDING), READY, "07:59", (), RunState.PENDING, [], id="pending-before-fire-trigger-not-seen-yet"),
+    pytest.param(run(RunState.PENDING), ReadingSet(), "07:59", (), RunState.PENDING, [], id="pending-before-fire-no-trigger-yet"),
+    pytest.param(run(RunState.PENDING), READY, "07:59", (), RunState.LAUNCHING, ["RUN_OPENED", "VALIDATION_PASSED"], id="trigger-opens-before-fire-and-launches"),
     pytest.param(run(RunState.PENDING), NOT_READY, "08:00", (), RunState.WAITING, ["RUN_OPENED"], id="cron-fire-opens-window"),
     pytest.param(run(RunState.PENDING), NOT_READY, "09:30", (), RunState.EXHAUSTED, ["SCHEDULE_MISSED"], id="window-passed-unobserved"),
     pytest.param(run(RunState.WAITING), NOT_READY, "08:05", (), RunState.WAITING, [], id="rules-fail-keep-waiting"),
@@ -80,8 +82,9 @@ CASES = [
     pytest.param(run(RunState.RUNNING), READY, "09:05", (), RunState.FAILED, ["JOB_POLL_EXHAUSTED"], id="poll-window-exhausted-no-retry"),
     pytest.param(run(RunState.RUNNING), READY, "08:30", (CancelRequested(at=at("08:30"), reason="bad data"),), RunState.CANCELLED, ["RUN_CANCELLED"], id="cancel"),
     pytest.param(run(RunState.RUNNING), READY, "08:30", (RerunRequested(reason="manual", at=at("08:30")),), RunState.RUNNING, ["RERUN_REJECTED"], id="rerun-of-active-run-rejected"),
-    pytest.param(run(RunState.EXHAUSTED), READY, "09:30", (RerunRequested(reason="manual", at=at("09:30")),), RunState.LAUNCHING, ["RERUN_ACCEPTED", "VALIDATION_PASSED"], id="rerun-after-exhaustion"),
-    pytest.param(run(RunState.WAITING), READY, "09:30", (), RunState.EXHAUSTED, ["VALIDATION_EXHAUSTED", "SLA_WARNING"], id="exhausted-run-still-warned-before-breach"),
+    pytest.param(run(RunState.EXHAUSTED), READY, "09:30", (RerunRequested(reason="manual", at=at("09:30")),), RunState.LAUNCHING, ["RERUN_ACCEPTED", "VALIDATION_PASSED", "SLA_WARNING"], id="rerun-after-exhaustion-inside-warning-time"),
+    pytest.param(run(RunState.WAITING), READY, "09:45", (), RunState.EXHAUSTED, ["VALIDATION_EXHAUSTED"], id="exhausted-run-gets-no-warning-only-a-breach-later"),
+    pytest.param(run(RunState.EXHAUSTED), READY, "10:00", (), RunState.EXHAUSTED, ["SLA_BREACH"], id="exhausted-run-breaches-at-the-deadline"),
 ]
 
 

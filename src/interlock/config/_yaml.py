@@ -89,12 +89,17 @@ class YamlDocument:
     key_lines: Mapping[YamlPath, int] = field(default_factory=dict)
 
     def line(self, path: YamlPath) -> int:
-        """The line of the value at ``path``, or of its nearest ancestor that has one."""
-        for end in range(len(path), 0, -1):
-            found = self.value_lines.get(path[:end])
+        """The line of the value at ``path``.
+
+        For a path that is not in the document (a missing required field), the line of the
+        nearest ancestor's key (``pipeline:``), or of its value for a list item; else 1.
+        """
+        found = self.value_lines.get(path)
+        for end in range(len(path) - 1, 0, -1):
             if found is not None:
-                return found
-        return 1
+                break
+            found = self.key_lines.get(path[:end]) or self.value_lines.get(path[:end])
+        return found if found is not None else 1
 
     def key_line(self, path: YamlPath) -> int:
         """The line of the key that names ``path`` (falls back to :meth:`line`)."""
@@ -156,11 +161,11 @@ class _Converter:
         try:
             if isinstance(node, SequenceNode):
                 return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-            return self.mapping(node, path)
+            return self.mapping(node, path) if isinstance(node, MappingNode) else None
         finally:
             self.active.discard(id(node))
 
-    def mapping(self, node: Node, path: YamlPath) -> dict[str, object]:
+    def mapping(self, node: MappingNode, path: YamlPath) -> dict[str, object]:
         """Convert a mapping node, resolving ``<<`` merges and rejecting duplicate keys."""
         own = {id(key) for key, _ in node.value if key.tag != _MERGE}
         try:
@@ -185,11 +190,15 @@ class _Converter:
 
     def key(self, node: Node, path: YamlPath) -> str | None:
         """A mapping key as a string, or None (with a problem) when it is anything else."""
-        value = self.scalar(node, path) if isinstance(node, ScalarNode) else node
+        if not isinstance(node, ScalarNode):
+            self.problem(node, path, "a key must be a plain name", "write keys as plain names")
+            return None
+        value = self.scalar(node, path)
         if isinstance(value, str):
             return value
-        shown = value if isinstance(value, int | float | bool) or value is None else "a collection"
-        self.problem(node, path, f"key {shown!r} is not a string", "write keys as plain names")
+        if value is not None or node.value:
+            fix = f'quote it: "{node.value}"'
+            self.problem(node, path, f"key {node.value!r} is not a string", fix)
         return None
 
     def scalar(self, node: ScalarNode, path: YamlPath) -> object:
@@ -228,7 +237,8 @@ def _describe(exc: yaml.YAMLError) -> str:
         parts = [p for p in (exc.context, exc.problem) if p]
         return ": ".join(parts) or "invalid YAML"
     if isinstance(exc, yaml.reader.ReaderError):
-        return f"unacceptable character {exc.character!r}: {exc.reason}"
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or " ")
+        return f"unacceptable character #x{code:04x}: {exc.reason}"
     return str(exc) or "invalid YAML"
 
 
@@ -244,30 +254,36 @@ def _error_line(exc: yaml.YAMLError, text: str) -> int:
 
 
 def parse_yaml(text: str, source: str) -> tuple[YamlDocument | None, list[ConfigProblem]]:
-    """Parse one YAML document; ``None`` data only when it could not be parsed at all.
+    """Parse one YAML document; the document is ``None`` only when it could not be parsed.
 
     An empty document parses to ``None`` data with no problem (the caller decides).
     """
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        converter = _Converter(source=source, loader=loader)
-        data = None if node is None else converter.convert(node, ())
+        data, converter = _compose(text, source)
     except yaml.YAMLError as exc:
         fix = "check the indentation, quoting and colons near this line"
-        problem = ConfigProblem(
-            file=source, line=_error_line(exc, text), field="", message=_describe(exc), fix=fix
-        )
-        return None, [problem]
+        line = _error_line(exc, text)
+        return None, [_document_problem(source, line, _describe(exc), fix)]
     except (RecursionError, _TooLargeError):
         fix = "simplify the document (deep nesting or alias expansion)"
-        problem = ConfigProblem(
-            file=source, line=1, field="", message="document is too large or deep", fix=fix
-        )
-        return None, [problem]
-    finally:
-        loader.dispose()
+        return None, [_document_problem(source, 1, "document is too large or deep", fix)]
     document = YamlDocument(
         data=data, value_lines=converter.value_lines, key_lines=converter.key_lines
     )
     return document, converter.problems
+
+
+def _compose(text: str, source: str) -> tuple[object, _Converter]:
+    """Compose and convert the single document in ``text`` (raises ``yaml.YAMLError``)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        converter = _Converter(source=source, loader=loader)
+        return (None if node is None else converter.convert(node, ())), converter
+    finally:
+        loader.dispose()
+
+
+def _document_problem(source: str, line: int, message: str, fix: str) -> ConfigProblem:
+    """A problem with the document as a whole (no field path)."""
+    return ConfigProblem(file=source, line=line, field="", message=message, fix=fix)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from interlock.config.spec import PipelineSpec
+from interlock.specs import PipelineSpec
 from interlock.decide.lifecycle import (
     apply_job_signal,
     evaluate_window,

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from interlock.calendar import exclusion_reason, local_day
 from interlock.decide.baseline import capture_baseline, dry_run_sla_projection
-from interlock.decide.plan import successor
+from interlock.decide.plan import successor, trigger_partition
 from interlock.durations import format_duration
 from interlock.events import EventType
 from interlock.model import (
@@ -83,15 +83,27 @@ def try_open(step: Step) -> None:
         step.summary = _pending_summary(step)
         return
     step.trigger = evaluate(trigger.condition, step.view, step.now, partition=run.partition)
-    if step.trigger.passed:
+    if step.trigger.passed and _trigger_is_for_this_run(step, trigger.keys):
         first = min(
             (r.updated_at for k, r in step.view.items() if k in trigger.keys), default=step.now
         )
         step.update(first_reading_at=run.first_reading_at or first)
-        open_window(step, opened_by=run.opened_by or "trigger", window_start=step.now)
+        open_window(step, opened_by="trigger", window_start=step.now)
         return
     step.summary = _pending_summary(step)
     step.waiting_for = "trigger: " + "; ".join(e.reason for e in step.trigger.failing())
+
+
+def _trigger_is_for_this_run(step: Step, keys: frozenset[str]) -> bool:
+    """A trigger reading opens its own partition; an undated one opens today's (Go semantics).
+
+    Without this, an undated reading would also open every future run planned by cron.
+    """
+    for key in keys:
+        reading = step.view.get(key)
+        if reading is not None and trigger_partition(step.pipeline, reading, step.now) == step.run.partition:
+            return True
+    return False
 
 
 def cron_fire(step: Step) -> datetime | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from interlock.config.spec import PipelineSpec
+from interlock.specs import PipelineSpec
 from interlock.model import OpenRun, Reading
 from interlock.partitions import parse_partition, partition_for_time
 from interlock.schedule import (

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from interlock.config.spec import PipelineSpec
+from interlock.specs import PipelineSpec
 from interlock.model import Action, Event, Reading, Run, RunState
-from interlock.rules.tree import Evaluation
+from interlock.conditions import Evaluation
 
 __all__ = ["Step"]
 

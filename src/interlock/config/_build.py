@@ -1,0 +1,433 @@
+"""Build a :class:`PipelineSpec` from a parsed document, section by section.
+
+One function per YAML section, each reading its keys through the :class:`Checker`, so every
+problem in a file is found in one pass. Go's ``ValidatePipelineConfig`` checks (spec §2) run
+after the sections, on the raw presence of fields, so one bad value does not hide or fake a
+cross-field error. Where Go silently falls back (unknown time zone → UTC, ``validation.trigger:
+SOME`` → ALL, an unparseable window → 1h), we report an error instead: a safety controller
+must not guess.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from datetime import timedelta
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from interlock.calendar import holiday_set_problem, parse_clock, zone
+from interlock.config._check import Checker, suggestion
+from interlock.config._rules import RULE_KEYS, compile_items, compile_rule
+from interlock.config._yaml import YamlPath
+from interlock.config.spec import (
+    CalendarSpec,
+    EvaluationSpec,
+    ExcludeSpec,
+    JobSpec,
+    PipelineSpec,
+    PostRunSpec,
+    ScheduleSpec,
+    SlaSpec,
+    TriggerSpec,
+)
+from interlock.rules.tree import AllOf, AnyOf, Condition
+
+__all__ = ["JOB_TYPES", "build_pipeline"]
+
+JOB_TYPES = (
+    "http",
+    "command",
+    "airflow",
+    "glue",
+    "emr",
+    "emr-serverless",
+    "step-function",
+    "databricks",
+    "lambda",
+    "mock",
+)
+"""Every ``job.type`` Interlock knows: Go's nine plus ``mock`` (tests and demos)."""
+
+_ROOT_KEYS = ("pipeline", "schedule", "sla", "validation", "job", "postRun", "dryRun")
+_PIPELINE_KEYS = ("id", "owner", "description")
+_SCHEDULE_KEYS = (
+    "cron",
+    "timezone",
+    "trigger",
+    "evaluation",
+    "include",
+    "exclude",
+    "calendar",
+    "time",
+)
+_EVALUATION_KEYS = ("window", "interval")
+_EXCLUDE_KEYS = ("weekends", "dates", "holidays")
+_SLA_KEYS = ("deadline", "expectedDuration", "maxDuration", "timezone", "critical")
+_VALIDATION_KEYS = ("trigger", "rules")
+_JOB_KEYS = (
+    "type",
+    "config",
+    "maxRetries",
+    "maxCodeRetries",
+    "maxDriftReruns",
+    "maxManualReruns",
+    "jobPollWindowSeconds",
+    "pollInterval",
+)
+_POST_RUN_KEYS = ("rules", "evaluation", "sensorTimeout", "driftField", "driftThreshold")
+_MAX_DURATION_LIMIT = timedelta(hours=24)
+_DEFAULT_POLL_WINDOW_SECONDS = 3600
+
+
+def build_pipeline(
+    c: Checker, data: object, calendars: Mapping[str, CalendarSpec]
+) -> PipelineSpec | None:
+    """The spec of one document, or ``None`` when ``c.problems`` says why not."""
+    if data is not None and not isinstance(data, dict):
+        c.expect((), data, "a mapping", "start with `pipeline:` and `id:` under it", line=1)
+        return None
+    root = c.mapping((), data or {}, _ROOT_KEYS) or {}
+    meta = _pipeline_meta(c, root.get("pipeline"))
+    schedule = _schedule(c, root.get("schedule"), calendars)
+    sla = _sla(c, root.get("sla"))
+    validation = _validation(c, root.get("validation"))
+    job = _job(c, root.get("job"))
+    post_run = _post_run(c, root.get("postRun"))
+    dry_run = c.boolean(("dryRun",), root.get("dryRun"))
+    _cross_checks(c, root)
+    if c.problems or meta[0] is None:
+        return None
+    return PipelineSpec(
+        id=meta[0],
+        owner=meta[1],
+        description=meta[2],
+        schedule=schedule,
+        sla=sla,
+        validation=validation,
+        job=job,
+        post_run=post_run,
+        dry_run=bool(dry_run),
+    )
+
+
+def _pipeline_meta(c: Checker, raw: object) -> tuple[str | None, str, str]:
+    """``pipeline``: the required ``id``, and the optional ``owner`` and ``description``."""
+    path: YamlPath = ("pipeline",)
+    section = c.mapping(path, raw, _PIPELINE_KEYS)
+    if section is None:
+        if raw is None:
+            fix = "add `pipeline:` with `id: <name>` under it"
+            c.report((*path, "id"), "missing required field", fix, line=1)
+        return None, "", ""
+    pipeline_id = c.string((*path, "id"), section.get("id"), required=True)
+    owner = c.string((*path, "owner"), section.get("owner")) or ""
+    description = c.string((*path, "description"), section.get("description")) or ""
+    return pipeline_id, owner, description
+
+
+def _schedule(c: Checker, raw: object, calendars: Mapping[str, CalendarSpec]) -> ScheduleSpec:
+    """``schedule``: cron, zone, trigger, evaluation window, calendars and start time."""
+    path: YamlPath = ("schedule",)
+    section = c.mapping(path, raw, _SCHEDULE_KEYS) or {}
+    return ScheduleSpec(
+        cron=_cron(c, section.get("cron")),
+        timezone=_timezone(c, (*path, "timezone"), section.get("timezone")),
+        trigger=_trigger(c, section.get("trigger")),
+        evaluation=_evaluation(c, (*path, "evaluation"), section.get("evaluation")),
+        include_dates=_include(c, section.get("include")),
+        exclude=_exclude(c, section.get("exclude")),
+        calendar=_calendar(c, section.get("calendar"), calendars),
+        time=_clock(c, (*path, "time"), section.get("time"), hour_required=True),
+    )
+
+
+def _cron(c: Checker, raw: object) -> str | None:
+    """``schedule.cron``: exactly five fields that fire (checked by :mod:`interlock.schedule`)."""
+    path: YamlPath = ("schedule", "cron")
+    cron = c.string(path, raw)
+    if not cron:
+        return None
+    from interlock.schedule import cron_problem  # noqa: PLC0415  (schedule sits above config)
+
+    problem = cron_problem(cron)
+    if problem is not None:
+        c.report(path, problem, 'e.g. "0 8 * * *" fires at 08:00 every day')
+        return None
+    return " ".join(cron.split())
+
+
+def _timezone(c: Checker, path: YamlPath, raw: object) -> str:
+    """An IANA zone name (``""`` or absent means UTC); an unknown name is an error."""
+    name = c.string(path, raw)
+    if not name:
+        return "UTC"
+    try:
+        zone(name)
+    except ValueError:
+        close = difflib.get_close_matches(name, _zone_names(), n=1, cutoff=0.6)
+        fix = f"did you mean `{close[0]}`?" if close else "use an IANA name such as Europe/Berlin"
+        c.report(path, f'unknown time zone "{name}"', fix)
+        return "UTC"
+    return name
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> tuple[str, ...]:
+    """Every zone name the tz database knows (read once, for suggestions)."""
+    return tuple(sorted(available_timezones()))
+
+
+def _clock(c: Checker, path: YamlPath, raw: object, *, hour_required: bool) -> str | None:
+    """``"HH:MM"`` (or ``":MM"``, minutes past every hour, unless ``hour_required``)."""
+    text = c.string(path, raw)
+    if text is None:
+        return None
+    forms = '"HH:MM"' if hour_required else '"HH:MM", or ":MM" for every hour'
+    try:
+        hour, _ = parse_clock(text)
+    except ValueError:
+        c.report(path, f'"{text}" is not a clock time', f"use {forms}")
+        return None
+    if hour is None and hour_required:
+        c.report(path, f'"{text}" needs an hour', 'use "HH:MM", e.g. "08:00"')
+        return None
+    return text.strip()
+
+
+def _trigger(c: Checker, raw: object) -> TriggerSpec | None:
+    """``schedule.trigger``: one rule whose reading opens a run, and its ``deadline``."""
+    path: YamlPath = ("schedule", "trigger")
+    section = c.mapping(path, raw, (*RULE_KEYS, "deadline"))
+    if section is None:
+        return None
+    rule = compile_rule(c, path, section)
+    deadline = _clock(c, (*path, "deadline"), section.get("deadline"), hour_required=False)
+    return None if rule is None else TriggerSpec(condition=rule, deadline=deadline)
+
+
+def _evaluation(c: Checker, path: YamlPath, raw: object) -> EvaluationSpec:
+    """``evaluation``: window and interval, both > 0, defaulting to 1h / 5m."""
+    section = c.mapping(path, raw, _EVALUATION_KEYS) or {}
+    window = c.duration((*path, "window"), section.get("window"))
+    interval = c.duration((*path, "interval"), section.get("interval"))
+    defaults = EvaluationSpec()
+    return EvaluationSpec(window=window or defaults.window, interval=interval or defaults.interval)
+
+
+def _include(c: Checker, raw: object) -> tuple[str, ...]:
+    """``schedule.include.dates``: the inclusion calendar, a non-empty list of dates."""
+    path: YamlPath = ("schedule", "include")
+    section = c.mapping(path, raw, ("dates",))
+    if section is None:
+        return ()
+    dates_raw = section.get("dates")
+    if dates_raw is None or dates_raw == []:
+        fix = 'list the dates, e.g. dates: ["2026-01-31"], or remove `include`'
+        c.report((*path, "dates"), "schedule.include.dates must not be empty", fix)
+        return ()
+    return c.days((*path, "dates"), dates_raw)
+
+
+def _exclude(c: Checker, raw: object) -> ExcludeSpec:
+    """``schedule.exclude``: weekends, dates, and holiday sets (``US``, ``US-NY``)."""
+    path: YamlPath = ("schedule", "exclude")
+    section = c.mapping(path, raw, _EXCLUDE_KEYS) or {}
+    return ExcludeSpec(
+        weekends=bool(c.boolean((*path, "weekends"), section.get("weekends"))),
+        dates=frozenset(c.days((*path, "dates"), section.get("dates"))),
+        holidays=_holidays(c, (*path, "holidays"), section.get("holidays")),
+    )
+
+
+def _holidays(c: Checker, path: YamlPath, raw: object) -> tuple[str, ...]:
+    """A holiday set code or a list of them, each supported by the ``holidays`` package."""
+    if isinstance(raw, str):
+        items: list[tuple[YamlPath, object]] = [(path, raw)]
+    else:
+        items = [((*path, i), item) for i, item in enumerate(c.sequence(path, raw) or [])]
+    codes: list[str] = []
+    for item_path, item in items:
+        code = c.string(item_path, item, required=True)
+        problem = holiday_set_problem(code) if code else None
+        if problem is not None:
+            c.report(item_path, problem)  # the message already says how to fix it
+        elif code:
+            codes.append(code.strip())
+    return tuple(codes)
+
+
+def _calendar(
+    c: Checker, raw: object, calendars: Mapping[str, CalendarSpec]
+) -> CalendarSpec | None:
+    """``schedule.calendar``: the name of a loaded calendar (``calendars/*.yaml``)."""
+    path: YamlPath = ("schedule", "calendar")
+    name = c.string(path, raw)
+    if not name:
+        return None
+    if name in calendars:
+        return calendars[name]
+    if calendars:
+        fix = "known calendars: " + ", ".join(f"`{known}`" for known in sorted(calendars))
+    else:
+        fix = "no calendars are loaded: add calendars/<name>.yaml beside the pipelines directory"
+    c.report(path, f'unknown calendar "{name}"', fix)
+    return None
+
+
+def _sla(c: Checker, raw: object) -> SlaSpec | None:
+    """``sla``: absolute ``deadline`` and/or relative ``maxDuration`` (≤ 24h)."""
+    path: YamlPath = ("sla",)
+    section = c.mapping(path, raw, _SLA_KEYS)
+    if section is None:
+        return None
+    return SlaSpec(
+        deadline=_clock(c, (*path, "deadline"), section.get("deadline"), hour_required=False),
+        expected_duration=c.duration(
+            (*path, "expectedDuration"), section.get("expectedDuration"), allow_zero=True
+        ),
+        max_duration=_max_duration(c, section.get("maxDuration")),
+        timezone=_timezone(c, (*path, "timezone"), section.get("timezone")),
+        critical=bool(c.boolean((*path, "critical"), section.get("critical"))),
+    )
+
+
+def _max_duration(c: Checker, raw: object) -> timedelta | None:
+    """``sla.maxDuration``: a relative SLA of at most 24h from the first sensor arrival."""
+    path: YamlPath = ("sla", "maxDuration")
+    duration = c.duration(path, raw)
+    if duration is not None and duration > _MAX_DURATION_LIMIT:
+        c.report(path, f"sla.maxDuration exceeds 24h ({raw})", "use at most 24h")
+        return None
+    return duration
+
+
+def _validation(c: Checker, raw: object) -> Condition:
+    """``validation``: rules combined by ``trigger`` (ALL or ANY, any case; ALL by default)."""
+    path: YamlPath = ("validation",)
+    section = c.mapping(path, raw, _VALIDATION_KEYS) or {}
+    mode = c.string((*path, "trigger"), section.get("trigger"))
+    children = compile_items(c, (*path, "rules"), section.get("rules"))
+    if mode is not None and mode.strip().upper() not in {"ALL", "ANY"}:
+        c.report(
+            (*path, "trigger"), f'validation.trigger "{mode}" is not ALL or ANY', "use ALL or ANY"
+        )
+    if mode is not None and mode.strip().upper() == "ANY":
+        return AnyOf(children=children)
+    return AllOf(children=children)
+
+
+def _job(c: Checker, raw: object) -> JobSpec | None:
+    """``job``: the backend type and config, retry and rerun budgets, and polling."""
+    path: YamlPath = ("job",)
+    section = c.mapping(path, raw, _JOB_KEYS)
+    if section is None:
+        return None
+    job_type = _job_type(c, section.get("type"))
+    config = section.get("config")
+    if config is not None and not isinstance(config, dict):
+        c.expect(
+            (*path, "config"), config, "a mapping", "write the backend's settings as `key: value`"
+        )
+    window = _poll_window(c, section.get("jobPollWindowSeconds"))
+    return JobSpec(
+        type=job_type or "",
+        config=config if isinstance(config, dict) else {},
+        max_retries=_budget(c, section, "maxRetries", 10, 0),
+        max_code_retries=_budget(c, section, "maxCodeRetries", 3, 1),
+        max_drift_reruns=_budget(c, section, "maxDriftReruns", 5, 1),
+        max_manual_reruns=_budget(c, section, "maxManualReruns", 5, 1),
+        poll_window=timedelta(seconds=window),
+        poll_interval=c.duration((*path, "pollInterval"), section.get("pollInterval"))
+        or timedelta(seconds=60),
+    )
+
+
+def _job_type(c: Checker, raw: object) -> str | None:
+    """``job.type``: required, one of :data:`JOB_TYPES`."""
+    path: YamlPath = ("job", "type")
+    job_type = c.string(path, raw, required=True)
+    if job_type is not None and job_type not in JOB_TYPES:
+        fix = suggestion(job_type, JOB_TYPES).replace("allowed keys", "use one of")
+        c.report(path, f'unknown job type "{job_type}"', fix)
+        return None
+    return job_type
+
+
+def _poll_window(c: Checker, raw: object) -> int:
+    """``job.jobPollWindowSeconds`` in ``[60, 86400]``; 0 or absent means 3600 (Go)."""
+    if raw == 0 and not isinstance(raw, bool):
+        return _DEFAULT_POLL_WINDOW_SECONDS
+    seconds = c.integer(("job", "jobPollWindowSeconds"), raw, 60, 86400)
+    return _DEFAULT_POLL_WINDOW_SECONDS if seconds is None else seconds
+
+
+def _budget(c: Checker, section: Mapping[str, object], name: str, high: int, default: int) -> int:
+    """A retry or rerun budget in ``[0, high]``, with Go's default when absent."""
+    value = c.integer(("job", name), section.get(name), 0, high)
+    return default if value is None else value
+
+
+def _post_run(c: Checker, raw: object) -> PostRunSpec | None:
+    """``postRun``: rules re-checked after success (ALL), timeout, and drift detection."""
+    path: YamlPath = ("postRun",)
+    section = c.mapping(path, raw, _POST_RUN_KEYS)
+    if section is None:
+        return None
+    _evaluation(c, (*path, "evaluation"), section.get("evaluation"))  # accepted, unused (Go)
+    drift_field = c.string((*path, "driftField"), section.get("driftField"))
+    if drift_field is not None and not drift_field.strip():
+        fix = "name a reading field, e.g. sensor_count"
+        c.report((*path, "driftField"), "must not be empty", fix)
+    threshold = c.number((*path, "driftThreshold"), section.get("driftThreshold"), minimum=0)
+    timeout = c.duration((*path, "sensorTimeout"), section.get("sensorTimeout"))
+    defaults = PostRunSpec()
+    return PostRunSpec(
+        condition=AllOf(children=compile_items(c, (*path, "rules"), section.get("rules"))),
+        sensor_timeout=timeout or defaults.sensor_timeout,
+        drift_field=drift_field or defaults.drift_field,
+        drift_threshold=threshold or defaults.drift_threshold,
+    )
+
+
+def _section(root: Mapping[str, object], name: str) -> Mapping[str, object]:
+    """A top-level section as a mapping, empty when absent or malformed."""
+    value = root.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _cross_checks(c: Checker, root: Mapping[str, object]) -> None:
+    """Go's cross-field checks (spec §2), on what the file says rather than what parsed."""
+    schedule, sla, job = _section(root, "schedule"), _section(root, "sla"), _section(root, "job")
+    has_trigger = schedule.get("trigger") is not None
+    if schedule.get("cron") not in (None, "") and schedule.get("include") is not None:
+        fix = "use cron for a regular schedule or include.dates for chosen dates, not both"
+        c.report(
+            ("schedule", "include"),
+            "schedule.cron and schedule.include are mutually exclusive",
+            fix,
+            at_key=True,
+        )
+    if sla.get("maxDuration") not in (None, "") and not has_trigger:
+        fix = "add schedule.trigger, or use sla.deadline for a clock deadline"
+        c.report(
+            ("sla", "maxDuration"),
+            "sla.maxDuration requires schedule.trigger (relative SLA needs a sensor signal)",
+            fix,
+            at_key=True,
+        )
+    if root.get("dryRun") is True:
+        if job.get("type") in (None, ""):
+            c.report(
+                ("dryRun",),
+                "dryRun requires job.type to be configured",
+                "add job.type (the job that would run)",
+                at_key=True,
+            )
+        if not has_trigger:
+            c.report(
+                ("dryRun",),
+                "dryRun requires schedule.trigger (sensor-driven evaluation)",
+                "add schedule.trigger",
+                at_key=True,
+            )

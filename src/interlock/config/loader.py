@@ -1,0 +1,240 @@
+"""Load pipeline and calendar YAML files into specs, with errors a person can fix.
+
+The schema is the Go Interlock's, field for field (camelCase, spec §2), so Go configs load
+unchanged; the values come out as the frozen specs of :mod:`interlock.config.spec`. Where the
+Go version logs an invalid config and ignores the pipeline, we refuse to load: every problem
+in every file is collected and raised as one :class:`~interlock.errors.ConfigError`, each
+with its file, 1-based line, field path (``validation.rules[2].check``), message and fix.
+Nothing else escapes: YAML syntax errors, wrong types and unreadable files all become
+problems.
+
+Beyond Go (each one an error a Go user would want rather than a silent fallback):
+
+* unknown keys anywhere are errors, with a "did you mean `expectedDuration`?" fix;
+* an unknown ``timezone``, a ``validation.trigger`` other than ALL/ANY, an unparseable or
+  non-positive duration, and a malformed clock time are errors, not UTC / ALL / a default;
+* durations also accept ``d`` and ``w``; ``schedule.calendar`` names a calendar loaded from
+  ``calendars/*.yaml``, and ``schedule.exclude.holidays`` takes country codes (``US-NY``);
+* a rule item may be a nested group ``{allOf: [...]}`` or ``{anyOf: [...]}`` (recursively),
+  so ``A and (B or C)`` is one pipeline; Go configs never use these keys;
+* ``job.type: mock`` (for tests and demos) and ``job.pollInterval`` (default 60s);
+* pipeline ids must be unique across the files loaded together.
+
+Scalars follow YAML 1.2 as Go's ``yaml.v3`` does (``deadline: 10:00`` is a string, not
+sexagesimal 600; ``yes`` is a string). See :mod:`interlock.config._yaml`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import NamedTuple
+
+from interlock.config._build import build_pipeline
+from interlock.config._calendars import read_calendar
+from interlock.config._check import Checker
+from interlock.config._yaml import parse_yaml
+from interlock.config.spec import CalendarSpec, PipelineSpec
+from interlock.errors import ConfigError, ConfigProblem
+
+__all__ = [
+    "YAML_SUFFIXES",
+    "load_calendars",
+    "load_pipeline_file",
+    "load_pipelines",
+    "parse_pipeline",
+]
+
+YAML_SUFFIXES = (".yaml", ".yml")
+"""File name endings that hold pipelines or calendars (as in Go)."""
+
+
+class _Loaded(NamedTuple):
+    """One file's outcome: the spec (or None), its problems, and its ``pipeline.id`` line."""
+
+    spec: PipelineSpec | None
+    problems: list[ConfigProblem]
+    id_line: int | None
+
+
+def parse_pipeline(
+    text: str, *, source: str = "<string>", calendars: Mapping[str, CalendarSpec] | None = None
+) -> PipelineSpec:
+    """Parse one pipeline document.
+
+    :param source: the file name shown in problems and kept as ``PipelineSpec.source``.
+    :param calendars: named calendars that ``schedule.calendar`` may refer to.
+    :raises ConfigError: listing every problem in the document.
+    """
+    loaded = _parse(text, source, calendars or {})
+    if loaded.spec is None:
+        raise ConfigError(loaded.problems)
+    return loaded.spec
+
+
+def load_pipeline_file(
+    path: Path, *, calendars: Mapping[str, CalendarSpec] | None = None
+) -> PipelineSpec:
+    """Read and parse one pipeline file. :raises ConfigError: listing every problem."""
+    loaded = _load_file(Path(path), calendars or {})
+    if loaded.spec is None:
+        raise ConfigError(loaded.problems)
+    return loaded.spec
+
+
+def load_pipelines(path: Path) -> tuple[PipelineSpec, ...]:
+    """Load one pipeline file, or every ``*.yaml`` / ``*.yml`` file of a directory.
+
+    Subdirectories are not read; files are taken in name order. Calendars come from
+    ``<dir>/calendars/`` or else ``<dir>/../calendars/`` when one exists.
+
+    :raises ConfigError: listing every problem in every file, and duplicate pipeline ids.
+    """
+    path = Path(path)
+    files, problems = _yaml_files(path)
+    calendar_dir = _calendar_dir(path.parent if path.is_file() else path)
+    calendars: dict[str, CalendarSpec] = {}
+    if calendar_dir is not None:
+        calendars, calendar_problems = _read_calendars(calendar_dir)
+        problems.extend(calendar_problems)
+    loaded = [_load_file(file, calendars) for file in files]
+    for outcome in loaded:
+        problems.extend(outcome.problems)
+    problems.extend(_duplicate_ids(loaded))
+    if problems:
+        raise ConfigError(problems)
+    return tuple(outcome.spec for outcome in loaded if outcome.spec is not None)
+
+
+def load_calendars(path: Path) -> dict[str, CalendarSpec]:
+    """Load named calendars from a ``*.yaml`` file or a directory of them.
+
+    :returns: calendars by ``name``.
+    :raises ConfigError: listing every problem, including a name used twice.
+    """
+    calendars, problems = _read_calendars(Path(path))
+    if problems:
+        raise ConfigError(problems)
+    return calendars
+
+
+def _parse(text: str, source: str, calendars: Mapping[str, CalendarSpec]) -> _Loaded:
+    """Parse and build one document, collecting its problems."""
+    doc, problems = parse_yaml(text, source)
+    if doc is None:
+        return _Loaded(None, problems, None)
+    checker = Checker(doc=doc, source=source, problems=problems)
+    spec = build_pipeline(checker, doc.data, calendars)
+    if spec is None or checker.problems:
+        return _Loaded(None, sorted(checker.problems, key=lambda p: p.line or 0), None)
+    spec = replace(spec, source=source, config_hash=_config_hash(doc.data))
+    return _Loaded(spec, [], doc.line(("pipeline", "id")))
+
+
+def _config_hash(data: object) -> str:
+    """sha256 hex of the canonical JSON of a parsed document: equal configs, equal hashes."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _load_file(path: Path, calendars: Mapping[str, CalendarSpec]) -> _Loaded:
+    """Read one file and parse it; an unreadable file is a problem, not an exception."""
+    text, problem = _read_text(path)
+    if problem is not None:
+        return _Loaded(None, [problem], None)
+    return _parse(text, str(path), calendars)
+
+
+def _read_text(path: Path) -> tuple[str, ConfigProblem | None]:
+    """The UTF-8 text of ``path``, or a problem saying why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        return "", ConfigProblem(
+            file=str(path), line=None, field="", message=f"cannot read: {reason}"
+        )
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        fix = "save the file as UTF-8"
+        problem = ConfigProblem(
+            file=str(path), line=line, field="", message="not UTF-8 text", fix=fix
+        )
+        return "", problem
+
+
+def _yaml_files(path: Path) -> tuple[list[Path], list[ConfigProblem]]:
+    """``path`` itself, or the ``*.yaml`` / ``*.yml`` files directly in it, sorted by name."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+        return files, []
+    if path.is_file():
+        return [path], []
+    problem = ConfigProblem(
+        file=str(path), line=None, field="", message="no such file or directory"
+    )
+    return [], [problem]
+
+
+def _calendar_dir(directory: Path) -> Path | None:
+    """``<dir>/calendars`` or ``<dir>/../calendars``, whichever exists first."""
+    for candidate in (directory / "calendars", directory.parent / "calendars"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def _read_calendars(path: Path) -> tuple[dict[str, CalendarSpec], list[ConfigProblem]]:
+    """Every calendar under ``path`` by name, and the problems found on the way."""
+    files, problems = _yaml_files(path)
+    calendars: dict[str, CalendarSpec] = {}
+    for file in files:
+        text, problem = _read_text(file)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        calendar, file_problems, name_line = read_calendar(text, str(file))
+        problems.extend(file_problems)
+        if calendar is None:
+            continue
+        if calendar.name in calendars:
+            first = calendars[calendar.name].source
+            message = f'duplicate calendar name "{calendar.name}" (also in {first})'
+            fix = "give each calendar its own name"
+            problems.append(
+                ConfigProblem(
+                    file=str(file), line=name_line, field="name", message=message, fix=fix
+                )
+            )
+            continue
+        calendars[calendar.name] = calendar
+    return calendars, problems
+
+
+def _duplicate_ids(loaded: Iterable[_Loaded]) -> list[ConfigProblem]:
+    """A problem for each pipeline whose id an earlier file already uses."""
+    first: dict[str, _Loaded] = {}
+    problems: list[ConfigProblem] = []
+    for outcome in loaded:
+        spec = outcome.spec
+        if spec is None:
+            continue
+        earlier = first.setdefault(spec.id, outcome)
+        if earlier is outcome or earlier.spec is None:
+            continue
+        where = f"{earlier.spec.source}:{earlier.id_line}"
+        problems.append(
+            ConfigProblem(
+                file=spec.source,
+                line=outcome.id_line,
+                field="pipeline.id",
+                message=f'duplicate pipeline id "{spec.id}" (also in {where})',
+                fix="give each pipeline its own pipeline.id",
+            )
+        )
+    return problems

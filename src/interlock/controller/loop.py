@@ -1,0 +1,215 @@
+"""The controller loop: claim due runs, decide, apply, perform the actions, sleep.
+
+::
+
+    while not stopping:
+        runs = store.claim_due(now)                 # lease; SKIP LOCKED on PostgreSQL
+        for run in runs:
+            inputs = readings + pending signals (+ a job poll if RUNNING, recovery if LAUNCHING)
+            decision = decide(pipeline, run, inputs, now)
+            if store.apply(decision):               # one transaction, version-checked
+                launch jobs (worker pool, attempt id = idempotency key)
+        sleep until the next due time or a store wake-up
+
+The controller holds no state of its own that matters after a crash: the lease on a run in
+LAUNCHING expires, and the next controller resolves it through the backend's ``find``
+(never a blind relaunch). Its cost follows due work: an idle controller runs one indexed
+``min(next_check_at)`` query per wake-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any
+
+from interlock.specs import PipelineSpec
+from interlock.controller.clock import Clock, SystemClock
+from interlock.controller.jobs import JobRunner
+from interlock.decide import decide, planned_runs
+from interlock.model import LaunchJob, Run, RunState, Signal
+from interlock.store.sqlalchemy import SqlStore
+
+__all__ = ["Controller", "ControllerSettings"]
+
+log = logging.getLogger("interlock.controller")
+
+
+class ControllerSettings:
+    """Knobs of the loop, with the reasons for their defaults."""
+
+    def __init__(
+        self,
+        *,
+        owner: str = "controller",
+        claim_limit: int = 200,
+        lease: timedelta = timedelta(seconds=60),
+        max_sleep: float = 1.0,
+        workers: int = 4,
+    ) -> None:
+        self.owner = owner
+        """Lease owner name; unique per controller process when several share a database."""
+        self.claim_limit = claim_limit
+        """Runs claimed per round; bounds the time a round holds leases."""
+        self.lease = lease
+        """How long a claim is held; a crashed controller's runs are free again after it."""
+        self.max_sleep = max_sleep
+        """Longest sleep between rounds in seconds: timers fire within this of their time,
+        and writes from other processes (which cannot wake us directly) are seen by then."""
+        self.workers = workers
+        """Threads for job-backend calls; 0 launches inline (deterministic tests)."""
+
+
+class Controller:
+    """One controller process (or thread) working on a store."""
+
+    def __init__(
+        self,
+        store: SqlStore,
+        specs: Callable[[], Mapping[str, PipelineSpec]],
+        jobs: JobRunner,
+        *,
+        clock: Clock | None = None,
+        settings: ControllerSettings | None = None,
+    ) -> None:
+        self.store = store
+        self.specs = specs
+        self.jobs = jobs
+        self.clock = clock or SystemClock()
+        self.settings = settings or ControllerSettings()
+        self._pool = ThreadPoolExecutor(self.settings.workers, "interlock-job") if self.settings.workers else None
+        self._inflight: dict[str, Future[Any]] = {}
+        self._stop = threading.Event()
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    def bootstrap(self) -> None:
+        """Create the expected runs of every pipeline (idempotent; call on start and apply)."""
+        now = self.clock.now()
+        for spec in self.specs().values():
+            self.store.ensure_runs(planned_runs(spec, now), now)
+
+    def stop(self) -> None:
+        """Stop claiming new work; :meth:`serve` returns after in-flight launches finish."""
+        self._stop.set()
+        self.store.broker.notify()
+
+    def serve(self) -> None:
+        """Run until :meth:`stop` (the CLI wires SIGTERM and SIGINT to it)."""
+        self.bootstrap()
+        while not self._stop.is_set():
+            seen = self.store.broker.count
+            processed = self.run_once()
+            if processed >= self.settings.claim_limit:
+                continue
+            self.store.broker.wait(seen, self._sleep_for())
+        self.close()
+
+    def close(self) -> None:
+        """Wait for in-flight launches (they record their outcome and release leases)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        self.jobs.close()
+
+    def _sleep_for(self) -> float:
+        due = self.store.next_due_at()
+        if due is None:
+            return self.settings.max_sleep
+        seconds = (due - self.clock.now()).total_seconds()
+        return min(max(seconds, 0.0), self.settings.max_sleep)
+
+    # One round ---------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Claim and decide every due run once; return how many were claimed."""
+        now = self.clock.now()
+        runs = self.store.claim_due(
+            now, owner=self.settings.owner, limit=self.settings.claim_limit, lease=self.settings.lease
+        )
+        specs = self.specs()
+        for run in runs:
+            try:
+                self._process(run, specs.get(run.pipeline_id), now)
+            except Exception:  # one bad run must not stop the loop; it is retried next round
+                log.exception("deciding %s/%s failed", run.pipeline_id, run.partition)
+                self.store.release(run, owner=self.settings.owner)
+        return len(runs)
+
+    def run_until_idle(self, *, max_rounds: int = 1000) -> int:
+        """Rounds until nothing is due at the clock's current time (tests, simulate, demo)."""
+        total = 0
+        for _ in range(max_rounds):
+            self.wait_for_launches()
+            processed = self.run_once()
+            total += processed
+            if not processed and not self._inflight:
+                return total
+        msg = f"still busy after {max_rounds} rounds"
+        raise RuntimeError(msg)
+
+    def wait_for_launches(self) -> None:
+        """Block until every launch submitted so far has been recorded."""
+        for future in list(self._inflight.values()):
+            future.result()
+
+    def _process(self, run: Run, spec: PipelineSpec | None, now: datetime) -> None:
+        if spec is None:
+            log.warning("run %s/%s belongs to no loaded pipeline; left alone", run.pipeline_id, run.partition)
+            self.store.release(run, owner=self.settings.owner)
+            return
+        if run.state is RunState.LAUNCHING and run.attempt_id in self._inflight:
+            self.store.release(run, owner=self.settings.owner)
+            return
+        pending = self.store.pending_signals(run)
+        signals: list[Signal] = [s for _, s in pending]
+        if run.state is RunState.LAUNCHING and not _answers_launch(signals, run):
+            recovered = self.jobs.recover(spec, run, now)
+            if recovered is None:  # never launched: launch it now, same attempt id
+                self._submit(spec, run, LaunchJob(pipeline_id=run.pipeline_id, partition=run.partition, attempt=run.attempt, attempt_id=run.attempt_id))
+                return
+            signals.append(recovered)
+        attempt_update: dict[str, Any] | None = None
+        if run.state is RunState.RUNNING and not _answers_job(signals, run):
+            polled, attempt_update = self.jobs.poll(spec, run, now)
+            signals.append(polled)
+        readings = self.store.load_readings(spec, run.partition)
+        decision = decide(spec, run, readings, now=now, signals=signals)
+        attempt_update = attempt_update if attempt_update and attempt_update.get("state") != "running" else attempt_update
+        applied = self.store.apply(
+            decision,
+            spec,
+            owner=self.settings.owner,
+            now=now,
+            signal_ids=[i for i, _ in pending],
+            keep_lease=bool(decision.launches),
+            attempt_update=attempt_update,
+        )
+        if not applied:
+            log.info("run %s/%s changed under us; decision dropped", run.pipeline_id, run.partition)
+            return
+        for launch in decision.launches:
+            self._submit(spec, decision.run, launch)
+
+    def _submit(self, spec: PipelineSpec, run: Run, launch: LaunchJob) -> None:
+        if self._pool is None:
+            self.jobs.launch(spec, run, launch, self.clock)
+            return
+        future = self._pool.submit(self.jobs.launch, spec, run, launch, self.clock)
+        self._inflight[launch.attempt_id] = future
+        future.add_done_callback(lambda _f, key=launch.attempt_id: self._inflight.pop(key, None))
+
+
+def _answers_launch(signals: list[Signal], run: Run) -> bool:
+    from interlock.model import JobReported, LaunchFailed, LaunchRecorded, LaunchUnknown  # noqa: PLC0415
+
+    kinds = (LaunchRecorded, LaunchFailed, LaunchUnknown, JobReported)
+    return any(isinstance(s, kinds) and s.attempt == run.attempt for s in signals)
+
+
+def _answers_job(signals: list[Signal], run: Run) -> bool:
+    from interlock.model import JobReported  # noqa: PLC0415
+
+    return any(isinstance(s, JobReported) and s.attempt == run.attempt and s.status != "running" for s in signals)

@@ -1,0 +1,133 @@
+"""The wrapper process of the command backend: ``python -m interlock.jobs._runner DIR``.
+
+A command job must outlive the controller that launched it, and its result must not depend on
+the controller being alive to ``wait()`` for it. So the controller never becomes the job's
+parent. It starts this module, which reads the job spec (JSON) from stdin and forks a
+*supervisor* in a new session, prints the supervisor's pid and exits at once. The supervisor
+is then nobody's child but init's; it starts the job, enforces the timeout, and writes the
+exit record when the job ends. Files in ``DIR``::
+
+    lock        flock()ed by the supervisor for its whole life: held = the job is being run
+    stdout      the job's standard output
+    stderr      the job's standard error
+    exit.json   {"code": int|null, "timedOut": bool, "timeout": float|null, "error": str|null}
+
+The lock is taken *before* the fork, so it is held continuously from the moment the pid is
+printed; "lock free and no exit record" therefore always means the supervisor died. The
+job's environment travels on stdin, never on disk, because it often carries credentials.
+POSIX only (fork, setsid, flock, process groups).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["EXIT_FILE", "LOCK_FILE", "STDERR_FILE", "STDOUT_FILE", "main", "write_json"]
+
+LOCK_FILE = "lock"
+STDOUT_FILE = "stdout"
+STDERR_FILE = "stderr"
+EXIT_FILE = "exit.json"
+KILL_GRACE_SECONDS = 5.0
+"""After a timeout the job's process group gets SIGTERM, then SIGKILL this much later."""
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` to ``path`` atomically (a reader sees the old file or the whole new one)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(data), encoding="utf-8")
+    temporary.replace(path)
+
+
+def main(argv: list[str]) -> int:
+    """Fork the supervisor for the job directory ``argv[0]`` and print its pid."""
+    directory = Path(argv[0])
+    spec = json.loads(sys.stdin.read())
+    lock_fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock_fd, fcntl.LOCK_EX)  # blocks only while a status() check holds it
+    pid = os.fork()
+    if pid:
+        sys.stdout.write(f"{pid}\n")
+        sys.stdout.flush()
+        return 0
+    _detach()
+    code = 0
+    try:
+        _supervise(directory, spec)
+    except BaseException as exc:  # noqa: BLE001 - the exit record must be written whatever happens
+        write_json(directory / EXIT_FILE, {"code": None, "timedOut": False, "error": repr(exc)})
+        code = 1
+    os._exit(code)
+
+
+def _detach() -> None:
+    """Leave the launcher's session and let go of its stdio pipes."""
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _supervise(directory: Path, spec: dict[str, Any]) -> None:
+    """Run the job to its end (or its timeout) and write the exit record."""
+    env = {**os.environ, **spec.get("env", {})}
+    with (
+        (directory / STDOUT_FILE).open("ab") as stdout,
+        (directory / STDERR_FILE).open("ab") as stderr,
+    ):
+        try:
+            process = subprocess.Popen(  # noqa: S603 - argv from the pipeline config, never a shell
+                spec["argv"],
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                cwd=spec.get("cwd"),
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            code = 127 if isinstance(exc, FileNotFoundError) else 126
+            record = {"code": code, "timedOut": False, "error": f"cannot execute: {exc}"}
+            write_json(directory / EXIT_FILE, record)
+            return
+        timed_out = _wait(process, spec.get("timeout"))
+    record = {
+        "code": process.returncode,
+        "timedOut": timed_out,
+        "timeout": spec.get("timeout"),
+        "error": None,
+    }
+    write_json(directory / EXIT_FILE, record)
+
+
+def _wait(process: subprocess.Popen[bytes], timeout: float | None) -> bool:
+    """Wait for the job; on timeout stop its whole process group. True if it timed out."""
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _signal_group(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=KILL_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait()
+        return True
+    return False
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, sig)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,93 @@
+"""The job-backend boundary: start a job, ask how it is doing. Nothing else.
+
+A backend is deliberately tiny (after httpx's ``BaseTransport``)::
+
+    launch(request) -> JobHandle      start attempt ``request.attempt_id`` (idempotent)
+    status(handle)  -> JobStatus      running / succeeded / failed (+ category, message)
+    find(request)   -> JobHandle|None after a crash: was this attempt already launched?
+    close()
+
+``attempt_id`` is the idempotency key: launching the same attempt twice must not start two
+jobs. Backends whose remote API has such a key pass it on (Airflow ``dag_run_id``, Databricks
+``idempotency_token``, an HTTP ``Idempotency-Key`` header); local backends record it.
+
+Errors: raise :class:`~interlock.errors.JobTemporaryError` for what a retry may fix and
+:class:`~interlock.errors.JobPermanentError` for what it cannot; map foreign exceptions at
+this boundary and re-raise ``from`` them.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["JobBackend", "JobHandle", "JobRequest", "JobStatus"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobRequest:
+    """Everything a backend needs to start one attempt, with templates already expanded."""
+
+    pipeline_id: str
+    partition: str
+    attempt: int
+    attempt_id: str
+    config: Mapping[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobHandle:
+    """What the backend needs to find the job again; stored with the attempt as JSON."""
+
+    backend: str
+    attempt_id: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobStatus:
+    """A job's state as the backend sees it.
+
+    ``category`` (failures only): ``TRANSIENT``, ``PERMANENT`` (a code or config problem; the
+    run then uses ``maxCodeRetries``) or ``TIMEOUT``. ``output`` holds tails of logs or the
+    response body, stored with the attempt for ``interlock runs``.
+    """
+
+    state: Literal["running", "succeeded", "failed"]
+    category: str | None = None
+    message: str = ""
+    output: Mapping[str, str] = field(default_factory=dict)
+
+
+class JobBackend(abc.ABC):
+    """Starts and polls jobs of one ``job.type``."""
+
+    type: str = ""
+
+    @abc.abstractmethod
+    def launch(self, request: JobRequest) -> JobHandle:
+        """Start the attempt, or return the existing handle if it was already started.
+
+        :raises JobTemporaryError: the launch may succeed if retried later.
+        :raises JobPermanentError: the launch cannot succeed as configured.
+        """
+
+    @abc.abstractmethod
+    def status(self, handle: JobHandle) -> JobStatus:
+        """Report the job's current state.
+
+        :raises JobTemporaryError: the status could not be read right now.
+        """
+
+    def find(self, request: JobRequest) -> JobHandle | None:
+        """Return the handle of an attempt launched before a crash, or None if it never was.
+
+        Backends that cannot tell raise :class:`NotImplementedError`; the controller then
+        raises the run as ``INFRA_FAILURE`` instead of relaunching it.
+        """
+        raise NotImplementedError
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
+        """Release connections and processes owned by the backend."""

@@ -1,0 +1,304 @@
+"""The ``command`` job backend: run a local program, without a shell, and survive our own crash.
+
+The Go version runs the command synchronously inside the orchestrator and treats a non-zero
+exit as an error (spec §7). Here the controller must never block on a job, and a controller
+restart must neither lose a running job nor start it twice. So:
+
+- ``launch`` starts :mod:`interlock.jobs._runner`, which detaches a supervisor that runs the
+  command and writes its exit code to a file. ``launch`` returns at once; ``status`` reads
+  the files. Nothing about a running job lives in controller memory.
+- Each attempt owns ``state_dir/<safe attempt id>/``. Its ``launch.json`` is created with an
+  atomic ``link()``, which is the idempotency claim: whoever creates it starts the job, every
+  later ``launch`` or ``find`` of that attempt gets the same handle back.
+- Failures are classified: timeout → ``TIMEOUT``; exit 126/127 or an executable that cannot
+  be found → ``PERMANENT`` (a config problem, retrying cannot help); any other non-zero exit
+  or a lost supervisor → ``TRANSIENT``.
+
+POSIX only, like the runner. Config keys: ``command`` (argv list, or a string split with
+:func:`shlex.split`), ``env`` (added to the controller's environment), ``cwd``, ``timeout``
+(``10m`` or seconds).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from interlock.durations import parse_duration
+from interlock.errors import JobPermanentError, JobTemporaryError
+from interlock.jobs._runner import EXIT_FILE, LOCK_FILE, STDERR_FILE, STDOUT_FILE, write_json
+from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus
+
+__all__ = ["CommandBackend"]
+
+LAUNCH_FILE = "launch.json"
+PID_FILE = "pid.json"
+_LAUNCHER_TIMEOUT = 30.0
+_STARTING_GRACE = 30.0
+"""A launch record without a pid this young may still be starting in another thread."""
+_UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
+
+
+class CommandBackend(JobBackend):
+    """Runs ``job.config.command`` as a detached local process; see the module docstring."""
+
+    type = "command"
+
+    def __init__(self, state_dir: Path, *, tail_bytes: int = 4096) -> None:
+        self.state_dir = Path(state_dir)
+        self.tail_bytes = tail_bytes
+
+    def __repr__(self) -> str:
+        return f"CommandBackend(state_dir={str(self.state_dir)!r})"
+
+    def launch(self, request: JobRequest) -> JobHandle:
+        """Start the command unless this attempt already has a launch record."""
+        directory = self._directory(request.attempt_id)
+        existing = self._existing(request.attempt_id, directory, wait=True)
+        if existing is not None:
+            return existing
+        spec = _job_spec(request.config)
+        directory.mkdir(parents=True, exist_ok=True)
+        if not _claim(directory, _launch_record(request, spec)):
+            handle = self._existing(request.attempt_id, directory, wait=True)
+            if handle is not None:
+                return handle
+        pid = _start(directory, spec)
+        write_json(directory / PID_FILE, {"pid": pid})
+        return self._handle(request.attempt_id, directory, pid)
+
+    def find(self, request: JobRequest) -> JobHandle | None:
+        """The handle of the attempt if it has a launch record, else None."""
+        return self._existing(request.attempt_id, self._directory(request.attempt_id), wait=False)
+
+    def status(self, handle: JobHandle) -> JobStatus:
+        """Map the exit record (or the supervisor's liveness) to a job status."""
+        directory = Path(str(handle.data["dir"]))
+        output = self._output(directory)
+        record = _read_json(directory / EXIT_FILE)
+        if record is None and _supervisor_alive(directory):
+            return JobStatus(state="running", output=output)
+        record = record or _read_json(directory / EXIT_FILE)
+        if record is not None:
+            return _finished(record, output)
+        if _starting(directory):
+            return JobStatus(state="running", message="starting", output=output)
+        return JobStatus(
+            state="failed",
+            category="TRANSIENT",
+            message="job process lost (its supervisor ended without an exit record)",
+            output=output,
+        )
+
+    def _directory(self, attempt_id: str) -> Path:
+        return self.state_dir / safe_name(attempt_id)
+
+    def _existing(self, attempt_id: str, directory: Path, *, wait: bool) -> JobHandle | None:
+        """The handle recorded in ``directory``, waiting briefly for a launch in progress."""
+        if not (directory / LAUNCH_FILE).exists():
+            return None
+        deadline = time.monotonic() + (_LAUNCHER_TIMEOUT if wait else 0.0)
+        while _starting(directory) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        record = _read_json(directory / PID_FILE) or {}
+        pid = record.get("pid")
+        return self._handle(attempt_id, directory, pid if isinstance(pid, int) else None)
+
+    def _handle(self, attempt_id: str, directory: Path, pid: int | None) -> JobHandle:
+        return JobHandle(
+            backend=self.type, attempt_id=attempt_id, data={"pid": pid, "dir": str(directory)}
+        )
+
+    def _output(self, directory: Path) -> dict[str, str]:
+        return {
+            "stdout": _tail(directory / STDOUT_FILE, self.tail_bytes),
+            "stderr": _tail(directory / STDERR_FILE, self.tail_bytes),
+        }
+
+
+def safe_name(attempt_id: str) -> str:
+    """A file name for an attempt id: readable, and unique thanks to a hash suffix."""
+    readable = _UNSAFE.sub("_", attempt_id).strip("._")[:80]
+    digest = hashlib.sha256(attempt_id.encode()).hexdigest()[:12]
+    return f"{readable}-{digest}"
+
+
+def _job_spec(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the config into the runner's spec, checking the executable exists."""
+    argv = _argv(config.get("command"))
+    env = config.get("env") or {}
+    if not isinstance(env, Mapping):
+        raise JobPermanentError("job.config.env: must be a mapping of names to values")
+    env = {str(key): str(value) for key, value in env.items()}
+    cwd = config.get("cwd")
+    if cwd is not None and not Path(str(cwd)).is_dir():
+        raise JobPermanentError(f"job.config.cwd: {cwd!r} is not a directory")
+    _require_executable(argv[0], env.get("PATH", os.environ.get("PATH", "")), cwd)
+    return {"argv": argv, "env": env, "cwd": cwd, "timeout": _timeout(config.get("timeout"))}
+
+
+def _argv(command: Any) -> list[str]:
+    if isinstance(command, str):
+        argv = shlex.split(command)
+    elif isinstance(command, list | tuple):
+        argv = [str(part) for part in command]
+    else:
+        raise JobPermanentError("job.config.command: must be an argv list or a string")
+    if not argv or not argv[0]:
+        raise JobPermanentError("job.config.command: is empty")
+    return argv
+
+
+def _timeout(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise JobPermanentError(f"job.config.timeout: {value!r} is not a duration")
+    try:
+        seconds = float(value) if not isinstance(value, str) else parse_duration(value).total_seconds()
+    except ValueError as exc:
+        raise JobPermanentError(f"job.config.timeout: {exc}") from exc
+    if seconds <= 0:
+        raise JobPermanentError(f"job.config.timeout: {value!r} must be positive")
+    return seconds
+
+
+def _require_executable(program: str, path: str, cwd: Any) -> None:
+    if os.sep in program:
+        candidate = Path(str(cwd or "."), program)
+        found = candidate.is_file() and os.access(candidate, os.X_OK)
+    else:
+        found = shutil.which(program, path=path) is not None
+    if not found:
+        raise JobPermanentError(f"job.config.command: executable {program!r} not found")
+
+
+def _launch_record(request: JobRequest, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``launch.json`` holds: enough to explain the job, and never the env (secrets)."""
+    return {
+        "attemptId": request.attempt_id,
+        "pipeline": request.pipeline_id,
+        "partition": request.partition,
+        "argv": spec["argv"],
+        "cwd": spec["cwd"],
+        "timeout": spec["timeout"],
+        "launchedAt": time.time(),
+    }
+
+
+def _claim(directory: Path, record: Mapping[str, Any]) -> bool:
+    """Create ``launch.json`` atomically; False if another launch created it first."""
+    temporary = directory / f".{LAUNCH_FILE}.{uuid.uuid4().hex}.tmp"
+    temporary.write_text(json.dumps(record), encoding="utf-8")
+    try:
+        os.link(temporary, directory / LAUNCH_FILE)
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink()
+    return True
+
+
+def _start(directory: Path, spec: Mapping[str, Any]) -> int:
+    """Run the launcher; return the supervisor's pid. A failure is recorded, then raised."""
+    try:
+        result = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "interlock.jobs._runner", str(directory)],
+            input=json.dumps(spec).encode(),
+            capture_output=True,
+            timeout=_LAUNCHER_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise _launch_failed(directory, repr(exc)) from exc
+    pid = result.stdout.decode(errors="replace").strip()
+    if result.returncode != 0 or not pid.isdigit():
+        stderr = result.stderr.decode(errors="replace").strip()[-500:]
+        raise _launch_failed(directory, f"runner exited {result.returncode}: {stderr}")
+    return int(pid)
+
+
+def _launch_failed(directory: Path, detail: str) -> JobTemporaryError:
+    """Record a failed start as the attempt's exit, so ``status`` reports it too."""
+    message = f"could not start the job runner: {detail}"
+    write_json(directory / EXIT_FILE, {"code": None, "timedOut": False, "error": message})
+    return JobTemporaryError(message)
+
+
+def _starting(directory: Path) -> bool:
+    """True for a launch record with no pid or exit record yet, young enough to be starting."""
+    return (
+        not (directory / PID_FILE).exists()
+        and not (directory / EXIT_FILE).exists()
+        and _age(directory / LAUNCH_FILE) < _STARTING_GRACE
+    )
+
+
+def _supervisor_alive(directory: Path) -> bool:
+    """True while the supervisor holds the attempt's lock (robust to pid reuse and zombies)."""
+    try:
+        fd = os.open(directory / LOCK_FILE, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            return True
+        raise
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def _finished(record: Mapping[str, Any], output: Mapping[str, str]) -> JobStatus:
+    code = record.get("code")
+    error = record.get("error")
+    if record.get("timedOut"):
+        message = f"timed out after {record.get('timeout')}s; the process group was stopped"
+        return JobStatus(state="failed", category="TIMEOUT", message=message, output=output)
+    if code == 0:
+        return JobStatus(state="succeeded", message="exit code 0", output=output)
+    message = str(error) if error else f"exit code {code}"
+    category = "PERMANENT" if code in (126, 127) else "TRANSIENT"
+    return JobStatus(state="failed", category=category, message=message, output=output)
+
+
+def _tail(path: Path, size: int) -> str:
+    try:
+        with path.open("rb") as stream:
+            stream.seek(0, os.SEEK_END)
+            stream.seek(max(0, stream.tell() - size))
+            return stream.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    with contextlib.suppress(FileNotFoundError, json.JSONDecodeError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else None
+    return None
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")

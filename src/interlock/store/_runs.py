@@ -1,0 +1,487 @@
+"""Runs, attempts, signals and events: the controller's half of the store.
+
+The due-work index is ``runs.next_check_at``: the controller claims rows whose time has come
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL) under a lease, decides, and applies the decision
+with an optimistic version check. A launch is recorded as an ``attempts`` row in the same
+transaction as the LAUNCHING state; its primary key is the idempotency key, so no attempt
+can be recorded — and so launched — twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from interlock.specs import PipelineSpec
+from interlock.model import Decision, Event, LaunchJob, OpenRun, Run, RunState, Signal
+from interlock.store import schema as t
+from interlock.store.base import AttemptRecord
+from interlock.store.codec import run_from_json, run_to_json, signal_from_json, signal_to_json
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from interlock.store._routing import WakePlan
+    from interlock.store.base import Broker
+
+__all__ = ["WATCH_AFTER_SUCCESS", "RunsMixin"]
+
+WATCH_AFTER_SUCCESS = timedelta(hours=48)
+"""How long an undated reading still wakes a succeeded run (dated readings always do)."""
+
+_WAKE_ALWAYS = (RunState.PENDING.value, RunState.WAITING.value)
+_WATCHING = (RunState.SUCCEEDED.value, RunState.SHADOWED.value)
+
+
+def _run_from_row(row: Any) -> Run:
+    run = run_from_json(row.body)
+    return run.__class__(
+        **{**run.__dict__, "version": row.version, "next_check_at": row.next_check_at}
+    )
+
+
+class RunsMixin:
+    """Run-level operations of :class:`~interlock.store.sqlalchemy.SqlStore`."""
+
+    engine: Engine
+    broker: Broker
+
+    @property
+    def is_sqlite(self) -> bool:  # pragma: no cover - overridden by SqlStore
+        raise NotImplementedError
+
+    def mark_consumed(
+        self, conn: Connection, pipeline: PipelineSpec, partition: str, attempt_id: str
+    ) -> dict[str, int]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _insert_ignore(self, table: sa.Table) -> Any:
+        if self.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415 - dialect specific
+        else:
+            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # noqa: PLC0415
+        return insert(table).on_conflict_do_nothing()
+
+    # Creating and waking -------------------------------------------------------------------
+
+    def _new_run_rows(self, opens: Iterable[OpenRun | Run], now: datetime) -> list[dict[str, Any]]:
+        rows = []
+        for item in opens:
+            if isinstance(item, OpenRun):
+                run = Run(
+                    pipeline_id=item.pipeline_id,
+                    partition=item.partition,
+                    created_at=now,
+                    opened_by=item.opened_by,
+                    next_check_at=max(item.check_at, now),
+                )
+            else:
+                run = item
+            rows.append(
+                {
+                    "pipeline_id": run.pipeline_id,
+                    "partition": run.partition,
+                    "state": run.state.value,
+                    "next_check_at": run.next_check_at,
+                    "attempt": run.attempt,
+                    "version": 0,
+                    "updated_at": now,
+                    "body": run_to_json(run),
+                }
+            )
+        return rows
+
+    def ensure_runs(self, opens: Sequence[OpenRun], now: datetime) -> None:
+        """Create each planned run unless it already exists (idempotent)."""
+        if not opens:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(self._insert_ignore(t.runs), self._new_run_rows(opens, now))
+        self.broker.notify()
+
+    def open_and_wake(self, conn: Connection, plan: WakePlan, now: datetime) -> None:
+        """Apply a :class:`WakePlan` inside the caller's transaction."""
+        if plan.open_runs:
+            opens = [
+                Run(
+                    pipeline_id=p,
+                    partition=part,
+                    created_at=now,
+                    opened_by="trigger",
+                    next_check_at=now,
+                )
+                for p, part in sorted(plan.open_runs)
+            ]
+            conn.execute(self._insert_ignore(t.runs), self._new_run_rows(opens, now))
+        r = t.runs.c
+        dated = [{"p": p, "part": part} for p, part in plan.wake if part is not None]
+        undated = sorted({p for p, part in plan.wake if part is None})
+        if dated:
+            conn.execute(
+                t.runs.update()
+                .where(r.pipeline_id == sa.bindparam("p"), r.partition == sa.bindparam("part"))
+                .where(r.state.in_(_WAKE_ALWAYS + _WATCHING))
+                .values(next_check_at=now),
+                dated,
+            )
+        if undated:
+            watching = sa.and_(r.state.in_(_WATCHING), r.watch_until > now)
+            conn.execute(
+                t.runs.update()
+                .where(r.pipeline_id.in_(undated), sa.or_(r.state.in_(_WAKE_ALWAYS), watching))
+                .values(next_check_at=now)
+            )
+
+    def add_signal(self, pipeline_id: str, partition: str, signal: Signal, now: datetime) -> None:
+        """Queue a signal for a run (creating a PENDING run if needed) and make it due now."""
+        kind, payload = signal_to_json(signal)
+        with self.engine.begin() as conn:
+            self._add_signal(conn, pipeline_id, partition, kind, payload, now)
+        self.broker.notify()
+
+    def _add_signal(
+        self,
+        conn: Connection,
+        pipeline_id: str,
+        partition: str,
+        kind: str,
+        payload: Mapping[str, Any],
+        now: datetime,
+    ) -> None:
+        stub = Run(pipeline_id=pipeline_id, partition=partition, created_at=now, next_check_at=now)
+        conn.execute(self._insert_ignore(t.runs), self._new_run_rows([stub], now))
+        conn.execute(
+            t.signals.insert().values(
+                pipeline_id=pipeline_id,
+                partition=partition,
+                kind=kind,
+                payload=dict(payload),
+                created_at=now,
+            )
+        )
+        r = t.runs.c
+        conn.execute(
+            t.runs.update()
+            .where(r.pipeline_id == pipeline_id, r.partition == partition)
+            .values(next_check_at=now)
+        )
+
+    # Claiming and applying -----------------------------------------------------------------
+
+    def claim_due(
+        self,
+        now: datetime,
+        *,
+        owner: str,
+        limit: int = 100,
+        lease: timedelta = timedelta(seconds=60),
+    ) -> list[Run]:
+        """Lease up to ``limit`` runs whose ``next_check_at`` has come, oldest first."""
+        r = t.runs.c
+        query = (
+            sa.select(t.runs)
+            .where(r.next_check_at <= now, sa.or_(r.lease_until.is_(None), r.lease_until < now))
+            .order_by(r.next_check_at)
+            .limit(limit)
+        )
+        if not self.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        with self.engine.begin() as conn:
+            rows = conn.execute(query).all()
+            if rows:
+                keys = [
+                    sa.and_(r.pipeline_id == row.pipeline_id, r.partition == row.partition)
+                    for row in rows
+                ]
+                conn.execute(
+                    t.runs.update()
+                    .where(sa.or_(*keys))
+                    .values(lease_owner=owner, lease_until=now + lease)
+                )
+        return [_run_from_row(row) for row in rows]
+
+    def next_due_at(self) -> datetime | None:
+        """The earliest ``next_check_at`` of any run (the controller sleeps until then)."""
+        with self.engine.connect() as conn:
+            value: datetime | None = conn.execute(
+                sa.select(sa.func.min(t.runs.c.next_check_at))
+            ).scalar()
+        if (
+            value is not None and value.tzinfo is None
+        ):  # pragma: no cover - aggregate bypasses the type on SQLite
+            from datetime import UTC  # noqa: PLC0415
+
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    def pending_signals(self, run: Run) -> list[tuple[int, Signal]]:
+        """Unprocessed signals of ``run``, oldest first."""
+        s = t.signals.c
+        query = (
+            sa.select(t.signals)
+            .where(
+                s.pipeline_id == run.pipeline_id,
+                s.partition == run.partition,
+                s.processed_at.is_(None),
+            )
+            .order_by(s.id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                (row.id, signal_from_json(row.kind, row.payload)) for row in conn.execute(query)
+            ]
+
+    def apply(
+        self,
+        decision: Decision,
+        pipeline: PipelineSpec,
+        *,
+        owner: str,
+        now: datetime,
+        signal_ids: Sequence[int] = (),
+        keep_lease: bool = False,
+        attempt_update: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Commit a decision: run, events, new runs, attempts, consumed signals — atomically.
+
+        Returns False (and changes nothing) if the run changed since it was loaded or the
+        lease was lost: the caller must then drop the decision and perform no action.
+        """
+        run = decision.run
+        r = t.runs.c
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                t.runs.update()
+                .where(
+                    r.pipeline_id == run.pipeline_id,
+                    r.partition == run.partition,
+                    r.version == run.version,
+                )
+                .where(sa.or_(r.lease_owner.is_(None), r.lease_owner == owner))
+                .values(**self._run_values(decision, pipeline, owner, now, keep_lease=keep_lease))
+            )
+            if result.rowcount != 1:
+                return False
+            self._record_events(conn, decision.events)
+            self._record_actions(conn, decision, pipeline, now)
+            if signal_ids:
+                conn.execute(
+                    t.signals.update()
+                    .where(t.signals.c.id.in_(list(signal_ids)))
+                    .values(processed_at=now)
+                )
+            if attempt_update:
+                conn.execute(
+                    t.attempts.update()
+                    .where(t.attempts.c.attempt_id == run.attempt_id)
+                    .values(**attempt_update)
+                )
+        if decision.actions:
+            self.broker.notify()
+        return True
+
+    def _run_values(
+        self,
+        decision: Decision,
+        pipeline: PipelineSpec,
+        owner: str,
+        now: datetime,
+        *,
+        keep_lease: bool,
+    ) -> dict[str, Any]:
+        run = decision.run
+        done_at = run.finished_at or run.launched_at
+        watch = done_at + WATCH_AFTER_SUCCESS if run.state.value in _WATCHING and done_at else None
+        if pipeline.post_run is not None and watch is not None and run.finished_at is not None:
+            watch = max(watch, run.finished_at + pipeline.post_run.sensor_timeout)
+        return {
+            "state": run.state.value,
+            "next_check_at": run.next_check_at,
+            "watch_until": watch,
+            "attempt": run.attempt,
+            "version": run.version + 1,
+            "updated_at": now,
+            "body": run_to_json(run),
+            "explanation": dict(decision.explanation.to_dict()),
+            "lease_owner": owner if keep_lease else None,
+            "lease_until": now + timedelta(minutes=5) if keep_lease else None,
+        }
+
+    @staticmethod
+    def _record_events(conn: Connection, events: Sequence[Event]) -> None:
+        if events:
+            conn.execute(
+                t.events.insert(),
+                [
+                    {
+                        "type": e.type,
+                        "pipeline_id": e.pipeline_id,
+                        "partition": e.partition,
+                        "at": e.at,
+                        "message": e.message,
+                        "detail": dict(e.detail),
+                    }
+                    for e in events
+                ],
+            )
+
+    def _record_actions(
+        self, conn: Connection, decision: Decision, pipeline: PipelineSpec, now: datetime
+    ) -> None:
+        opens = [a for a in decision.actions if isinstance(a, OpenRun)]
+        if opens:
+            conn.execute(self._insert_ignore(t.runs), self._new_run_rows(opens, now))
+        for launch in (a for a in decision.actions if isinstance(a, LaunchJob)):
+            inputs = self.mark_consumed(conn, pipeline, launch.partition, launch.attempt_id)
+            conn.execute(
+                t.attempts.insert().values(
+                    attempt_id=launch.attempt_id,
+                    pipeline_id=launch.pipeline_id,
+                    partition=launch.partition,
+                    attempt=launch.attempt,
+                    reason=decision.run.attempt_reason,
+                    state="launching",
+                    backend=pipeline.job.type if pipeline.job else "",
+                    inputs=inputs,
+                    decided_at=now,
+                )
+            )
+
+    def finish_launch(
+        self,
+        run: Run,
+        signal: Signal,
+        *,
+        handle: Mapping[str, Any] | None,
+        message: str | None,
+        now: datetime,
+    ) -> None:
+        """After the backend call: record the handle, queue the outcome signal, drop the lease."""
+        kind, payload = signal_to_json(signal)
+        state = "running" if handle is not None else "launch-failed"
+        with self.engine.begin() as conn:
+            conn.execute(
+                t.attempts.update()
+                .where(t.attempts.c.attempt_id == run.attempt_id)
+                .values(
+                    state=state,
+                    handle=dict(handle) if handle is not None else None,
+                    launched_at=now,
+                    message=message,
+                )
+            )
+            self._add_signal(conn, run.pipeline_id, run.partition, kind, payload, now)
+            r = t.runs.c
+            conn.execute(
+                t.runs.update()
+                .where(r.pipeline_id == run.pipeline_id, r.partition == run.partition)
+                .values(lease_owner=None, lease_until=None)
+            )
+        self.broker.notify()
+
+    def release(self, run: Run, *, owner: str) -> None:
+        """Give up the lease on ``run`` without changing it."""
+        r = t.runs.c
+        with self.engine.begin() as conn:
+            conn.execute(
+                t.runs.update()
+                .where(
+                    r.pipeline_id == run.pipeline_id,
+                    r.partition == run.partition,
+                    r.lease_owner == owner,
+                )
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    # Reading back --------------------------------------------------------------------------
+
+    def get_run(self, pipeline_id: str, partition: str) -> Run | None:
+        """One run, or None."""
+        r = t.runs.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.runs).where(r.pipeline_id == pipeline_id, r.partition == partition)
+            ).first()
+        return _run_from_row(row) if row is not None else None
+
+    def run_explanation(self, pipeline_id: str, partition: str) -> Mapping[str, Any] | None:
+        """The explanation stored with the run's latest decision."""
+        r = t.runs.c
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(r.explanation).where(
+                    r.pipeline_id == pipeline_id, r.partition == partition
+                )
+            ).scalar()
+        return value if isinstance(value, Mapping) else None
+
+    def list_runs(
+        self, pipeline_id: str | None = None, *, limit: int = 50, states: Sequence[str] = ()
+    ) -> list[Run]:
+        """Runs, newest partition first."""
+        r = t.runs.c
+        query = sa.select(t.runs).order_by(r.partition.desc(), r.pipeline_id).limit(limit)
+        if pipeline_id is not None:
+            query = query.where(r.pipeline_id == pipeline_id)
+        if states:
+            query = query.where(r.state.in_(list(states)))
+        with self.engine.connect() as conn:
+            return [_run_from_row(row) for row in conn.execute(query)]
+
+    def list_attempts(self, pipeline_id: str, partition: str | None = None) -> list[AttemptRecord]:
+        """The job log of a pipeline (or one partition), oldest first."""
+        a = t.attempts.c
+        query = (
+            sa.select(t.attempts)
+            .where(a.pipeline_id == pipeline_id)
+            .order_by(a.partition, a.attempt)
+        )
+        if partition is not None:
+            query = query.where(a.partition == partition)
+        with self.engine.connect() as conn:
+            return [AttemptRecord(**dict(row._mapping)) for row in conn.execute(query)]
+
+    def get_attempt(self, attempt_id: str) -> AttemptRecord | None:
+        """One job-log row by its idempotency key."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.attempts).where(t.attempts.c.attempt_id == attempt_id)
+            ).first()
+        return AttemptRecord(**dict(row._mapping)) if row is not None else None
+
+    def list_events(
+        self,
+        *,
+        types: Sequence[str] = (),
+        pipeline_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Event]:
+        """Events in time order, filtered."""
+        e = t.events.c
+        query = sa.select(t.events).order_by(e.at, e.id).limit(limit)
+        if types:
+            query = query.where(e.type.in_(list(types)))
+        if pipeline_id is not None:
+            query = query.where(e.pipeline_id == pipeline_id)
+        if since is not None:
+            query = query.where(e.at >= since)
+        if until is not None:
+            query = query.where(e.at < until)
+        with self.engine.connect() as conn:
+            return [
+                Event(
+                    type=row.type,
+                    pipeline_id=row.pipeline_id,
+                    partition=row.partition,
+                    at=row.at,
+                    message=row.message,
+                    detail=row.detail,
+                )
+                for row in conn.execute(query)
+            ]

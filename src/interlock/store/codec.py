@@ -1,0 +1,127 @@
+"""JSON round-trips for the values the store keeps in JSON columns (runs, signals, events).
+
+Kept apart from the SQL so the encoding is one small, testable place: a run written and read
+back must be equal to the original (a property test checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from interlock.model import (
+    CancelRequested,
+    JobReported,
+    LaunchFailed,
+    LaunchRecorded,
+    LaunchUnknown,
+    RerunRecord,
+    RerunRequested,
+    Run,
+    RunState,
+    Signal,
+)
+
+__all__ = ["run_from_json", "run_to_json", "signal_from_json", "signal_to_json"]
+
+_TIMES = (
+    "created_at",
+    "opened_at",
+    "window_closes_at",
+    "next_check_at",
+    "launched_at",
+    "finished_at",
+    "first_reading_at",
+    "sla_warning_at",
+    "sla_breach_at",
+    "post_run_cursor",
+    "trigger_cursor",
+)
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def run_to_json(run: Run) -> dict[str, Any]:
+    """Everything of a run as JSON-ready values."""
+    data: dict[str, Any] = {
+        "pipeline_id": run.pipeline_id,
+        "partition": run.partition,
+        "state": run.state.value,
+        "opened_by": run.opened_by,
+        "attempt": run.attempt,
+        "attempt_reason": run.attempt_reason,
+        "failure_category": run.failure_category,
+        "reruns": [
+            {"reason": r.reason, "at": r.at.isoformat(), "attempt": r.attempt} for r in run.reruns
+        ],
+        "marks": sorted(run.marks),
+        "baseline": {k: dict(v) for k, v in run.baseline.items()},
+        "version": run.version,
+    }
+    for name in _TIMES:
+        value = getattr(run, name)
+        data[name] = value.isoformat() if value is not None else None
+    return data
+
+
+def run_from_json(data: Mapping[str, Any]) -> Run:
+    """The inverse of :func:`run_to_json`."""
+    times = {name: _time(data.get(name)) for name in _TIMES}
+    created = times.pop("created_at")
+    if created is None:  # pragma: no cover - every stored run has one
+        msg = "stored run has no created_at"
+        raise ValueError(msg)
+    return Run(
+        pipeline_id=data["pipeline_id"],
+        partition=data["partition"],
+        state=RunState(data["state"]),
+        created_at=created,
+        opened_by=data.get("opened_by", ""),
+        attempt=int(data.get("attempt", 0)),
+        attempt_reason=data.get("attempt_reason", ""),
+        failure_category=data.get("failure_category"),
+        reruns=tuple(
+            RerunRecord(
+                reason=r["reason"], at=datetime.fromisoformat(r["at"]), attempt=r["attempt"]
+            )
+            for r in data.get("reruns", ())
+        ),
+        marks=frozenset(data.get("marks", ())),
+        baseline=data.get("baseline", {}),
+        version=int(data.get("version", 0)),
+        **times,
+    )
+
+
+def signal_to_json(signal: Signal) -> tuple[str, dict[str, Any]]:
+    """``(kind, payload)`` for the signals inbox."""
+    payload: dict[str, Any] = {k: v for k, v in vars(signal).items() if k != "at"}
+    payload["at"] = signal.at.isoformat()
+    if "handle" in payload:
+        payload["handle"] = dict(payload["handle"])
+    return type(signal).__name__, payload
+
+
+_KINDS: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (
+        JobReported,
+        LaunchRecorded,
+        LaunchFailed,
+        LaunchUnknown,
+        RerunRequested,
+        CancelRequested,
+    )
+}
+
+
+def signal_from_json(kind: str, payload: Mapping[str, Any]) -> Signal:
+    """The inverse of :func:`signal_to_json`."""
+    cls = _KINDS[kind]
+    values = dict(payload)
+    values["at"] = datetime.fromisoformat(values["at"])
+    result: Signal = cls(**values)
+    return result

@@ -1,0 +1,353 @@
+"""The SQLAlchemy Core store: SQLite (embedded default, one controller) or PostgreSQL.
+
+SQLite runs in WAL mode with a busy timeout and is documented as single-controller (its
+writers serialise anyway). PostgreSQL supports several controllers: due runs are claimed
+with ``FOR UPDATE SKIP LOCKED`` and a lease, and every decision is applied with an
+optimistic version check, so two controllers can never both apply a decision for the same
+run — which, with the ``attempts`` primary key, is what makes "at most one launch per
+attempt" hold across controllers.
+
+Runs, attempts, signals and events live in :mod:`interlock.store._runs`; this module owns
+the engine, pipelines and readings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from interlock.specs import PipelineSpec
+from interlock.errors import InputError, StoreError, UnknownPipelineError
+from interlock.model import Reading, ReadingSet
+from interlock.partitions import parse_partition, partition_from_fields, split_key
+from interlock.store import schema as t
+from interlock.store._routing import Route, plan_wakes
+from interlock.store._runs import RunsMixin
+from interlock.store.base import Broker, ReadingInput, StoredPipeline, SyncReport
+
+__all__ = ["SqlStore", "default_url"]
+
+
+def default_url() -> str:
+    """``sqlite:///./interlock.db`` — the embedded default."""
+    return "sqlite:///" + str(Path("interlock.db").resolve())
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class SqlStore(RunsMixin):
+    """Interlock's persistence on one SQLAlchemy engine."""
+
+    def __init__(
+        self, url: str | None = None, *, broker: Broker | None = None, migrate: bool = True
+    ) -> None:
+        self.url = url or default_url()
+        self.broker = broker or Broker()
+        self.engine: Engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        if migrate:
+            from interlock.store.migrations import upgrade  # noqa: PLC0415 - alembic is slow to import
+
+            upgrade(self.engine)
+        self._routes: dict[str, list[Route]] | None = None
+        self._routes_token: Any = None
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.engine.url!r})"  # SQLAlchemy masks the password
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True on the embedded default (single controller)."""
+        return self.engine.dialect.name == "sqlite"
+
+    def close(self) -> None:
+        """Dispose of every pooled connection."""
+        self.engine.dispose()
+
+    # Pipelines ---------------------------------------------------------------------------
+
+    def sync_pipelines(
+        self, specs: Sequence[PipelineSpec], documents: Mapping[str, str], now: datetime
+    ) -> SyncReport:
+        """Store the current config of each pipeline, keeping every changed version.
+
+        ``documents`` maps pipeline id → the stored document (YAML plus calendars, see
+        :func:`interlock.app.pack_document`). Pipelines missing from ``specs`` stay stored.
+        """
+        added: list[str] = []
+        changed: list[str] = []
+        unchanged: list[str] = []
+        with self.engine.begin() as conn:
+            current = {r.id: r for r in conn.execute(sa.select(t.pipelines))}
+            for spec in specs:
+                row = current.get(spec.id)
+                if row is not None and row.config_hash == spec.config_hash:
+                    unchanged.append(spec.id)
+                    continue
+                version = 1 if row is None else row.version + 1
+                values = {
+                    "version": version,
+                    "config_hash": spec.config_hash,
+                    "source": spec.source,
+                    "document": documents[spec.id],
+                }
+                if row is None:
+                    conn.execute(t.pipelines.insert().values(id=spec.id, updated_at=now, **values))
+                    added.append(spec.id)
+                else:
+                    conn.execute(
+                        t.pipelines.update()
+                        .where(t.pipelines.c.id == spec.id)
+                        .values(updated_at=now, **values)
+                    )
+                    changed.append(spec.id)
+                conn.execute(
+                    t.pipeline_versions.insert().values(
+                        pipeline_id=spec.id, applied_at=now, **values
+                    )
+                )
+                self._index_sensors(conn, spec)
+        self._routes = None
+        return SyncReport(added=tuple(added), changed=tuple(changed), unchanged=tuple(unchanged))
+
+    def _index_sensors(self, conn: Connection, spec: PipelineSpec) -> None:
+        conn.execute(t.sensor_index.delete().where(t.sensor_index.c.pipeline_id == spec.id))
+        trigger_keys = spec.schedule.trigger.keys if spec.schedule.trigger else frozenset()
+        rows = [
+            {
+                "key": key,
+                "pipeline_id": spec.id,
+                "is_trigger": key in trigger_keys,
+                "timezone": spec.schedule.timezone,
+            }
+            for key in sorted(spec.sensor_keys)
+        ]
+        if rows:
+            conn.execute(t.sensor_index.insert(), rows)
+
+    def stored_pipelines(self) -> list[StoredPipeline]:
+        """Every stored pipeline, sorted by id."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.pipelines).order_by(t.pipelines.c.id))
+            return [
+                StoredPipeline(
+                    id=r.id,
+                    version=r.version,
+                    config_hash=r.config_hash,
+                    source=r.source,
+                    document=r.document,
+                    updated_at=r.updated_at,
+                )
+                for r in rows
+            ]
+
+    def config_token(self) -> tuple[Any, ...]:
+        """Changes whenever any pipeline config changes (cheap: one aggregate query)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.max(t.pipelines.c.updated_at),
+                    sa.func.sum(t.pipelines.c.version),
+                )
+            ).one()
+            return tuple(row)
+
+    def _load_routes(self, conn: Connection) -> dict[str, list[Route]]:
+        token = tuple(
+            conn.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.max(t.pipelines.c.updated_at),
+                    sa.func.sum(t.pipelines.c.version),
+                )
+            ).one()
+        )
+        if self._routes is None or token != self._routes_token:
+            routes: dict[str, list[Route]] = defaultdict(list)
+            for row in conn.execute(sa.select(t.sensor_index)):
+                routes[row.key].append(
+                    Route(
+                        pipeline_id=row.pipeline_id,
+                        is_trigger=row.is_trigger,
+                        timezone=row.timezone,
+                    )
+                )
+            self._routes, self._routes_token = dict(routes), token
+        return self._routes
+
+    # Readings ----------------------------------------------------------------------------
+
+    def put_readings(self, batch: Sequence[ReadingInput], now: datetime) -> int:
+        """Validate and store readings, and make every affected run due, in one transaction.
+
+        All or nothing: if any reading is invalid, :class:`InputError` names it (by index and
+        field) and nothing is stored.
+        """
+        with self.engine.begin() as conn:
+            known = {row.id for row in conn.execute(sa.select(t.pipelines.c.id))}
+            rows = [self._normalise(i, item, known) for i, item in enumerate(batch)]
+            if not rows:
+                return 0
+            ids = (
+                conn.execute(
+                    t.reading_history.insert().returning(
+                        t.reading_history.c.id, sort_by_parameter_order=True
+                    ),
+                    [{**r, "received_at": now} for r in rows],
+                )
+                .scalars()
+                .all()
+            )
+            self._upsert_latest(conn, rows, ids, now)
+            written = [(r["scope"] or None, r["key"], r["partition"] or None) for r in rows]
+            plan = plan_wakes(written, self._load_routes(conn), now)
+            self.open_and_wake(conn, plan, now)
+        self.broker.notify()
+        return len(rows)
+
+    def put_reading(self, item: ReadingInput, now: datetime) -> int:
+        """One reading; see :meth:`put_readings`."""
+        return self.put_readings([item], now)
+
+    @staticmethod
+    def _normalise(index: int, item: ReadingInput, known: set[str]) -> dict[str, Any]:
+        where = f"readings[{index}]"
+        if not isinstance(item.data, Mapping):
+            raise InputError(
+                f"reading data must be a JSON object, got {type(item.data).__name__}",
+                field=f"{where}.data",
+            )
+        if not item.key or not isinstance(item.key, str):
+            raise InputError("sensor key must be a non-empty string", field=f"{where}.key")
+        if item.pipeline_id is not None and item.pipeline_id not in known:
+            raise UnknownPipelineError(item.pipeline_id)
+        key, from_key = split_key(item.key)
+        partition = item.partition or from_key or partition_from_fields(item.data)
+        if partition is not None:
+            try:
+                partition = str(parse_partition(partition))
+            except InputError as exc:
+                raise InputError(str(exc), field=f"{where}.partition") from exc
+        try:
+            data = json.loads(json.dumps(dict(item.data), allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"reading data is not valid JSON: {exc}", field=f"{where}.data"
+            ) from exc
+        return {
+            "scope": item.pipeline_id or "",
+            "key": key,
+            "partition": partition or "",
+            "data": data,
+        }
+
+    def _upsert_latest(
+        self, conn: Connection, rows: list[dict[str, Any]], ids: Sequence[int], now: datetime
+    ) -> None:
+        latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for row, history_id in zip(rows, ids, strict=True):
+            latest[(row["scope"], row["key"], row["partition"])] = {
+                **row,
+                "updated_at": now,
+                "history_id": history_id,
+            }
+        if self.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415 - dialect specific
+        else:
+            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # noqa: PLC0415
+        stmt = insert(t.readings)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["scope", "key", "partition"],
+            set_={
+                "data": stmt.excluded.data,
+                "updated_at": stmt.excluded.updated_at,
+                "history_id": stmt.excluded.history_id,
+            },
+        )
+        conn.execute(stmt, list(latest.values()))
+
+    def load_readings(self, pipeline: PipelineSpec, partition: str) -> ReadingSet:
+        """The readings a run of ``pipeline`` for ``partition`` may see (resolved by decide)."""
+        keys = sorted(pipeline.sensor_keys)
+        if not keys:
+            return ReadingSet()
+        r = t.readings.c
+        query = sa.select(t.readings).where(
+            r.key.in_(keys), r.scope.in_([pipeline.id, ""]), r.partition.in_([partition, ""])
+        )
+        with self.engine.connect() as conn:
+            return ReadingSet.of(
+                Reading(
+                    key=row.key,
+                    data=row.data,
+                    updated_at=row.updated_at,
+                    partition=row.partition or None,
+                    pipeline_id=row.scope or None,
+                )
+                for row in conn.execute(query)
+            )
+
+    def reading_history(
+        self, key: str, *, pipeline_id: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """The newest accepted readings of ``key`` (newest first), with who consumed them."""
+        h = t.reading_history.c
+        query = (
+            sa.select(t.reading_history)
+            .where(h.key == key, h.scope == (pipeline_id or ""))
+            .order_by(h.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def mark_consumed(
+        self, conn: Connection, pipeline: PipelineSpec, partition: str, attempt_id: str
+    ) -> dict[str, int]:
+        """Record ``attempt_id`` as the consumer of the readings it launched on."""
+        r = t.readings.c
+        query = sa.select(r.key, r.scope, r.partition, r.history_id).where(
+            r.key.in_(sorted(pipeline.sensor_keys)),
+            r.scope.in_([pipeline.id, ""]),
+            r.partition.in_([partition, ""]),
+        )
+        chosen: dict[str, tuple[tuple[bool, bool], int]] = {}
+        for row in conn.execute(query):
+            rank = (bool(row.partition), bool(row.scope))
+            if row.key not in chosen or rank > chosen[row.key][0]:
+                chosen[row.key] = (rank, row.history_id)
+        inputs = {key: hid for key, (_, hid) in chosen.items()}
+        if inputs:
+            conn.execute(
+                t.reading_history.update()
+                .where(t.reading_history.c.id.in_(list(inputs.values())))
+                .values(consumed_by=attempt_id)
+            )
+        return inputs
+
+    def raise_if_unknown(self, pipeline_id: str) -> None:
+        """:raises UnknownPipelineError: when no such pipeline is stored."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                sa.select(t.pipelines.c.id).where(t.pipelines.c.id == pipeline_id)
+            ).first()
+        if found is None:
+            raise UnknownPipelineError(pipeline_id)
+
+
+_ = StoreError  # re-exported for callers catching store failures
