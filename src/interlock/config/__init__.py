@@ -15,7 +15,7 @@ from interlock.config.loader import (
     load_pipelines,
     parse_pipeline,
 )
-from interlock.config.spec import (
+from interlock.specs import (
     DEFAULT_EVALUATION_INTERVAL,
     DEFAULT_EVALUATION_WINDOW,
     CalendarSpec,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from interlock.config._check import Checker
 from interlock.config._yaml import parse_yaml
-from interlock.config.spec import CalendarSpec
 from interlock.errors import ConfigProblem
+from interlock.specs import CalendarSpec
 
 __all__ = ["WEEKDAYS", "read_calendar"]
 

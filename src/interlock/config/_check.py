@@ -137,7 +137,7 @@ class Checker:
         """A YAML boolean (``true``/``false``); strings such as ``"yes"`` are refused."""
         if value is None or isinstance(value, bool):
             return value
-        self.expect(path, value, "a boolean", "write true or false (unquoted)")
+        self.expect(path, value, "a boolean", "write true or false, without quotes")
         return None
 
     def integer(self, path: YamlPath, value: object, low: int, high: int) -> int | None:

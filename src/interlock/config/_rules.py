@@ -1,4 +1,4 @@
-"""Compile rule lists from YAML into the condition tree (:mod:`interlock.rules.tree`).
+"""Compile rule lists from YAML into the condition tree (:mod:`interlock.conditions`).
 
 A rule item is ``{key, check, field, value}`` as in Go. Interlock adds nested groups: an item
 may instead be ``{allOf: [...]}`` or ``{anyOf: [...]}`` whose items are rules or groups again,
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from interlock.rules import AllOf, AnyOf, Condition, Rule, rule_problems
+from interlock.conditions import AllOf, AnyOf, Condition, Rule
+from interlock.rules import rule_problems
 
 if TYPE_CHECKING:
     from interlock.config._check import Checker

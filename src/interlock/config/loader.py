@@ -1,7 +1,7 @@
 """Load pipeline and calendar YAML files into specs, with errors a person can fix.
 
 The schema is the Go Interlock's, field for field (camelCase, spec §2), so Go configs load
-unchanged; the values come out as the frozen specs of :mod:`interlock.config.spec`. Where the
+unchanged; the values come out as the frozen specs of :mod:`interlock.specs`. Where the
 Go version logs an invalid config and ignores the pipeline, we refuse to load: every problem
 in every file is collected and raised as one :class:`~interlock.errors.ConfigError`, each
 with its file, 1-based line, field path (``validation.rules[2].check``), message and fix.
@@ -37,8 +37,8 @@ from interlock.config._build import build_pipeline
 from interlock.config._calendars import read_calendar
 from interlock.config._check import Checker
 from interlock.config._yaml import parse_yaml
-from interlock.config.spec import CalendarSpec, PipelineSpec
 from interlock.errors import ConfigError, ConfigProblem
+from interlock.specs import CalendarSpec, PipelineSpec
 
 __all__ = [
     "YAML_SUFFIXES",

@@ -169,7 +169,9 @@ def _timeout(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise JobPermanentError(f"job.config.timeout: {value!r} is not a duration")
     try:
-        seconds = float(value) if not isinstance(value, str) else parse_duration(value).total_seconds()
+        seconds = (
+            float(value) if not isinstance(value, str) else parse_duration(value).total_seconds()
+        )
     except ValueError as exc:
         raise JobPermanentError(f"job.config.timeout: {exc}") from exc
     if seconds <= 0:

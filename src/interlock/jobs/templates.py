@@ -81,7 +81,9 @@ def expand(
     return dict(expanded)
 
 
-def _expand_value(value: Any, variables: Mapping[str, str], env: Mapping[str, str], path: str) -> Any:
+def _expand_value(
+    value: Any, variables: Mapping[str, str], env: Mapping[str, str], path: str
+) -> Any:
     if isinstance(value, str):
         return _expand_string(value, variables, env, path)
     if isinstance(value, Mapping):
@@ -107,7 +109,9 @@ def _expand_string(
             return _lookup_env(match.group(2), env, path, token)
         name = match.group(1)
         if name is None:
-            raise JobPermanentError(f"{path}: unterminated '${{' in {text!r} (write $${{ for a literal)")
+            raise JobPermanentError(
+                f"{path}: unterminated '${{' in {text!r} (write $${{ for a literal)"
+            )
         return _lookup(name, variables, env, path)
 
     return _TOKEN.sub(replace, text)

@@ -1,0 +1,218 @@
+"""``Interlock``: the Python API over one store, used by the CLI, tests and your own code.
+
+::
+
+    from interlock.app import Interlock
+
+    il = Interlock(db="sqlite:///interlock.db", pipelines="pipelines/")
+    il.apply()                                   # load YAML, keep every version, plan runs
+    il.put_reading("gold-revenue", "row-count", {"count": 1500})
+    il.put_shared("upstream-complete", {"status": "ready"})   # every pipeline that reads it
+    il.serve()                                   # the controller loop (blocks)
+
+Pipelines are stored in the database (YAML text plus the named calendar it uses), so every
+process sharing the database — controllers, the CLI, the API — sees the same configs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from interlock.config import load_pipelines, parse_pipeline
+from interlock.controller.clock import Clock, SystemClock
+from interlock.controller.jobs import JobRunner
+from interlock.controller.loop import Controller, ControllerSettings
+from interlock.decide import decide, planned_runs
+from interlock.errors import InputError, UnknownPipelineError
+from interlock.jobs import JobBackend, backend_for
+from interlock.model import CancelRequested, Decision, JobReported, RerunRequested, Run
+from interlock.partitions import parse_partition, partition_for_time
+from interlock.schedule import zone
+from interlock.specs import CalendarSpec, PipelineSpec
+from interlock.store.base import ReadingInput, SyncReport
+from interlock.store.sqlalchemy import SqlStore, default_url
+
+__all__ = ["Interlock", "pack_document", "unpack_document"]
+
+DATABASE_ENV = "INTERLOCK_DATABASE_URL"
+
+
+def pack_document(spec: PipelineSpec, text: str) -> str:
+    """The stored form of a pipeline: its YAML text plus the named calendar it uses."""
+    calendar = spec.schedule.calendar
+    calendars = {}
+    if calendar is not None:
+        calendars[calendar.name] = {
+            "weekdays": sorted(calendar.weekdays),
+            "dates": sorted(calendar.dates),
+            "source": calendar.source,
+        }
+    return json.dumps({"yaml": text, "source": spec.source, "calendars": calendars})
+
+
+def unpack_document(document: str) -> PipelineSpec:
+    """Rebuild a spec from :func:`pack_document` output."""
+    packed = json.loads(document)
+    calendars = {
+        name: CalendarSpec(
+            name=name, weekdays=frozenset(c["weekdays"]), dates=frozenset(c["dates"]), source=c.get("source", "")
+        )
+        for name, c in packed.get("calendars", {}).items()
+    }
+    return parse_pipeline(packed["yaml"], source=packed.get("source", "<stored>"), calendars=calendars)
+
+
+class Interlock:
+    """One Interlock installation: a database, optionally a folder of pipeline YAML."""
+
+    def __init__(
+        self,
+        db: str | None = None,
+        pipelines: Path | str | None = None,
+        *,
+        clock: Clock | None = None,
+        backends: Callable[[str], JobBackend] | None = None,
+        state_dir: Path | str | None = None,
+    ) -> None:
+        self.store = SqlStore(db or os.environ.get(DATABASE_ENV) or default_url())
+        self.pipelines_path = Path(pipelines) if pipelines is not None else None
+        self.clock = clock or SystemClock()
+        self.state_dir = Path(state_dir) if state_dir is not None else Path(".interlock")
+        self._backends = backends or self._default_backend
+        self._specs: dict[str, PipelineSpec] = {}
+        self._token: Any = None
+
+    def _default_backend(self, job_type: str) -> JobBackend:
+        if job_type == "command":
+            return backend_for(job_type, state_dir=self.state_dir / "jobs")
+        return backend_for(job_type)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.store.close()
+
+    # Pipelines ---------------------------------------------------------------------------
+
+    def apply(self, path: Path | str | None = None) -> SyncReport:
+        """Load pipeline YAML (all or nothing), store changed versions, plan expected runs.
+
+        :raises ConfigError: listing every problem in every file; nothing is stored then.
+        """
+        source = Path(path) if path is not None else self.pipelines_path
+        if source is None:
+            raise InputError("no pipelines folder given", field="pipelines")
+        specs = load_pipelines(source)
+        documents = {spec.id: pack_document(spec, Path(spec.source).read_text(encoding="utf-8")) for spec in specs}
+        now = self.clock.now()
+        report = self.store.sync_pipelines(specs, documents, now)
+        for spec in specs:
+            self.store.ensure_runs(planned_runs(spec, now), now)
+        return report
+
+    def specs(self) -> Mapping[str, PipelineSpec]:
+        """Every stored pipeline's spec (re-parsed only when a config changed)."""
+        token = self.store.config_token()
+        if token != self._token:
+            self._specs = {p.id: unpack_document(p.document) for p in self.store.stored_pipelines()}
+            self._token = token
+        return self._specs
+
+    def spec(self, pipeline_id: str) -> PipelineSpec:
+        """One pipeline's spec.
+
+        :raises UnknownPipelineError: when it is not stored.
+        """
+        try:
+            return self.specs()[pipeline_id]
+        except KeyError:
+            raise UnknownPipelineError(pipeline_id) from None
+
+    # Inputs ------------------------------------------------------------------------------
+
+    def put_reading(
+        self, pipeline_id: str, key: str, data: Mapping[str, Any], *, partition: str | None = None
+    ) -> None:
+        """Record one sensor reading for one pipeline; affected runs become due at once."""
+        self.store.put_readings(
+            [ReadingInput(key=key, data=data, pipeline_id=pipeline_id, partition=partition)], self.clock.now()
+        )
+
+    def put_shared(self, key: str, data: Mapping[str, Any], *, partition: str | None = None) -> None:
+        """Record a shared reading, visible to (and waking) every pipeline that reads ``key``."""
+        self.store.put_readings([ReadingInput(key=key, data=data, partition=partition)], self.clock.now())
+
+    def put_readings(self, batch: Sequence[ReadingInput]) -> int:
+        """Record many readings in one transaction (all or nothing)."""
+        return self.store.put_readings(batch, self.clock.now())
+
+    def report_job(
+        self,
+        run_id: str,
+        status: Literal["succeeded", "failed", "running"],
+        *,
+        message: str = "",
+        category: str | None = None,
+    ) -> None:
+        """An external job reports its own outcome; ``run_id`` is ``pipeline/partition[/attempt]``."""
+        pipeline_id, partition, attempt = self._parse_run_id(run_id)
+        signal = JobReported(attempt=attempt, status=status, at=self.clock.now(), message=message, category=category)
+        self.store.add_signal(pipeline_id, partition, signal, self.clock.now())
+
+    def _parse_run_id(self, run_id: str) -> tuple[str, str, int]:
+        parts = run_id.split("/")
+        if len(parts) not in (2, 3):
+            raise InputError(f"{run_id!r} is not PIPELINE/PARTITION[/ATTEMPT]", field="run_id")
+        pipeline_id, partition = parts[0], str(parse_partition(parts[1]))
+        self.spec(pipeline_id)
+        if len(parts) == 3:
+            if not parts[2].isdigit():
+                raise InputError(f"attempt {parts[2]!r} is not a number", field="run_id")
+            return pipeline_id, partition, int(parts[2])
+        run = self.store.get_run(pipeline_id, partition)
+        if run is None or run.attempt == 0:
+            raise InputError(f"{pipeline_id}/{partition} has no launched attempt", field="run_id")
+        return pipeline_id, partition, run.attempt
+
+    def rerun(self, pipeline_id: str, partition: str, *, reason: str = "manual") -> None:
+        """Ask for the partition to run again (budgets and the freshness breaker apply)."""
+        self.spec(pipeline_id)
+        part = str(parse_partition(partition))
+        self.store.add_signal(pipeline_id, part, RerunRequested(reason=reason, at=self.clock.now()), self.clock.now())
+
+    def cancel(self, pipeline_id: str, partition: str, *, reason: str = "") -> None:
+        """Cancel the partition's run (a running job is left alone; no new launch happens)."""
+        self.spec(pipeline_id)
+        part = str(parse_partition(partition))
+        self.store.add_signal(pipeline_id, part, CancelRequested(at=self.clock.now(), reason=reason), self.clock.now())
+
+    # Reading back ------------------------------------------------------------------------
+
+    def default_partition(self, pipeline_id: str, now: datetime | None = None) -> str:
+        """Today's partition in the pipeline's schedule zone."""
+        spec = self.spec(pipeline_id)
+        return partition_for_time((now or self.clock.now()).astimezone(zone(spec.schedule.timezone)))
+
+    def explain(self, pipeline_id: str, partition: str | None = None) -> Decision:
+        """What the controller would decide for the partition right now (nothing is applied)."""
+        spec = self.spec(pipeline_id)
+        part = str(parse_partition(partition)) if partition else self.default_partition(pipeline_id)
+        now = self.clock.now()
+        run = self.store.get_run(pipeline_id, part) or Run(pipeline_id=pipeline_id, partition=part, created_at=now)
+        return decide(spec, run, self.store.load_readings(spec, part), now=now)
+
+    # Running -----------------------------------------------------------------------------
+
+    def controller(self, settings: ControllerSettings | None = None) -> Controller:
+        """A controller over this installation's store and job backends."""
+        return Controller(self.store, self.specs, JobRunner(self.store, self._backends), clock=self.clock, settings=settings)
+
+    def serve(self, settings: ControllerSettings | None = None) -> Controller:
+        """Run the controller loop until it is stopped (returns the stopped controller)."""
+        controller = self.controller(settings)
+        controller.serve()
+        return controller

@@ -1,0 +1,136 @@
+"""The ``interlock`` command line: a thin click group over the library.
+
+Each command parses its arguments, calls one library function and renders the result; no
+behaviour lives here. Problems go to stderr as ``file:line: field: message (fix)``, the
+format editors and CI annotators understand, and the exit code says whether there were any.
+``--json`` gives the same information to scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from interlock.conditions import AnyOf, Condition, Rule
+from interlock.config import PipelineSpec, load_pipelines
+from interlock.durations import format_duration
+from interlock.errors import ConfigError, ConfigProblem
+
+__all__ = ["main", "summary"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="interlock")
+def main() -> None:
+    """Interlock: launch a pipeline's job only when its safety conditions hold."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of text.")
+def validate(paths: tuple[Path, ...], *, as_json: bool) -> None:
+    """Check pipeline files or directories (with their calendars/) and report every problem.
+
+    Exits 0 when every pipeline is valid, 1 otherwise.
+    """
+    pipelines: list[PipelineSpec] = []
+    problems: list[ConfigProblem] = []
+    for path in paths:
+        try:
+            pipelines.extend(load_pipelines(path))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if not problems and not pipelines:
+        problems.append(
+            ConfigProblem(
+                file=", ".join(str(p) for p in paths),
+                line=None,
+                field="",
+                message="no pipeline files found",
+                fix="pass *.yaml files or a directory that holds them",
+            )
+        )
+    if as_json:
+        _print_json(pipelines, problems)
+    else:
+        _print_text(pipelines, problems)
+    if problems:
+        raise SystemExit(1)
+
+
+def _print_text(pipelines: list[PipelineSpec], problems: list[ConfigProblem]) -> None:
+    """One ``ok`` line per pipeline, or every problem on stderr and a count."""
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        count = len(problems)
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+        return
+    width = max(len(spec.id) for spec in pipelines)
+    for spec in pipelines:
+        click.echo(f"{click.style('ok', fg='green')}  {spec.id:<{width}}  {summary(spec)}")
+
+
+def _print_json(pipelines: list[PipelineSpec], problems: list[ConfigProblem]) -> None:
+    """Problems (``file``, ``line``, ``field``, ``message``, ``fix``), or the pipelines."""
+    if problems:
+        items: list[dict[str, object]] = [
+            {
+                "file": p.file,
+                "line": p.line,
+                "field": p.field,
+                "message": p.message,
+                "fix": p.fix,
+            }
+            for p in problems
+        ]
+    else:
+        items = [
+            {
+                "id": spec.id,
+                "source": spec.source,
+                "configHash": spec.config_hash,
+                "summary": summary(spec),
+            }
+            for spec in pipelines
+        ]
+    click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+
+
+def summary(spec: PipelineSpec) -> str:
+    """``cron "0 8 * * *" UTC · trigger upstream-complete · 3 rules (ALL) · job command``."""
+    schedule = spec.schedule
+    parts: list[str] = []
+    if schedule.cron:
+        parts.append(f'cron "{schedule.cron}" {schedule.timezone}')
+    elif schedule.include_dates:
+        parts.append(f"{len(schedule.include_dates)} dates {schedule.timezone}")
+    if schedule.trigger is not None:
+        parts.append("trigger " + ", ".join(sorted(schedule.trigger.keys)))
+    count = _rule_count(spec.validation)
+    mode = "ANY" if isinstance(spec.validation, AnyOf) else "ALL"
+    parts.append(f"{count} rule{'s' if count != 1 else ''} ({mode})")
+    parts.append(f"job {spec.job.type}" if spec.job is not None else "no job")
+    if spec.sla is not None and spec.sla.deadline:
+        parts.append(f"sla {spec.sla.deadline}")
+    if spec.sla is not None and spec.sla.max_duration is not None:
+        parts.append(f"sla max {_short(spec.sla.max_duration)}")
+    if spec.dry_run:
+        parts.append("dry run")
+    return " · ".join(parts)
+
+
+def _rule_count(condition: Condition) -> int:
+    """The number of leaf rules in a condition tree."""
+    if isinstance(condition, Rule):
+        return 1
+    return sum(_rule_count(child) for child in condition.children)
+
+
+def _short(delta: timedelta) -> str:
+    """``4h``, ``1h30m``, ``45s``: Go's rendering without trailing zero units."""
+    return re.sub(r"(?<=h)0m$", "", re.sub(r"(?<=[hm])0s$", "", format_duration(delta)))
