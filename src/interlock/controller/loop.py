@@ -30,7 +30,7 @@ from interlock.specs import PipelineSpec
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.decide import decide, planned_runs
-from interlock.model import LaunchJob, Run, RunState, Signal
+from interlock.model import LaunchJob, LaunchRecorded, Run, RunState, Signal
 from interlock.store.sqlalchemy import SqlStore
 
 __all__ = ["Controller", "ControllerSettings"]
@@ -172,12 +172,13 @@ class Controller:
                 return
             signals.append(recovered)
         attempt_update: dict[str, Any] | None = None
+        if isinstance(recovered := next((s for s in signals if isinstance(s, LaunchRecorded)), None), LaunchRecorded):
+            attempt_update = {"state": "running", "handle": dict(recovered.handle), "launched_at": recovered.at}
         if run.state is RunState.RUNNING and not _answers_job(signals, run):
             polled, attempt_update = self.jobs.poll(spec, run, now)
             signals.append(polled)
         readings = self.store.load_readings(spec, run.partition)
         decision = decide(spec, run, readings, now=now, signals=signals)
-        attempt_update = attempt_update if attempt_update and attempt_update.get("state") != "running" else attempt_update
         applied = self.store.apply(
             decision,
             spec,

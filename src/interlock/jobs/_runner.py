@@ -1,4 +1,4 @@
-"""The wrapper process of the command backend: ``python -m interlock.jobs._runner DIR``.
+"""The wrapper process of the command backend: ``python -I .../_runner.py DIR``.
 
 A command job must outlive the controller that launched it, and its result must not depend on
 the controller being alive to ``wait()`` for it. So the controller never becomes the job's
@@ -15,7 +15,8 @@ exit record when the job ends. Files in ``DIR``::
 The lock is taken *before* the fork, so it is held continuously from the moment the pid is
 printed; "lock free and no exit record" therefore always means the supervisor died. The
 job's environment travels on stdin, never on disk, because it often carries credentials.
-POSIX only (fork, setsid, flock, process groups).
+POSIX only (fork, setsid, flock, process groups). Standard library only, so that it can run
+as a plain file in isolated mode, without importing Interlock.
 """
 
 from __future__ import annotations

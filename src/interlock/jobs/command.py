@@ -40,6 +40,7 @@ from typing import Any
 
 from interlock.durations import parse_duration
 from interlock.errors import JobPermanentError, JobTemporaryError
+from interlock.jobs import _runner
 from interlock.jobs._runner import EXIT_FILE, LOCK_FILE, STDERR_FILE, STDOUT_FILE, write_json
 from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus
 
@@ -169,14 +170,12 @@ def _timeout(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise JobPermanentError(f"job.config.timeout: {value!r} is not a duration")
     try:
-        seconds = (
-            float(value) if not isinstance(value, str) else parse_duration(value).total_seconds()
-        )
+        seconds = parse_duration(value).total_seconds() if isinstance(value, str) else value
     except ValueError as exc:
         raise JobPermanentError(f"job.config.timeout: {exc}") from exc
     if seconds <= 0:
         raise JobPermanentError(f"job.config.timeout: {value!r} must be positive")
-    return seconds
+    return float(seconds)
 
 
 def _require_executable(program: str, path: str, cwd: Any) -> None:
@@ -218,8 +217,11 @@ def _claim(directory: Path, record: Mapping[str, Any]) -> bool:
 def _start(directory: Path, spec: Mapping[str, Any]) -> int:
     """Run the launcher; return the supervisor's pid. A failure is recorded, then raised."""
     try:
+        # The runner needs only the standard library, so it runs as a file in isolated mode
+        # (-I: no PYTHON* variables, no user site, no script directory on sys.path): it
+        # starts in milliseconds and cannot be broken by the job's or the user's environment.
         result = subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "interlock.jobs._runner", str(directory)],
+            [sys.executable, "-I", _runner.__file__, str(directory)],
             input=json.dumps(spec).encode(),
             capture_output=True,
             timeout=_LAUNCHER_TIMEOUT,

@@ -155,7 +155,7 @@ class HttpBackend(JobBackend):
         )
         tries = f"after {self.retries + 1} tries"
         try:
-            return retrying(self._request, method, url, **kwargs)
+            response: httpx.Response = retrying(self._request, method, url, **kwargs)
         except _ServerError as exc:
             excerpt = exc.response.text[:EXCERPT_CHARS]
             raise JobTemporaryError(f"{method} {url}: {exc} {tries}: {excerpt}") from exc
@@ -163,6 +163,7 @@ class HttpBackend(JobBackend):
             raise JobTemporaryError(f"{method} {url}: {exc!r} {tries}") from exc
         except httpx.InvalidURL as exc:
             raise JobPermanentError(f"{method} {url}: invalid URL: {exc}") from exc
+        return response
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         response = self._client.request(method, url, **kwargs)
@@ -172,7 +173,7 @@ class HttpBackend(JobBackend):
 
     def _delay(self, state: tenacity.RetryCallState) -> float:
         """Exponential backoff from ``base_delay``, capped at ``max_delay``, ±30 % jitter."""
-        delay = min(self.max_delay, self.base_delay * 2 ** (state.attempt_number - 1))
+        delay = min(self.max_delay, self.base_delay * 2.0 ** (state.attempt_number - 1))
         return delay * random.uniform(0.7, 1.3)  # noqa: S311 - jitter, not cryptography
 
 
@@ -226,18 +227,15 @@ def _strings(config: Mapping[str, Any], key: str, default: tuple[str, ...]) -> l
 
 
 def _seconds(value: Any, path: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise JobPermanentError(f"{path}: {value!r} is not a number of seconds")
     try:
-        if isinstance(value, str):
-            seconds = parse_duration(value).total_seconds()
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            seconds = float(value)
-        else:
-            raise ValueError(f"{value!r} is not a number of seconds")
+        seconds = parse_duration(value).total_seconds() if isinstance(value, str) else value
     except ValueError as exc:
         raise JobPermanentError(f"{path}: {exc}") from exc
     if seconds <= 0:
         raise JobPermanentError(f"{path}: {value!r} must be positive")
-    return seconds
+    return float(seconds)
 
 
 def _date_body(partition: str) -> dict[str, str]:

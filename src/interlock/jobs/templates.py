@@ -34,7 +34,7 @@ RUN_VARIABLES = ("date", "hour", "partition", "pipeline", "runId", "attempt")
 """The variables :func:`template_variables` always provides, in documentation order."""
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{|\$(INTERLOCK_[A-Za-z0-9_]+)")
-_PASS_THROUGH = "response:"
+_RESPONSE_PREFIX = "response:"
 _GO_ENV_PREFIX = "INTERLOCK_"
 
 
@@ -102,11 +102,10 @@ def _expand_string(
     text: str, variables: Mapping[str, str], env: Mapping[str, str], path: str
 ) -> str:
     def replace(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token == "$${":
+        if match.group(0) == "$${":
             return "${"
         if match.group(2) is not None:
-            return _lookup_env(match.group(2), env, path, token)
+            return _lookup_env(match.group(2), env, path, match.group(0))
         name = match.group(1)
         if name is None:
             raise JobPermanentError(
@@ -118,7 +117,7 @@ def _expand_string(
 
 
 def _lookup(name: str, variables: Mapping[str, str], env: Mapping[str, str], path: str) -> str:
-    if name.startswith(_PASS_THROUGH):
+    if name.startswith(_RESPONSE_PREFIX):
         return f"${{{name}}}"
     if name.startswith("env:"):
         return _lookup_env(name[4:], env, path, f"${{{name}}}")

@@ -1,0 +1,154 @@
+"""Crash recovery: at most one launch per attempt, whatever the moment of the crash.
+
+A crash is a ``BaseException`` raised inside the backend call path: like a killed process,
+it skips everything after it, so the database is left exactly as a ``kill -9`` would leave
+it (the LAUNCHING state and the attempt row committed, the handle not recorded). A second
+controller then starts on the same database, with the same real ``command`` backend state.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import at
+
+from interlock.app import Interlock
+from interlock.controller.clock import FakeClock
+from interlock.controller.loop import ControllerSettings
+from interlock.jobs import CommandBackend, JobBackend, JobHandle, JobRequest, JobStatus
+from interlock.model import RunState
+
+PIPELINE = """
+pipeline: {{id: etl}}
+schedule:
+  trigger: {{key: upstream, check: equals, field: status, value: ready}}
+job:
+  type: command
+  pollInterval: 1s
+  config:
+    command: ["{python}", "-c", "open(r'{marker}', 'a').write('ran\\\\n')"]
+"""
+
+
+class Crash(BaseException):
+    """Stands for the process dying at this point."""
+
+
+class CrashingBackend(JobBackend):
+    """Wraps a real backend and dies before or after its launch."""
+
+    type = "command"
+
+    def __init__(self, inner: JobBackend, *, before: bool) -> None:
+        self.inner = inner
+        self.before = before
+
+    def launch(self, request: JobRequest) -> JobHandle:
+        """Die before calling the real backend, or right after it started the job."""
+        if self.before:
+            raise Crash
+        self.inner.launch(request)
+        raise Crash
+
+    def status(self, handle: JobHandle) -> JobStatus:
+        """Never reached: the process is dead."""
+        raise AssertionError
+
+
+class BlindBackend(CommandBackend):
+    """A backend that cannot look attempts up after a crash."""
+
+    def find(self, request: JobRequest) -> JobHandle | None:
+        """Cannot tell."""
+        raise NotImplementedError
+
+
+def setup(tmp_path: Path) -> tuple[Path, Path, str, FakeClock]:
+    """A pipeline whose job appends one line to a marker file per real run."""
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    marker = tmp_path / "ran.txt"
+    text = PIPELINE.format(python=sys.executable, marker=marker)
+    (folder / "etl.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder, marker, f"sqlite:///{tmp_path}/interlock.db", FakeClock(at("08:00"))
+
+
+def crash_first_controller(tmp_path: Path, *, before: bool) -> tuple[Path, str, FakeClock]:
+    """Controller A decides the launch and dies in the backend call."""
+    folder, marker, db, clock = setup(tmp_path)
+    state = tmp_path / "state"
+    real = CommandBackend(state / "jobs")
+    first = Interlock(db=db, pipelines=folder, clock=clock, backends=lambda _t: CrashingBackend(real, before=before))
+    first.apply()
+    first.put_reading("etl", "upstream", {"status": "ready"})
+    with pytest.raises(Crash):
+        first.controller(ControllerSettings(workers=0, owner="A")).run_until_idle()
+    run = first.store.get_run("etl", "2026-11-23")
+    assert run is not None
+    assert run.state is RunState.LAUNCHING
+    first.close()
+    return marker, db, clock
+
+
+def restart(tmp_path: Path, db: str, clock: FakeClock, backend: JobBackend | None = None) -> Interlock:
+    """Controller B starts on the same database after A's lease expired, and settles."""
+    clock.advance(timedelta(minutes=6))
+    chosen = backend or CommandBackend(tmp_path / "state" / "jobs")
+    second = Interlock(db=db, clock=clock, backends=lambda _t: chosen)
+    controller = second.controller(ControllerSettings(workers=0, owner="B"))
+    for _ in range(50):
+        controller.run_until_idle()
+        run = second.store.get_run("etl", "2026-11-23")
+        if run is not None and run.is_terminal:
+            break
+        clock.advance(timedelta(seconds=1))
+        time.sleep(0.02)  # a real job process is running; give it real time to finish
+    return second
+
+
+def wait_lines(marker: Path) -> list[str]:
+    """Lines the job wrote (the job may still be finishing its write)."""
+    return marker.read_text().splitlines() if marker.exists() else []
+
+
+def test_crash_before_backend_call_launches_exactly_once(tmp_path: Path) -> None:
+    """Killed after committing LAUNCHING, before calling the backend: B launches it once."""
+    marker, db, clock = crash_first_controller(tmp_path, before=True)
+    second = restart(tmp_path, db, clock)
+    run = second.store.get_run("etl", "2026-11-23")
+    assert run is not None
+    assert run.state is RunState.SUCCEEDED
+    assert run.attempt == 1
+    assert wait_lines(marker) == ["ran"]
+    second.close()
+
+
+def test_crash_after_backend_call_is_not_relaunched(tmp_path: Path) -> None:
+    """Killed after the job started, before its handle was recorded: B finds it, no 2nd run."""
+    marker, db, clock = crash_first_controller(tmp_path, before=False)
+    second = restart(tmp_path, db, clock)
+    run = second.store.get_run("etl", "2026-11-23")
+    assert run is not None
+    assert run.state is RunState.SUCCEEDED
+    assert run.attempt == 1
+    assert wait_lines(marker) == ["ran"]
+    second.close()
+
+
+def test_unknown_launch_is_raised_not_relaunched(tmp_path: Path) -> None:
+    """If the backend cannot tell whether the attempt ran, the run fails with INFRA_FAILURE."""
+    marker, db, clock = crash_first_controller(tmp_path, before=False)
+    second = restart(tmp_path, db, clock, BlindBackend(tmp_path / "state" / "jobs"))
+    run = second.store.get_run("etl", "2026-11-23")
+    assert run is not None
+    assert run.state is RunState.FAILED
+    types = [e.type for e in second.store.list_events(pipeline_id="etl")]
+    assert "INFRA_FAILURE" in types
+    assert types.count("JOB_TRIGGERED") == 0
+    assert wait_lines(marker) == ["ran"]
+    second.close()
