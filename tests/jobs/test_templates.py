@@ -1,0 +1,113 @@
+"""Tests for interlock.jobs.templates: strict placeholder expansion of job configs."""
+
+from __future__ import annotations
+
+import pytest
+
+from interlock.errors import JobPermanentError
+from interlock.jobs.templates import expand, template_variables
+
+VARIABLES = template_variables("gold-revenue", "2026-11-22T08|campaign=501", 2, "run-7")
+ENV = {"TOKEN": "s3cret", "INTERLOCK_API": "https://api.example"}
+
+
+def test_template_variables_of_an_hourly_partition_with_a_dimension():
+    """Date, hour, partition, pipeline, run id, attempt and dimensions are all provided."""
+    assert VARIABLES == {
+        "date": "2026-11-22",
+        "hour": "08",
+        "partition": "2026-11-22T08|campaign=501",
+        "pipeline": "gold-revenue",
+        "runId": "run-7",
+        "attempt": "2",
+        "dim:campaign": "501",
+    }
+
+
+def test_template_variables_of_a_daily_partition_have_an_empty_hour():
+    """A daily partition gives hour ""."""
+    variables = template_variables("p", "2026-11-22", 1, "r")
+    assert variables["date"] == "2026-11-22"
+    assert variables["hour"] == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("${date}", "2026-11-22", id="date"),
+        pytest.param("--day=${date}T${hour}", "--day=2026-11-22T08", id="two-in-one"),
+        pytest.param("${pipeline}/${runId}/${attempt}", "gold-revenue/run-7/2", id="run"),
+        pytest.param("${dim:campaign}", "501", id="dimension"),
+        pytest.param("Bearer ${env:TOKEN}", "Bearer s3cret", id="env"),
+        pytest.param("${INTERLOCK_API}/x", "https://api.example/x", id="go-env-braced"),
+        pytest.param("$INTERLOCK_API/x", "https://api.example/x", id="go-env-bare"),
+        pytest.param("$${date}", "${date}", id="escaped"),
+        pytest.param("cost: $5 and $HOME", "cost: $5 and $HOME", id="plain-dollars"),
+        pytest.param("/runs/${response:id}", "/runs/${response:id}", id="response-kept"),
+    ],
+)
+def test_expand_a_string(text, expected):
+    """Each placeholder form expands to its value; escapes and response fields stay."""
+    assert expand({"value": text}, VARIABLES, ENV) == {"value": expected}
+
+
+def test_expand_walks_dicts_and_lists_and_keeps_other_values():
+    """Nested strings are expanded; numbers, booleans, None and keys are left as they are."""
+    config = {
+        "command": ["run", "--date", "${date}"],
+        "env": {"${date}": "${partition}"},
+        "retries": 3,
+        "flag": True,
+        "nothing": None,
+        "nested": [{"x": "${attempt}"}],
+    }
+    assert expand(config, VARIABLES, ENV) == {
+        "command": ["run", "--date", "2026-11-22"],
+        "env": {"${date}": "2026-11-22T08|campaign=501"},
+        "retries": 3,
+        "flag": True,
+        "nothing": None,
+        "nested": [{"x": "2"}],
+    }
+
+
+def test_expand_returns_a_copy():
+    """The input config is never modified."""
+    config = {"command": ["${date}"]}
+    expand(config, VARIABLES, ENV)
+    assert config == {"command": ["${date}"]}
+
+
+def test_unknown_placeholder_names_path_and_known_names():
+    """A typo fails the launch with the config path and the list of known variables."""
+    with pytest.raises(JobPermanentError) as caught:
+        expand({"command": ["run", "x", "${dat}"]}, VARIABLES, ENV)
+    message = str(caught.value)
+    assert message.startswith("job.config.command[2]: unknown placeholder ${dat}; known: date, hour")
+    assert "dim:campaign" in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("${env:MISSING}", id="env-form"),
+        pytest.param("${INTERLOCK_MISSING}", id="go-braced"),
+        pytest.param("$INTERLOCK_MISSING", id="go-bare"),
+    ],
+)
+def test_missing_environment_variable_is_an_error(text):
+    """An unset variable is an error, never silently "" as in the Go version."""
+    with pytest.raises(JobPermanentError, match=r"job\.config\.headers\.Authorization: .*MISSING"):
+        expand({"headers": {"Authorization": text}}, VARIABLES, ENV)
+
+
+def test_unterminated_placeholder_is_an_error():
+    """A ``${`` without ``}`` is reported rather than sent as is."""
+    with pytest.raises(JobPermanentError, match="unterminated"):
+        expand({"url": "http://x/${date"}, VARIABLES, ENV)
+
+
+def test_path_prefix_is_configurable():
+    """Callers can name where the config came from."""
+    with pytest.raises(JobPermanentError, match=r"^postRun\.job\.x: "):
+        expand({"x": "${nope}"}, VARIABLES, ENV, path="postRun.job")

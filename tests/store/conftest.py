@@ -1,0 +1,44 @@
+"""Store fixtures: the same tests run on SQLite and on a real PostgreSQL.
+
+PostgreSQL is the server at 127.0.0.1:5432 (user ``postgres``, trust auth); ``.ci/run``
+starts it. Each test gets a fresh database, dropped afterwards. Set
+``INTERLOCK_TEST_POSTGRES=skip`` to skip those tests on a machine without the server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ADMIN_URL = os.environ.get("INTERLOCK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    if os.environ.get("INTERLOCK_TEST_POSTGRES") == "skip":
+        pytest.skip("INTERLOCK_TEST_POSTGRES=skip")
+    name = f"interlock_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL for each backend of the contract suite."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/interlock.db"
+    url: str = request.getfixturevalue("postgres_url")
+    return url

@@ -1,0 +1,103 @@
+"""The store contract, run on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from interlock.app import Interlock
+from interlock.controller.clock import FakeClock
+from interlock.errors import InputError, UnknownPipelineError
+from interlock.model import RunState
+from interlock.store.base import ReadingInput
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+ETL = """
+pipeline: {id: etl}
+schedule:
+  trigger: {key: upstream, check: equals, field: status, value: ready}
+validation:
+  rules: [{key: rows, check: gte, field: count, value: 10}]
+job: {type: mock}
+"""
+
+
+def install(db_url: str, tmp_path: Path, text: str = ETL) -> Interlock:
+    """An installation with one pipeline applied."""
+    folder = tmp_path / "pipelines"
+    folder.mkdir(exist_ok=True)
+    (folder / "etl.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+    il = Interlock(db=db_url, pipelines=folder, clock=FakeClock(NOW))
+    il.apply()
+    return il
+
+
+def test_config_versions_are_kept_for_audit(db_url: str, tmp_path: Path) -> None:
+    """Re-applying an unchanged config is a no-op; a change adds a version."""
+    il = install(db_url, tmp_path)
+    assert il.apply().unchanged == ("etl",)
+    (tmp_path / "pipelines" / "etl.yaml").write_text(textwrap.dedent(ETL.replace("10}", "20}")), encoding="utf-8")
+    assert il.apply().changed == ("etl",)
+    (stored,) = il.store.stored_pipelines()
+    assert stored.version == 2
+    assert il.spec("etl").validation.children[0].value == 20  # type: ignore[union-attr]
+    il.close()
+
+
+def test_trigger_write_opens_a_due_run_in_the_same_transaction(db_url: str, tmp_path: Path) -> None:
+    """A trigger reading creates today's run, due now; history keeps every reading."""
+    il = install(db_url, tmp_path)
+    il.put_reading("etl", "upstream", {"status": "waiting"})
+    il.put_reading("etl", "upstream", {"status": "ready"})
+    run = il.store.get_run("etl", "2026-11-23")
+    assert run is not None
+    assert run.state is RunState.PENDING
+    assert run.next_check_at == NOW
+    history = il.store.reading_history("upstream", pipeline_id="etl")
+    assert [h["data"]["status"] for h in history] == ["ready", "waiting"]
+    il.close()
+
+
+def test_bad_batch_stores_nothing(db_url: str, tmp_path: Path) -> None:
+    """One invalid reading in a batch rejects the whole batch, naming the field."""
+    il = install(db_url, tmp_path)
+    good = ReadingInput(key="rows", data={"count": 5}, pipeline_id="etl")
+    cases = [
+        (ReadingInput(key="rows", data=[1, 2], pipeline_id="etl"), "readings[1].data"),
+        (ReadingInput(key="rows", data={"count": 5}, pipeline_id="etl", partition="2026-13-01"), "readings[1].partition"),
+        (ReadingInput(key="", data={}, pipeline_id="etl"), "readings[1].key"),
+        (ReadingInput(key="rows", data={"x": float("nan")}, pipeline_id="etl"), "readings[1].data"),
+    ]
+    for bad, field in cases:
+        with pytest.raises(InputError) as excinfo:
+            il.put_readings([good, bad])
+        assert excinfo.value.field == field
+    with pytest.raises(UnknownPipelineError):
+        il.put_readings([good, ReadingInput(key="rows", data={}, pipeline_id="nope")])
+    assert il.store.reading_history("rows", pipeline_id="etl") == []
+    il.close()
+
+
+def test_partition_from_key_suffix_and_fields(db_url: str, tmp_path: Path) -> None:
+    """``key#20260303T07`` and ``date``/``hour`` fields both name the partition."""
+    il = install(db_url, tmp_path)
+    il.put_reading("etl", "upstream#20260303T07", {"status": "ready"})
+    il.put_reading("etl", "upstream", {"status": "ready", "date": "20260304"})
+    assert il.store.get_run("etl", "2026-03-03T07") is not None
+    assert il.store.get_run("etl", "2026-03-04") is not None
+    il.close()
+
+
+def test_claims_are_leased(db_url: str, tmp_path: Path) -> None:
+    """A claimed run is invisible to other claimers until its lease expires."""
+    il = install(db_url, tmp_path)
+    il.put_reading("etl", "upstream", {"status": "ready"})
+    first = il.store.claim_due(NOW, owner="a", lease=timedelta(seconds=30))
+    assert [r.partition for r in first] == ["2026-11-23"]
+    assert il.store.claim_due(NOW, owner="b") == []
+    later = il.store.claim_due(NOW + timedelta(seconds=31), owner="b")
+    assert [r.partition for r in later] == ["2026-11-23"]
+    il.close()
