@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +36,7 @@ from interlock.partitions import parse_partition, partition_for_time
 from interlock.schedule import zone
 from interlock.specs import CalendarSpec, PipelineSpec
 from interlock.store.base import ReadingInput, SyncReport
-from interlock.store.sqlalchemy import SqlStore, default_url
+from interlock.store.sqlalchemy import CONFIG_RECHECK_SECONDS, SqlStore, default_url
 
 __all__ = ["Interlock", "pack_document", "unpack_document"]
 
@@ -86,6 +87,7 @@ class Interlock:
         self._backends = backends or self._default_backend
         self._specs: dict[str, PipelineSpec] = {}
         self._token: Any = None
+        self._checked = 0.0
 
     def _default_backend(self, job_type: str) -> JobBackend:
         if job_type == "command":
@@ -110,12 +112,16 @@ class Interlock:
         documents = {spec.id: pack_document(spec, Path(spec.source).read_text(encoding="utf-8")) for spec in specs}
         now = self.clock.now()
         report = self.store.sync_pipelines(specs, documents, now)
+        self._checked = 0.0
         for spec in specs:
             self.store.ensure_runs(planned_runs(spec, now), now)
         return report
 
     def specs(self) -> Mapping[str, PipelineSpec]:
         """Every stored pipeline's spec (re-parsed only when a config changed)."""
+        if self._specs and time.monotonic() - self._checked < CONFIG_RECHECK_SECONDS:
+            return self._specs
+        self._checked = time.monotonic()
         token = self.store.config_token()
         if token != self._token:
             self._specs = {p.id: unpack_document(p.document) for p in self.store.stored_pipelines()}

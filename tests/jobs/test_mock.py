@@ -101,7 +101,7 @@ def test_on_launch_may_fail_the_launch():
 
 
 def test_find_returns_the_handle_only_after_launch():
-    """find answers None before the launch and the handle after it."""
+    """Find answers None before the launch and the handle after it."""
     backend = MockBackend()
     assert backend.find(request()) is None
     handle = backend.launch(request())
@@ -128,7 +128,9 @@ def test_backend_for_builds_each_known_type(tmp_path):
 
 def test_backend_for_unknown_type_lists_the_known_ones():
     """An unknown job.type is a permanent error naming every known type."""
-    with pytest.raises(JobPermanentError, match="unknown job type 'glue'; known: command, http, mock"):
+    with pytest.raises(
+        JobPermanentError, match="unknown job type 'glue'; known: command, http, mock"
+    ):
         backend_for("glue")
 
 

@@ -83,7 +83,9 @@ def test_unknown_placeholder_names_path_and_known_names():
     with pytest.raises(JobPermanentError) as caught:
         expand({"command": ["run", "x", "${dat}"]}, VARIABLES, ENV)
     message = str(caught.value)
-    assert message.startswith("job.config.command[2]: unknown placeholder ${dat}; known: date, hour")
+    assert message.startswith(
+        "job.config.command[2]: unknown placeholder ${dat}; known: date, hour"
+    )
     assert "dim:campaign" in message
 
 

@@ -340,6 +340,8 @@ AGE_FIELDS = [
     pytest.param("2026-03-01t11:30:00z", True, id="lowercase-t-z"),
     pytest.param("2026-03-01T13:30:00+02:00", True, id="other-offset"),
     pytest.param("2026-03-01T11:30:00.123456789Z", True, id="nanoseconds"),
+    # Python writes offsets with seconds (old local-mean-time zones); the fallback uses it.
+    pytest.param("2026-03-01T11:49:32+00:19:32", True, id="offset-with-seconds"),
     pytest.param(ago(hours=2), False, id="rfc3339-old"),
     pytest.param(NOW_EPOCH - 1800, True, id="epoch-seconds"),
     pytest.param(NOW_EPOCH - 1800.5, True, id="epoch-seconds-float"),

@@ -19,7 +19,12 @@ from interlock.rules import CHECKS, AllOf, AnyOf, Condition, Evaluation, Rule, e
 from interlock.rules.checks import to_number
 
 OFFSETS = st.sampled_from(
-    [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=8))]
+    [
+        UTC,
+        timezone(timedelta(hours=5, minutes=30)),
+        timezone(-timedelta(hours=8)),
+        timezone(timedelta(minutes=19, seconds=32)),
+    ]
 )
 INSTANTS = st.datetimes(timezones=OFFSETS)
 

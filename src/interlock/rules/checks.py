@@ -53,9 +53,11 @@ _EPOCH_MS_FROM = 1e12
 """Epoch numbers at or above this are milliseconds (1e12 s is the year 33658)."""
 
 _RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})",
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)",
     re.ASCII,
 )
+"""RFC 3339 with a required offset; offsets with seconds are let in because Python's
+``isoformat()`` writes them (``Reading.field_value`` falls back to it for ``updatedAt``)."""
 _SHOWN_CHARS = 80
 """Longest rendering of a value inside a reason; longer values are cut with an ellipsis."""
 

@@ -3,7 +3,7 @@
 :func:`evaluate` is **pure**: no I/O, no clock, no logging. The caller resolves the readings for
 the run's partition (:meth:`interlock.model.ReadingSet.view`) and passes one ``now``, so every
 rule in a cycle sees the same instant, and the same inputs always give the same
-:class:`~interlock.rules.tree.Evaluation`. The controller performs all effects.
+:class:`~interlock.conditions.Evaluation`. The controller performs all effects.
 
 Every node is evaluated, with no short-circuit, as in Go: an explanation must say why *each*
 rule holds or not, not just the first one that failed. Every node carries a reason, passes
@@ -19,15 +19,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from interlock.conditions import CHECKS, AllOf, AnyOf, Condition, Evaluation, Rule
+from interlock.model import Reading
 from interlock.rules.checks import CheckInput, run_check, value_problems
-from interlock.rules.tree import CHECKS, AllOf, AnyOf, Condition, Evaluation, Rule
-
-if TYPE_CHECKING:
-    # Only for annotations: interlock.model imports interlock.rules.tree, so importing it
-    # here at run time would be circular.
-    from interlock.model import Reading
 
 __all__ = ["evaluate", "evaluate_rule", "rule_problems"]
 

@@ -14,6 +14,7 @@ the engine, pipelines and readings.
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from interlock.specs import PipelineSpec
-from interlock.errors import InputError, StoreError, UnknownPipelineError
+from interlock.errors import InputError, UnknownPipelineError
 from interlock.model import Reading, ReadingSet
 from interlock.partitions import parse_partition, partition_from_fields, split_key
 from interlock.store import schema as t
@@ -32,7 +33,10 @@ from interlock.store._routing import Route, plan_wakes
 from interlock.store._runs import RunsMixin
 from interlock.store.base import Broker, ReadingInput, StoredPipeline, SyncReport
 
-__all__ = ["SqlStore", "default_url"]
+__all__ = ["CONFIG_RECHECK_SECONDS", "SqlStore", "default_url"]
+
+CONFIG_RECHECK_SECONDS = 1.0
+"""How stale this process's view of pipeline configs may get when another process applies."""
 
 
 def default_url() -> str:
@@ -56,15 +60,18 @@ class SqlStore(RunsMixin):
     ) -> None:
         self.url = url or default_url()
         self.broker = broker or Broker()
-        self.engine: Engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
-        if self.engine.dialect.name == "sqlite":
+        sqlite = self.url.startswith("sqlite")
+        # pre-ping guards against dropped server connections; a SQLite file has none.
+        self.engine: Engine = sa.create_engine(self.url, pool_pre_ping=not sqlite)
+        if sqlite:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         if migrate:
             from interlock.store.migrations import upgrade  # noqa: PLC0415 - alembic is slow to import
 
             upgrade(self.engine)
         self._routes: dict[str, list[Route]] | None = None
-        self._routes_token: Any = None
+        self._known: frozenset[str] = frozenset()
+        self._routes_checked = 0.0
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url!r})"  # SQLAlchemy masks the password
@@ -158,37 +165,32 @@ class SqlStore(RunsMixin):
     def config_token(self) -> tuple[Any, ...]:
         """Changes whenever any pipeline config changes (cheap: one aggregate query)."""
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(
-                    sa.func.count(),
-                    sa.func.max(t.pipelines.c.updated_at),
-                    sa.func.sum(t.pipelines.c.version),
-                )
-            ).one()
-            return tuple(row)
+            return self._token(conn)
 
-    def _load_routes(self, conn: Connection) -> dict[str, list[Route]]:
-        token = tuple(
-            conn.execute(
-                sa.select(
-                    sa.func.count(),
-                    sa.func.max(t.pipelines.c.updated_at),
-                    sa.func.sum(t.pipelines.c.version),
-                )
-            ).one()
-        )
+    @staticmethod
+    def _token(conn: Connection) -> tuple[Any, ...]:
+        p = t.pipelines.c
+        return tuple(conn.execute(sa.select(sa.func.count(), sa.func.max(p.updated_at), sa.func.sum(p.version))).one())
+
+    def _load_routes(self, conn: Connection) -> tuple[dict[str, list[Route]], frozenset[str]]:
+        """Sensor key → pipelines, and the known pipeline ids; cached.
+
+        Changes applied through this store invalidate the cache at once; changes applied by
+        another process are picked up within :data:`CONFIG_RECHECK_SECONDS`.
+        """
+        fresh = time.monotonic() - self._routes_checked < CONFIG_RECHECK_SECONDS
+        if self._routes is not None and fresh:
+            return self._routes, self._known
+        token = self._token(conn)
         if self._routes is None or token != self._routes_token:
             routes: dict[str, list[Route]] = defaultdict(list)
             for row in conn.execute(sa.select(t.sensor_index)):
-                routes[row.key].append(
-                    Route(
-                        pipeline_id=row.pipeline_id,
-                        is_trigger=row.is_trigger,
-                        timezone=row.timezone,
-                    )
-                )
+                route = Route(pipeline_id=row.pipeline_id, is_trigger=row.is_trigger, timezone=row.timezone)
+                routes[row.key].append(route)
             self._routes, self._routes_token = dict(routes), token
-        return self._routes
+            self._known = frozenset(conn.execute(sa.select(t.pipelines.c.id)).scalars())
+        self._routes_checked = time.monotonic()
+        return self._routes, self._known
 
     # Readings ----------------------------------------------------------------------------
 
@@ -199,7 +201,7 @@ class SqlStore(RunsMixin):
         field) and nothing is stored.
         """
         with self.engine.begin() as conn:
-            known = {row.id for row in conn.execute(sa.select(t.pipelines.c.id))}
+            routes, known = self._load_routes(conn)
             rows = [self._normalise(i, item, known) for i, item in enumerate(batch)]
             if not rows:
                 return 0
@@ -215,7 +217,7 @@ class SqlStore(RunsMixin):
             )
             self._upsert_latest(conn, rows, ids, now)
             written = [(r["scope"] or None, r["key"], r["partition"] or None) for r in rows]
-            plan = plan_wakes(written, self._load_routes(conn), now)
+            plan = plan_wakes(written, routes, now)
             self.open_and_wake(conn, plan, now)
         self.broker.notify()
         return len(rows)
@@ -225,7 +227,7 @@ class SqlStore(RunsMixin):
         return self.put_readings([item], now)
 
     @staticmethod
-    def _normalise(index: int, item: ReadingInput, known: set[str]) -> dict[str, Any]:
+    def _normalise(index: int, item: ReadingInput, known: frozenset[str]) -> dict[str, Any]:
         where = f"readings[{index}]"
         if not isinstance(item.data, Mapping):
             raise InputError(
@@ -349,5 +351,3 @@ class SqlStore(RunsMixin):
         if found is None:
             raise UnknownPipelineError(pipeline_id)
 
-
-_ = StoreError  # re-exported for callers catching store failures

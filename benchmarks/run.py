@@ -1,0 +1,149 @@
+"""Interlock benchmarks; prints one JSON object with every figure.
+
+    .venv/bin/python benchmarks/run.py            # full sizes (the issue's targets)
+    .venv/bin/python benchmarks/run.py --quick    # small sizes, a smoke run
+
+Figures:
+- ``write_to_launch_ms``: sensor write → launch decision committed, in process, with 1,000
+  pipelines loaded (target p50 ≤ 2 ms, p99 ≤ 10 ms);
+- ``ingest_readings_per_s``: batch API on SQLite (target ≥ 20,000/s);
+- ``idle``: controller CPU share and RSS with 10,000 pipelines and 100,000 runs waiting on
+  future times (targets ≤ 2 % of one core, ≤ 300 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import tempfile
+import textwrap
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from interlock.app import Interlock
+from interlock.controller.clock import FakeClock, SystemClock
+from interlock.controller.loop import ControllerSettings
+from interlock.jobs import MockBackend
+from interlock.model import OpenRun
+from interlock.store.base import ReadingInput
+
+PIPELINE = """
+pipeline: {{id: p{i:05d}}}
+schedule:
+  trigger: {{key: ready-{i}, check: equals, field: status, value: ready}}
+validation:
+  rules:
+    - {{key: ready-{i}, check: equals, field: status, value: ready}}
+    - {{key: rows-{i}, check: gte, field: count, value: 10}}
+job: {{type: mock}}
+"""
+
+
+def make_folder(root: Path, count: int) -> Path:
+    """Write ``count`` pipeline files."""
+    folder = root / f"pipelines-{count}"
+    if folder.exists():
+        return folder
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"p{i:05d}.yaml").write_text(textwrap.dedent(PIPELINE.format(i=i)), encoding="utf-8")
+    return folder
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0–100) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def bench_write_to_launch(root: Path, pipelines: int, samples: int) -> dict[str, float]:
+    """Time from put_reading to the committed launch decision, one pipeline at a time."""
+    clock = FakeClock(datetime(2026, 11, 23, 8, tzinfo=UTC))
+    il = Interlock(db=f"sqlite:///{root}/latency.db", pipelines=make_folder(root, pipelines), clock=clock,
+                   backends=lambda _t: MockBackend(lambda _r: "running"))
+    il.apply()
+    for i in range(pipelines):
+        il.put_reading(f"p{i:05d}", f"rows-{i}", {"count": 100})
+    controller = il.controller(ControllerSettings(workers=0))
+    controller.run_until_idle()
+    timings: list[float] = []
+    for n in range(samples):
+        i = n % pipelines
+        start = time.perf_counter()
+        il.put_reading(f"p{i:05d}", f"ready-{i}", {"status": "ready"})
+        controller.run_once()
+        timings.append((time.perf_counter() - start) * 1000)
+        clock.advance(timedelta(seconds=1))
+    il.close()
+    return {"p50": round(statistics.median(timings), 3), "p99": round(percentile(timings, 99), 3),
+            "max": round(max(timings), 3), "samples": samples, "pipelines": pipelines}
+
+
+def bench_ingest(root: Path, pipelines: int, total: int, batch: int) -> dict[str, float]:
+    """Readings per second through ``put_readings`` in batches."""
+    il = Interlock(db=f"sqlite:///{root}/ingest.db", pipelines=make_folder(root, pipelines),
+                   clock=FakeClock(datetime(2026, 11, 23, 8, tzinfo=UTC)))
+    il.apply()
+    batches = [
+        [ReadingInput(key=f"rows-{(b * batch + j) % pipelines}", data={"count": j, "note": "x" * 20},
+                      pipeline_id=f"p{(b * batch + j) % pipelines:05d}") for j in range(batch)]
+        for b in range(total // batch)
+    ]
+    start = time.perf_counter()
+    for readings in batches:
+        il.put_readings(readings)
+    elapsed = time.perf_counter() - start
+    il.close()
+    return {"readings_per_s": round(total / elapsed), "total": total, "batch": batch}
+
+
+def bench_idle(root: Path, pipelines: int, runs: int, seconds: float) -> dict[str, float]:
+    """CPU share and peak RSS of a controller with only future work."""
+    folder = make_folder(root, pipelines)
+    il = Interlock(db=f"sqlite:///{root}/idle.db", pipelines=folder, clock=SystemClock(),
+                   backends=lambda _t: MockBackend())
+    il.apply()
+    future = datetime.now(UTC) + timedelta(days=30)
+    per = runs // pipelines
+    opens = [OpenRun(pipeline_id=f"p{i:05d}", partition=f"2027-{1 + d // 28:02d}-{1 + d % 28:02d}",
+                     check_at=future + timedelta(minutes=i), opened_by="schedule")
+             for i in range(pipelines) for d in range(per)]
+    for start in range(0, len(opens), 5000):
+        il.store.ensure_runs(opens[start:start + 5000], datetime.now(UTC))
+    controller = il.controller()
+    thread = threading.Thread(target=controller.serve, daemon=True)
+    thread.start()
+    time.sleep(3)  # warm-up: bootstrap and the first rounds
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    time.sleep(seconds)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    controller.stop()
+    thread.join()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    il.close()
+    return {"cpu_percent_of_one_core": round(100 * cpu / wall, 2), "peak_rss_mb": round(rss_mb, 1),
+            "pipelines": pipelines, "runs": per * pipelines, "seconds": seconds}
+
+
+def main() -> None:
+    """Run every benchmark and print the JSON report."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    args = parser.parse_args()
+    q = args.quick
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        report = {
+            "write_to_launch_ms": bench_write_to_launch(root, 50 if q else 1000, 50 if q else 2000),
+            "ingest": bench_ingest(root, 50 if q else 1000, 2000 if q else 100_000, 500 if q else 1000),
+            "idle": bench_idle(root, 50 if q else 10_000, 500 if q else 100_000, 2 if q else 20),
+        }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

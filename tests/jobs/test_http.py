@@ -1,0 +1,301 @@
+"""Tests for interlock.jobs.http against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from interlock.errors import JobPermanentError, JobTemporaryError
+from interlock.jobs import HttpBackend, JobRequest
+
+ATTEMPT_ID = "gold/2026-11-22T08/1"
+
+
+@dataclass
+class Seen:
+    """One request the server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Server:
+    """A scripted server: each path answers its queued (status, body) pairs, repeating the last."""
+
+    url: str = ""
+    script: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
+    seen: list[Seen] = field(default_factory=list)
+
+    def answer(self, path: str, *responses: tuple[int, Any]) -> None:
+        """Queue the responses for ``path``."""
+        self.script[path] = list(responses)
+
+    def next_response(self, path: str) -> tuple[int, Any]:
+        """The next scripted response for ``path`` (404 if none)."""
+        queue = self.script.get(path) or [(404, {"error": "no route"})]
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+def make_handler(server: Server) -> type[BaseHTTPRequestHandler]:
+    """A request handler class answering from ``server``'s script."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def handle_one(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            body = json.loads(raw) if raw else None
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            server.seen.append(Seen(self.command, self.path, headers, body))
+            status, payload = server.next_response(self.path)
+            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+            self.send_response(status)
+            if status == 429:
+                self.send_header("Retry-After", "7")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = handle_one  # noqa: N815 - http.server's naming
+
+        def log_message(self, *_: object) -> None:
+            """Keep test output quiet."""
+
+    return Handler
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    """A real HTTP server on 127.0.0.1 and a free port, in a background thread."""
+    scripted = Server()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(scripted))
+    scripted.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    yield scripted
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def backend() -> Iterator[HttpBackend]:
+    """A backend with fast retries and a client that ignores proxy settings."""
+    client = httpx.Client(trust_env=False)
+    yield HttpBackend(client=client, retries=2, base_delay=0.01, max_delay=0.02)
+    client.close()
+
+
+def request(partition: str = "2026-11-22T08", **config: Any) -> JobRequest:
+    """A launch request with ``config`` as the job config."""
+    return JobRequest(
+        pipeline_id="gold", partition=partition, attempt=1, attempt_id=ATTEMPT_ID, config=config
+    )
+
+
+def test_retries_a_5xx_then_succeeds_synchronously(server, backend):
+    """A 500 is retried; the 200 makes the synchronous job succeeded, keyed on the attempt."""
+    server.answer("/run", (500, "busy"), (200, {"accepted": True}))
+    handle = backend.launch(request(url=f"{server.url}/run"))
+    assert [s.headers["idempotency-key"] for s in server.seen] == [ATTEMPT_ID, ATTEMPT_ID]
+    status = backend.status(handle)
+    assert status.state == "succeeded"
+    assert status.output["response"] == '{"accepted": true}'
+
+
+def test_default_body_carries_par_day_and_par_hour(server, backend):
+    """An empty body becomes the Go date body, sent as JSON."""
+    server.answer("/run", (200, {}))
+    backend.launch(request(url=f"{server.url}/run", body={}))
+    seen = server.seen[0]
+    assert (seen.method, seen.body) == ("POST", {"par_day": "20261122", "par_hour": "08"})
+    assert seen.headers["content-type"] == "application/json"
+
+
+def test_daily_partition_body_has_no_hour(server, backend):
+    """A daily partition sends only par_day."""
+    server.answer("/run", (200, {}))
+    backend.launch(request(partition="2026-11-22", url=f"{server.url}/run"))
+    assert server.seen[0].body == {"par_day": "20261122"}
+
+
+def test_configured_method_headers_and_body_are_sent(server, backend):
+    """method, headers and a JSON body from the config reach the server."""
+    server.answer("/run", (201, {}))
+    config = {"method": "put", "headers": {"X-Team": "gold"}, "body": {"full": [1, 2]}}
+    backend.launch(request(url=f"{server.url}/run", **config))
+    seen = server.seen[0]
+    assert (seen.method, seen.body, seen.headers["x-team"]) == ("PUT", {"full": [1, 2]}, "gold")
+
+
+def test_persistent_5xx_is_a_temporary_error_after_the_retries(server, backend):
+    """After 1 + retries attempts a 5xx becomes JobTemporaryError."""
+    server.answer("/run", (503, "maintenance"))
+    with pytest.raises(JobTemporaryError, match=r"HTTP 503 after 3 tries: maintenance"):
+        backend.launch(request(url=f"{server.url}/run"))
+    assert len(server.seen) == 3
+
+
+def test_4xx_is_permanent_and_not_retried(server, backend):
+    """A 404 fails the launch permanently with the code and a body excerpt, in one request."""
+    server.answer("/run", (404, {"error": "no such job"}))
+    with pytest.raises(JobPermanentError, match=r"HTTP 404: .*no such job"):
+        backend.launch(request(url=f"{server.url}/run"))
+    assert len(server.seen) == 1
+
+
+def test_429_is_temporary_with_the_retry_after_delay(server, backend):
+    """Throttling is temporary, and Retry-After becomes the error's delay."""
+    server.answer("/run", (429, "slow down"))
+    with pytest.raises(JobTemporaryError) as caught:
+        backend.launch(request(url=f"{server.url}/run"))
+    assert caught.value.delay == 7.0
+
+
+def test_network_error_is_temporary(backend):
+    """A refused connection is retried, then reported as JobTemporaryError."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(JobTemporaryError, match="after 3 tries"):
+        backend.launch(request(url=f"http://127.0.0.1:{port}/run"))
+
+
+def test_status_url_polls_until_succeeded_with_auth_headers(server, backend):
+    """The statusUrl is filled from the launch response and polled with the configured headers."""
+    server.answer("/run", (200, {"run": {"id": "r 42"}}))
+    server.answer("/runs/r%2042", (200, {"status": "RUNNING"}), (200, {"status": "SUCCEEDED"}))
+    config = {
+        "url": f"{server.url}/run",
+        "headers": {"Authorization": "Bearer t0ken"},
+        "statusUrl": f"{server.url}/runs/${{response:run.id}}",
+    }
+    handle = backend.launch(request(**config))
+    running = backend.status(handle)
+    done = backend.status(handle)
+    assert (running.state, running.message) == ("running", "status='RUNNING'")
+    assert done.state == "succeeded"
+    polls = server.seen[1:]
+    assert [p.method for p in polls] == ["GET", "GET"]
+    assert {p.headers["authorization"] for p in polls} == {"Bearer t0ken"}
+
+
+def test_plain_field_placeholder_in_status_url(server, backend):
+    """``${id}`` works as a short form of ``${response:id}``."""
+    server.answer("/run", (200, {"id": 7}))
+    server.answer("/runs/7", (200, {"status": "done"}))
+    handle = backend.launch(
+        request(url=f"{server.url}/run", statusUrl=f"{server.url}/runs/${{id}}")
+    )
+    assert backend.status(handle).state == "succeeded"
+
+
+def test_failure_value_fails_the_job(server, backend):
+    """A status value in failureValues is a TRANSIENT failure."""
+    server.answer("/run", (200, {}))
+    server.answer("/status", (200, {"state": {"phase": "ERROR"}}))
+    config = {"statusUrl": f"{server.url}/status", "statusField": "state.phase"}
+    handle = backend.launch(request(url=f"{server.url}/run", **config))
+    status = backend.status(handle)
+    assert (status.state, status.category, status.message) == (
+        "failed",
+        "TRANSIENT",
+        "state.phase='ERROR'",
+    )
+
+
+def test_custom_success_values(server, backend):
+    """A successValues list replaces the default list."""
+    server.answer("/run", (200, {}))
+    server.answer("/status", (200, {"status": "GREEN"}))
+    config = {"statusUrl": f"{server.url}/status", "successValues": ["GREEN"]}
+    handle = backend.launch(request(url=f"{server.url}/run", **config))
+    assert backend.status(handle).state == "succeeded"
+
+
+def test_status_url_field_missing_from_response_fails_permanently(server, backend):
+    """A statusUrl naming a field the launch response lacks fails the job as PERMANENT."""
+    server.answer("/run", (200, {"other": 1}))
+    handle = backend.launch(request(url=f"{server.url}/run", statusUrl=f"{server.url}/r/${{id}}"))
+    status = backend.status(handle)
+    assert (status.state, status.category) == ("failed", "PERMANENT")
+    assert "id" in status.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        pytest.param((502, "bad gateway"), "HTTP 502", id="5xx"),
+        pytest.param((401, "who are you"), "HTTP 401", id="4xx"),
+        pytest.param((200, "<html>"), "not JSON", id="not-json"),
+    ],
+)
+def test_unreadable_poll_is_temporary(server, backend, answer, message):
+    """A poll that cannot be read leaves the state unknown: JobTemporaryError, not a failure."""
+    server.answer("/run", (200, {}))
+    server.answer("/status", answer)
+    handle = backend.launch(request(url=f"{server.url}/run", statusUrl=f"{server.url}/status"))
+    with pytest.raises(JobTemporaryError, match=message):
+        backend.status(handle)
+
+
+def test_relaunch_and_find_in_the_same_process(server, backend):
+    """A known attempt is answered from memory: one request, find returns the handle."""
+    server.answer("/run", (200, {}))
+    job = request(url=f"{server.url}/run")
+    handle = backend.launch(job)
+    assert backend.launch(job) == handle
+    assert backend.find(job) == handle
+    assert len(server.seen) == 1
+
+
+def test_find_unknown_attempt_cannot_tell(backend):
+    """After a restart an http backend cannot know; it says so with NotImplementedError."""
+    with pytest.raises(NotImplementedError):
+        backend.find(request(url="http://127.0.0.1:1/run"))
+
+
+def test_handle_data_is_json(server, backend):
+    """Handle data survives a JSON round trip (it is stored with the attempt)."""
+    server.answer("/run", (200, {"id": 1}))
+    config = {"url": f"{server.url}/run", "statusUrl": f"{server.url}/s/${{id}}"}
+    handle = backend.launch(request(**config))
+    assert json.loads(json.dumps(dict(handle.data))) == dict(handle.data)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        pytest.param({}, "job.config.url", id="no-url"),
+        pytest.param({"url": "ftp://x"}, "job.config.url", id="not-http"),
+        pytest.param({"url": "http://x", "timeout": "soon"}, "job.config.timeout", id="timeout"),
+        pytest.param({"url": "http://x", "headers": ["a"]}, "job.config.headers", id="headers"),
+        pytest.param({"url": "http://x", "statusUrl": 5}, "job.config.statusUrl", id="status-url"),
+        pytest.param(
+            {"url": "http://x", "statusUrl": "http://x", "successValues": "ok"},
+            "job.config.successValues",
+            id="values",
+        ),
+    ],
+)
+def test_invalid_config_is_permanent(backend, config, message):
+    """Config mistakes fail the launch with the key named, before any request."""
+    with pytest.raises(JobPermanentError, match=message):
+        backend.launch(request(**config))
+
+
+def test_default_client_is_owned_and_closed():
+    """Without a client the backend creates one and closes it in close()."""
+    backend = HttpBackend()
+    backend.close()
+    assert backend._client.is_closed
