@@ -121,9 +121,11 @@ class Evaluation:
     children: tuple[Evaluation, ...] = field(default=())
 
     def failing(self) -> tuple[Evaluation, ...]:
-        """The failing leaves under this node, in tree order."""
+        """The failing leaves that make this node fail, in tree order (none if it passed)."""
+        if self.passed:
+            return ()
         if not self.children:
-            return () if self.passed else (self,)
+            return (self,)
         return tuple(leaf for child in self.children for leaf in child.failing())
 
     def to_dict(self) -> Mapping[str, Any]:

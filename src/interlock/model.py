@@ -66,6 +66,8 @@ class Reading:
     updated_at: datetime
     partition: str | None = None
     pipeline_id: str | None = None
+    ref: int | None = None
+    """The store's id for this reading in its history (provenance of launches), if stored."""
 
     def __post_init__(self) -> None:
         _require_aware("updated_at", self.updated_at)

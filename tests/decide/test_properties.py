@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import at, pipeline
+from decide_support import at, pipeline
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

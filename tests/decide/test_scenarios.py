@@ -6,7 +6,7 @@ They run the real ``decide()`` through :class:`interlock.simulate.Simulation`.
 
 from __future__ import annotations
 
-from conftest import GOLD_REVENUE, at, pipeline
+from decide_support import GOLD_REVENUE, at, pipeline
 
 from interlock.model import RunState
 from interlock.simulate import Simulation

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from conftest import GOLD_REVENUE, at, pipeline
+from decide_support import GOLD_REVENUE, at, pipeline
 
 from interlock.decide import decide
 from interlock.model import (

@@ -132,7 +132,11 @@ def test_daily_partition_body_has_no_hour(server, backend):
 def test_configured_method_headers_and_body_are_sent(server, backend):
     """method, headers and a JSON body from the config reach the server."""
     server.answer("/run", (201, {}))
-    config = {"method": "put", "headers": {"X-Team": "gold"}, "body": {"full": [1, 2]}}
+    config: dict[str, Any] = {
+        "method": "put",
+        "headers": {"X-Team": "gold"},
+        "body": {"full": [1, 2]},
+    }
     backend.launch(request(url=f"{server.url}/run", **config))
     seen = server.seen[0]
     assert (seen.method, seen.body, seen.headers["x-team"]) == ("PUT", {"full": [1, 2]}, "gold")
@@ -175,7 +179,7 @@ def test_status_url_polls_until_succeeded_with_auth_headers(server, backend):
     """The statusUrl is filled from the launch response and polled with the configured headers."""
     server.answer("/run", (200, {"run": {"id": "r 42"}}))
     server.answer("/runs/r%2042", (200, {"status": "RUNNING"}), (200, {"status": "SUCCEEDED"}))
-    config = {
+    config: dict[str, Any] = {
         "url": f"{server.url}/run",
         "headers": {"Authorization": "Bearer t0ken"},
         "statusUrl": f"{server.url}/runs/${{response:run.id}}",
@@ -218,7 +222,7 @@ def test_custom_success_values(server, backend):
     """A successValues list replaces the default list."""
     server.answer("/run", (200, {}))
     server.answer("/status", (200, {"status": "GREEN"}))
-    config = {"statusUrl": f"{server.url}/status", "successValues": ["GREEN"]}
+    config: dict[str, Any] = {"statusUrl": f"{server.url}/status", "successValues": ["GREEN"]}
     handle = backend.launch(request(url=f"{server.url}/run", **config))
     assert backend.status(handle).state == "succeeded"
 
@@ -299,3 +303,10 @@ def test_default_client_is_owned_and_closed():
     backend = HttpBackend()
     backend.close()
     assert backend._client.is_closed
+
+
+def test_configured_idempotency_key_is_replaced_by_the_attempt_id(server, backend):
+    """The attempt id is always the Idempotency-Key, whatever the config says."""
+    server.answer("/run", (200, {}))
+    backend.launch(request(url=f"{server.url}/run", headers={"idempotency-key": "mine"}))
+    assert server.seen[0].headers["idempotency-key"] == ATTEMPT_ID

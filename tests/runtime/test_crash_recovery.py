@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import at
+from runtime_support import at
 
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock

@@ -6,7 +6,7 @@ Every transition of the decision core reached from real writes and timers, as a 
 
 from __future__ import annotations
 
-from conftest import GOLD, World, at, finish
+from runtime_support import GOLD, World, at, finish
 
 from interlock.model import RunState
 
@@ -157,3 +157,4 @@ def test_external_job_reports_its_own_completion(make_world) -> None:
     world.il.report_job("gold-revenue/2026-11-23", "succeeded", message="done by airflow")
     world.controller.run_until_idle()
     assert world.run().state is RunState.SUCCEEDED
+

@@ -96,8 +96,8 @@ def test_claims_are_leased(db_url: str, tmp_path: Path) -> None:
     il = install(db_url, tmp_path)
     il.put_reading("etl", "upstream", {"status": "ready"})
     first = il.store.claim_due(NOW, owner="a", lease=timedelta(seconds=30))
-    assert [r.partition for r in first] == ["2026-11-23"]
+    assert [c.run.partition for c in first] == ["2026-11-23"]
     assert il.store.claim_due(NOW, owner="b") == []
     later = il.store.claim_due(NOW + timedelta(seconds=31), owner="b")
-    assert [r.partition for r in later] == ["2026-11-23"]
+    assert [c.run.partition for c in later] == ["2026-11-23"]
     il.close()

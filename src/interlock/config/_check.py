@@ -78,7 +78,13 @@ class Checker:
         at_key: bool = False,
         line: int | None = None,
     ) -> None:
-        """Record a problem at the value of ``path``, at its key (``at_key``), or at ``line``."""
+        """Record a problem at the value of ``path``, at its key (``at_key``), or at ``line``.
+
+        Nothing is recorded under a value the YAML layer already reported (it reads as null,
+        and "missing required field" on top would only repeat the first problem).
+        """
+        if self.doc.is_invalid(path):
+            return
         if line is None:
             line = self.doc.key_line(path) if at_key else self.doc.line(path)
         problem = ConfigProblem(

@@ -87,6 +87,12 @@ class YamlDocument:
     data: object
     value_lines: Mapping[YamlPath, int] = field(default_factory=dict)
     key_lines: Mapping[YamlPath, int] = field(default_factory=dict)
+    invalid: frozenset[YamlPath] = frozenset()
+    """Paths whose value was already reported here and replaced by ``None``."""
+
+    def is_invalid(self, path: YamlPath) -> bool:
+        """True when ``path`` or an ancestor was already reported by the YAML layer."""
+        return any(path[: len(bad)] == bad for bad in self.invalid)
 
     def line(self, path: YamlPath) -> int:
         """The line of the value at ``path``.
@@ -131,11 +137,16 @@ class _Converter:
     value_lines: dict[YamlPath, int] = field(default_factory=dict)
     key_lines: dict[YamlPath, int] = field(default_factory=dict)
     problems: list[ConfigProblem] = field(default_factory=list)
+    invalid: set[YamlPath] = field(default_factory=set)
     active: set[int] = field(default_factory=set)
     count: int = 0
 
-    def problem(self, node: Node, path: YamlPath, message: str, fix: str) -> None:
-        """Record one problem located at ``node``."""
+    def problem(
+        self, node: Node, path: YamlPath, message: str, fix: str, *, replaced: bool = False
+    ) -> None:
+        """Record one problem located at ``node``; ``replaced``: its value becomes ``None``."""
+        if replaced:
+            self.invalid.add(path)
         self.problems.append(
             ConfigProblem(
                 file=self.source,
@@ -155,7 +166,13 @@ class _Converter:
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
         if id(node) in self.active:
-            self.problem(node, path, "recursive alias", "an alias may not refer to its own parent")
+            self.problem(
+                node,
+                path,
+                "recursive alias",
+                "an alias may not refer to its own parent",
+                replaced=True,
+            )
             return None
         self.active.add(id(node))
         try:
@@ -171,7 +188,13 @@ class _Converter:
         try:
             self.loader.flatten_mapping(node)
         except yaml.YAMLError as exc:
-            self.problem(node, path, f"invalid merge: {_describe(exc)}", "merge (<<) mappings only")
+            self.problem(
+                node,
+                path,
+                f"invalid merge: {_describe(exc)}",
+                "merge (<<) mappings only",
+                replaced=True,
+            )
             return {}
         result: dict[str, object] = {}
         seen_own: set[str] = set()
@@ -193,12 +216,14 @@ class _Converter:
         if not isinstance(node, ScalarNode):
             self.problem(node, path, "a key must be a plain name", "write keys as plain names")
             return None
-        value = self.scalar(node, path)
+        try:
+            value = _scalar_value(node.tag, node.value)
+        except ValueError:
+            value = None
         if isinstance(value, str):
             return value
-        if value is not None or node.value:
-            fix = f'quote it: "{node.value}"'
-            self.problem(node, path, f"key {node.value!r} is not a string", fix)
+        fix = f'quote it: "{node.value}"' if node.value else "write keys as plain names"
+        self.problem(node, path, f"key {node.value or 'null'!r} is not a string", fix)
         return None
 
     def scalar(self, node: ScalarNode, path: YamlPath) -> object:
@@ -206,7 +231,9 @@ class _Converter:
         try:
             return _scalar_value(node.tag, node.value)
         except ValueError as exc:
-            self.problem(node, path, str(exc), "write a plain string, number, boolean or null")
+            self.problem(
+                node, path, str(exc), "write a plain string, number, boolean or null", replaced=True
+            )
             return None
 
 
@@ -268,7 +295,10 @@ def parse_yaml(text: str, source: str) -> tuple[YamlDocument | None, list[Config
         fix = "simplify the document (deep nesting or alias expansion)"
         return None, [_document_problem(source, 1, "document is too large or deep", fix)]
     document = YamlDocument(
-        data=data, value_lines=converter.value_lines, key_lines=converter.key_lines
+        data=data,
+        value_lines=converter.value_lines,
+        key_lines=converter.key_lines,
+        invalid=frozenset(converter.invalid),
     )
     return document, converter.problems
 

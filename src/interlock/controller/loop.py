@@ -31,6 +31,7 @@ from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.decide import decide, planned_runs
 from interlock.model import LaunchJob, LaunchRecorded, Run, RunState, Signal
+from interlock.store._runs import Claim
 from interlock.store.sqlalchemy import SqlStore
 
 __all__ = ["Controller", "ControllerSettings"]
@@ -126,17 +127,20 @@ class Controller:
     def run_once(self) -> int:
         """Claim and decide every due run once; return how many were claimed."""
         now = self.clock.now()
-        runs = self.store.claim_due(
+        claims = self.store.claim_due(
             now, owner=self.settings.owner, limit=self.settings.claim_limit, lease=self.settings.lease
         )
+        if not claims:
+            return 0
         specs = self.specs()
-        for run in runs:
+        for claim in claims:
+            run = claim.run
             try:
-                self._process(run, specs.get(run.pipeline_id), now)
+                self._process(claim, specs.get(run.pipeline_id), now)
             except Exception:  # one bad run must not stop the loop; it is retried next round
                 log.exception("deciding %s/%s failed", run.pipeline_id, run.partition)
                 self.store.release(run, owner=self.settings.owner)
-        return len(runs)
+        return len(claims)
 
     def run_until_idle(self, *, max_rounds: int = 1000) -> int:
         """Rounds until nothing is due at the clock's current time (tests, simulate, demo)."""
@@ -155,7 +159,8 @@ class Controller:
         for future in list(self._inflight.values()):
             future.result()
 
-    def _process(self, run: Run, spec: PipelineSpec | None, now: datetime) -> None:
+    def _process(self, claim: Claim, spec: PipelineSpec | None, now: datetime) -> None:
+        run = claim.run
         if spec is None:
             log.warning("run %s/%s belongs to no loaded pipeline; left alone", run.pipeline_id, run.partition)
             self.store.release(run, owner=self.settings.owner)
@@ -163,7 +168,7 @@ class Controller:
         if run.state is RunState.LAUNCHING and run.attempt_id in self._inflight:
             self.store.release(run, owner=self.settings.owner)
             return
-        pending = self.store.pending_signals(run)
+        pending = self.store.pending_signals(run) if claim.has_signals else []
         signals: list[Signal] = [s for _, s in pending]
         if run.state is RunState.LAUNCHING and not _answers_launch(signals, run):
             recovered = self.jobs.recover(spec, run, now)
@@ -179,6 +184,7 @@ class Controller:
             signals.append(polled)
         readings = self.store.load_readings(spec, run.partition)
         decision = decide(spec, run, readings, now=now, signals=signals)
+        inputs = {k: r.ref for k, r in readings.view(run.partition).items()} if decision.launches else None
         applied = self.store.apply(
             decision,
             spec,
@@ -187,6 +193,7 @@ class Controller:
             signal_ids=[i for i, _ in pending],
             keep_lease=bool(decision.launches),
             attempt_update=attempt_update,
+            inputs=inputs,
         )
         if not applied:
             log.info("run %s/%s changed under us; decision dropped", run.pipeline_id, run.partition)

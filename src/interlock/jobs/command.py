@@ -69,22 +69,22 @@ class CommandBackend(JobBackend):
     def launch(self, request: JobRequest) -> JobHandle:
         """Start the command unless this attempt already has a launch record."""
         directory = self._directory(request.attempt_id)
-        existing = self._existing(request.attempt_id, directory, wait=True)
-        if existing is not None:
-            return existing
+        if (directory / LAUNCH_FILE).exists():
+            return self._recorded(request.attempt_id, directory, wait=True)
         spec = _job_spec(request.config)
         directory.mkdir(parents=True, exist_ok=True)
         if not _claim(directory, _launch_record(request, spec)):
-            handle = self._existing(request.attempt_id, directory, wait=True)
-            if handle is not None:
-                return handle
+            return self._recorded(request.attempt_id, directory, wait=True)
         pid = _start(directory, spec)
         write_json(directory / PID_FILE, {"pid": pid})
         return self._handle(request.attempt_id, directory, pid)
 
     def find(self, request: JobRequest) -> JobHandle | None:
         """The handle of the attempt if it has a launch record, else None."""
-        return self._existing(request.attempt_id, self._directory(request.attempt_id), wait=False)
+        directory = self._directory(request.attempt_id)
+        if not (directory / LAUNCH_FILE).exists():
+            return None
+        return self._recorded(request.attempt_id, directory, wait=False)
 
     def status(self, handle: JobHandle) -> JobStatus:
         """Map the exit record (or the supervisor's liveness) to a job status."""
@@ -108,10 +108,8 @@ class CommandBackend(JobBackend):
     def _directory(self, attempt_id: str) -> Path:
         return self.state_dir / safe_name(attempt_id)
 
-    def _existing(self, attempt_id: str, directory: Path, *, wait: bool) -> JobHandle | None:
-        """The handle recorded in ``directory``, waiting briefly for a launch in progress."""
-        if not (directory / LAUNCH_FILE).exists():
-            return None
+    def _recorded(self, attempt_id: str, directory: Path, *, wait: bool) -> JobHandle:
+        """The handle of a claimed attempt; ``wait`` gives a launch in progress time to finish."""
         deadline = time.monotonic() + (_LAUNCHER_TIMEOUT if wait else 0.0)
         while _starting(directory) and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -186,7 +186,11 @@ def _parse_call(request: JobRequest) -> _Call:
     headers = config.get("headers") or {}
     if not isinstance(headers, Mapping):
         raise JobPermanentError("job.config.headers: must be a mapping of names to values")
-    headers = {str(name): str(value) for name, value in headers.items()}
+    headers = {
+        str(name): str(value)
+        for name, value in headers.items()
+        if str(name).lower() != "idempotency-key"  # ours, the attempt id, always wins
+    }
     headers.setdefault("Content-Type", "application/json")
     timeout = _seconds(config.get("timeout", 30), "job.config.timeout")
     return _Call(

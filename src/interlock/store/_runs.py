@@ -10,6 +10,7 @@ can be recorded — and so launched — twice.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,13 +29,21 @@ if TYPE_CHECKING:
     from interlock.store._routing import WakePlan
     from interlock.store.base import Broker
 
-__all__ = ["WATCH_AFTER_SUCCESS", "RunsMixin"]
+__all__ = ["WATCH_AFTER_SUCCESS", "Claim", "RunsMixin"]
 
 WATCH_AFTER_SUCCESS = timedelta(hours=48)
 """How long an undated reading still wakes a succeeded run (dated readings always do)."""
 
 _WAKE_ALWAYS = (RunState.PENDING.value, RunState.WAITING.value)
 _WATCHING = (RunState.SUCCEEDED.value, RunState.SHADOWED.value)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A leased run, and whether signals wait for it (saves a query when none do)."""
+
+    run: Run
+    has_signals: bool
 
 
 def _run_from_row(row: Any) -> Run:
@@ -125,7 +134,7 @@ class RunsMixin:
                 t.runs.update()
                 .where(r.pipeline_id == sa.bindparam("p"), r.partition == sa.bindparam("part"))
                 .where(r.state.in_(_WAKE_ALWAYS + _WATCHING))
-                .values(next_check_at=now),
+                .values(next_check_at=now, version=r.version + 1),
                 dated,
             )
         if undated:
@@ -133,7 +142,7 @@ class RunsMixin:
             conn.execute(
                 t.runs.update()
                 .where(r.pipeline_id.in_(undated), sa.or_(r.state.in_(_WAKE_ALWAYS), watching))
-                .values(next_check_at=now)
+                .values(next_check_at=now, version=r.version + 1)
             )
 
     def add_signal(self, pipeline_id: str, partition: str, signal: Signal, now: datetime) -> None:
@@ -167,7 +176,7 @@ class RunsMixin:
         conn.execute(
             t.runs.update()
             .where(r.pipeline_id == pipeline_id, r.partition == partition)
-            .values(next_check_at=now)
+            .values(next_check_at=now, has_signals=True, version=r.version + 1)
         )
 
     # Claiming and applying -----------------------------------------------------------------
@@ -202,7 +211,7 @@ class RunsMixin:
                     .where(sa.or_(*keys))
                     .values(lease_owner=owner, lease_until=now + lease)
                 )
-        return [_run_from_row(row) for row in rows]
+        return [Claim(_run_from_row(row), bool(row.has_signals)) for row in rows]
 
     def next_due_at(self) -> datetime | None:
         """The earliest ``next_check_at`` of any run (the controller sleeps until then)."""
@@ -245,6 +254,7 @@ class RunsMixin:
         signal_ids: Sequence[int] = (),
         keep_lease: bool = False,
         attempt_update: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, int | None] | None = None,
     ) -> bool:
         """Commit a decision: run, events, new runs, attempts, consumed signals — atomically.
 
@@ -265,9 +275,14 @@ class RunsMixin:
                 .values(**self._run_values(decision, pipeline, owner, now, keep_lease=keep_lease))
             )
             if result.rowcount != 1:
+                conn.execute(
+                    t.runs.update()
+                    .where(r.pipeline_id == run.pipeline_id, r.partition == run.partition, r.lease_owner == owner)
+                    .values(lease_owner=None, lease_until=None)
+                )
                 return False
             self._record_events(conn, decision.events)
-            self._record_actions(conn, decision, pipeline, now)
+            self._record_actions(conn, decision, pipeline, now, inputs or {})
             if signal_ids:
                 conn.execute(
                     t.signals.update()
@@ -306,6 +321,7 @@ class RunsMixin:
             "version": run.version + 1,
             "updated_at": now,
             "body": run_to_json(run),
+            "has_signals": False,
             "explanation": dict(decision.explanation.to_dict()),
             "lease_owner": owner if keep_lease else None,
             "lease_until": now + timedelta(minutes=5) if keep_lease else None,
@@ -330,13 +346,17 @@ class RunsMixin:
             )
 
     def _record_actions(
-        self, conn: Connection, decision: Decision, pipeline: PipelineSpec, now: datetime
+        self,
+        conn: Connection,
+        decision: Decision,
+        pipeline: PipelineSpec,
+        now: datetime,
+        inputs: Mapping[str, int | None],
     ) -> None:
         opens = [a for a in decision.actions if isinstance(a, OpenRun)]
         if opens:
             conn.execute(self._insert_ignore(t.runs), self._new_run_rows(opens, now))
         for launch in (a for a in decision.actions if isinstance(a, LaunchJob)):
-            inputs = self.mark_consumed(conn, pipeline, launch.partition, launch.attempt_id)
             conn.execute(
                 t.attempts.insert().values(
                     attempt_id=launch.attempt_id,
@@ -346,7 +366,7 @@ class RunsMixin:
                     reason=decision.run.attempt_reason,
                     state="launching",
                     backend=pipeline.job.type if pipeline.job else "",
-                    inputs=inputs,
+                    inputs=dict(inputs),
                     decided_at=now,
                 )
             )

@@ -6,7 +6,8 @@ Tables (DESIGN.md, "Storage"):
   ever applied (hash, time, source file), for audit.
 - ``sensor_index``: which pipelines read which sensor key, so a write wakes exactly them.
 - ``readings`` (latest per scope, key, partition) and ``reading_history`` (append-only, every
-  accepted reading with its arrival time and the attempt that consumed it). ``scope`` is the
+  accepted reading with its arrival time). ``attempts.inputs`` names the history rows each
+  launch consumed, so provenance is recorded once, with the launch. ``scope`` is the
   pipeline id, or ``""`` for a shared reading; ``partition`` is ``""`` for an undated one.
 - ``runs``: one row per pipeline and partition. ``state`` and ``next_check_at`` are columns
   (the controller's due-work index); the rest of the run is its JSON ``body``. ``lease_*``
@@ -120,7 +121,6 @@ reading_history = sa.Table(
     sa.Column("partition", sa.String(200), nullable=False),
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("received_at", UtcDateTime, nullable=False),
-    sa.Column("consumed_by", sa.String(500), nullable=True),
     sa.Index("ix_reading_history_scope_key", "scope", "key", "received_at"),
 )
 
@@ -134,6 +134,7 @@ runs = sa.Table(
     sa.Column("watch_until", UtcDateTime, nullable=True),
     sa.Column("attempt", sa.Integer, nullable=False, default=0),
     sa.Column("version", sa.Integer, nullable=False, default=0),
+    sa.Column("has_signals", sa.Boolean, nullable=False, default=False),
     sa.Column("lease_owner", sa.String(100), nullable=True),
     sa.Column("lease_until", UtcDateTime, nullable=True),
     sa.Column("updated_at", UtcDateTime, nullable=False),

@@ -300,6 +300,7 @@ class SqlStore(RunsMixin):
                     updated_at=row.updated_at,
                     partition=row.partition or None,
                     pipeline_id=row.scope or None,
+                    ref=row.history_id,
                 )
                 for row in conn.execute(query)
             )
@@ -317,30 +318,6 @@ class SqlStore(RunsMixin):
         )
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
-
-    def mark_consumed(
-        self, conn: Connection, pipeline: PipelineSpec, partition: str, attempt_id: str
-    ) -> dict[str, int]:
-        """Record ``attempt_id`` as the consumer of the readings it launched on."""
-        r = t.readings.c
-        query = sa.select(r.key, r.scope, r.partition, r.history_id).where(
-            r.key.in_(sorted(pipeline.sensor_keys)),
-            r.scope.in_([pipeline.id, ""]),
-            r.partition.in_([partition, ""]),
-        )
-        chosen: dict[str, tuple[tuple[bool, bool], int]] = {}
-        for row in conn.execute(query):
-            rank = (bool(row.partition), bool(row.scope))
-            if row.key not in chosen or rank > chosen[row.key][0]:
-                chosen[row.key] = (rank, row.history_id)
-        inputs = {key: hid for key, (_, hid) in chosen.items()}
-        if inputs:
-            conn.execute(
-                t.reading_history.update()
-                .where(t.reading_history.c.id.in_(list(inputs.values())))
-                .values(consumed_by=attempt_id)
-            )
-        return inputs
 
     def raise_if_unknown(self, pipeline_id: str) -> None:
         """:raises UnknownPipelineError: when no such pipeline is stored."""

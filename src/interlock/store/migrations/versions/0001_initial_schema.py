@@ -98,7 +98,6 @@ def upgrade() -> None:
         sa.Column("partition", sa.String(length=200), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("received_at", interlock.store.schema.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("consumed_by", sa.String(length=500), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("reading_history", schema=None) as batch_op:
@@ -127,6 +126,7 @@ def upgrade() -> None:
         sa.Column("watch_until", interlock.store.schema.UtcDateTime(timezone=True), nullable=True),
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("has_signals", sa.Boolean(), nullable=False),
         sa.Column("lease_owner", sa.String(length=100), nullable=True),
         sa.Column("lease_until", interlock.store.schema.UtcDateTime(timezone=True), nullable=True),
         sa.Column("updated_at", interlock.store.schema.UtcDateTime(timezone=True), nullable=False),
