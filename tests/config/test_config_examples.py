@@ -105,9 +105,7 @@ def test_cross_pipeline_silver_daily(specs):
     """Waits for a boolean written by the upstream pipeline (a YAML boolean, not a string)."""
     spec = specs["silver-daily"]
     assert spec.validation == AllOf(
-        children=(
-            Rule(key="daily-status", check="equals", field="all_hours_complete", value=True),
-        )
+        children=(Rule(key="daily-status", check="equals", field="all_hours_complete", value=True),)
     )
 
 

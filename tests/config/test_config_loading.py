@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
@@ -11,11 +12,37 @@ from interlock.config import load_calendars, load_pipeline_file, load_pipelines
 from interlock.errors import ConfigError, ConfigProblem
 from interlock.specs import CalendarSpec
 
+if TYPE_CHECKING:
+    from _pytest.mark import ParameterSet
+
 CALENDAR = """\
 name: us-federal
 days: [Saturday, SUN]
 dates: ["2026-01-01", "2026-12-25"]
 """
+
+
+class Expected(NamedTuple):
+    """Where a problem is and what it says (``message`` and ``fix`` are fragments)."""
+
+    line: int | None
+    field: str
+    message: str
+    fix: str
+
+
+def case(  # noqa: PLR0917  (a table row reads best positionally)
+    text: str, line: int, field: str, message: str, fix: str, case_id: str
+) -> ParameterSet:
+    """One table row: the YAML text and the problem it must produce."""
+    return pytest.param(text, Expected(line, field, message, fix), id=case_id)
+
+
+def assert_problem(problem: ConfigProblem, file: str, expected: Expected) -> None:
+    """``problem`` is at ``file`` and matches ``expected``."""
+    assert (problem.file, problem.line, problem.field) == (file, expected.line, expected.field)
+    assert expected.message in problem.message
+    assert expected.fix in problem.fix
 
 
 def write(path: Path, text: str) -> Path:
@@ -104,7 +131,11 @@ def test_non_utf8_file_is_a_problem_with_its_line(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_pipeline_file(path)
     (problem,) = info.value.problems
-    assert (problem.line, problem.message, problem.fix) == (2, "not UTF-8 text", "save the file as UTF-8")
+    assert (problem.line, problem.message, problem.fix) == (
+        2,
+        "not UTF-8 text",
+        "save the file as UTF-8",
+    )
 
 
 @pytest.mark.parametrize("layout", ["inside", "beside"])
@@ -133,7 +164,10 @@ def test_calendar_problems_are_reported_with_pipeline_problems(tmp_path):
         ("bad.yaml", 2, "days[0]"),
         ("p.yaml", 4, "schedule.calendar"),
     ]
-    assert problems[1].fix == "no calendars are loaded: add calendars/<name>.yaml beside the pipelines directory"
+    assert (
+        problems[1].fix
+        == "no calendars are loaded: add calendars/<name>.yaml beside the pipelines directory"
+    )
 
 
 def test_load_pipeline_file_with_calendars(tmp_path):
@@ -155,33 +189,34 @@ def test_load_calendars(tmp_path):
     assert calendars["weekend"].dates == frozenset()
 
 
+# fmt: off
 CALENDAR_PROBLEMS = [
-    pytest.param("days: [saturday]\n", 1, "name", "missing required field", "add `name:`",
-                 id="name-missing"),
-    pytest.param("name: x\ndays: [funday]\n", 2, "days[0]", 'unknown day "funday"', "monday",
-                 id="bad-day"),
-    pytest.param("name: x\ndays: saturday\n", 2, "days", "must be a list", "- item",
-                 id="days-not-list"),
-    pytest.param("name: x\ndates:\n  - 2026-13-01\n", 3, "dates[0]",
-                 'dates[0] invalid format "2026-13-01" (expected YYYY-MM-DD)', "real date",
-                 id="bad-date"),
-    pytest.param("name: x\nexclusions: {}\n", 2, "exclusions", "unknown key `exclusions`",
-                 "allowed keys", id="unknown-key"),
-    pytest.param("- x\n", 1, "", "the document must be a mapping", "name", id="not-mapping"),
-    pytest.param("name: [x\n", 2, "", "expected ',' or ']'", "indentation", id="syntax"),
+    case("days: [saturday]\n", 1, "name",
+         "missing required field", "add `name:`", "name-missing"),
+    case("name: x\ndays: [funday]\n", 2, "days[0]",
+         'unknown day "funday"', "monday", "bad-day"),
+    case("name: x\ndays: saturday\n", 2, "days",
+         "must be a list", "- item", "days-not-list"),
+    case("name: x\ndates:\n  - 2026-13-01\n", 3, "dates[0]",
+         'dates[0] invalid format "2026-13-01" (expected YYYY-MM-DD)', "real date", "bad-date"),
+    case("name: x\nexclusions: {}\n", 2, "exclusions",
+         "unknown key `exclusions`", "allowed keys", "unknown-key"),
+    case("- x\n", 1, "",
+         "the document must be a mapping", "name", "not-mapping"),
+    case("name: [x\n", 2, "",
+         "expected ',' or ']'", "indentation", "syntax"),
 ]
+# fmt: on
 
 
-@pytest.mark.parametrize(("text", "line", "field", "message", "fix"), CALENDAR_PROBLEMS)
-def test_calendar_problems(tmp_path, text, line, field, message, fix):
+@pytest.mark.parametrize(("text", "expected"), CALENDAR_PROBLEMS)
+def test_calendar_problems(tmp_path, text, expected):
     """Each calendar mistake is a problem with its line, field and fix."""
     path = write(tmp_path / "c.yaml", text)
     with pytest.raises(ConfigError) as info:
         load_calendars(path)
     (problem,) = info.value.problems
-    assert (problem.file, problem.line, problem.field) == (str(path), line, field)
-    assert message in problem.message
-    assert fix in problem.fix
+    assert_problem(problem, str(path), expected)
 
 
 def test_duplicate_calendar_names(tmp_path):

@@ -97,9 +97,7 @@ def test_nested_groups_compile_recursively(parse):
                     - {key: a, check: exists}
         """
     )
-    assert spec.validation == AllOf(
-        children=(A, AnyOf(children=(B, AllOf(children=(C, A)))))
-    )
+    assert spec.validation == AllOf(children=(A, AnyOf(children=(B, AllOf(children=(C, A))))))
 
 
 def test_trigger_becomes_a_rule_with_its_deadline(parse):

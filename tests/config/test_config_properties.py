@@ -19,21 +19,83 @@ from interlock.config._build import JOB_TYPES
 from interlock.errors import ConfigError
 from interlock.specs import PipelineSpec
 
-GOLD_REVENUE = (Path(__file__).resolve().parents[2] / "examples/pipelines/gold-revenue.yaml").read_text()
+GOLD_REVENUE = (
+    Path(__file__).resolve().parents[2] / "examples/pipelines/gold-revenue.yaml"
+).read_text()
 
 SCHEMA_KEYS = [
-    "pipeline", "id", "owner", "description", "schedule", "cron", "timezone", "trigger", "key",
-    "check", "field", "value", "deadline", "evaluation", "window", "interval", "include",
-    "dates", "exclude", "weekends", "holidays", "calendar", "time", "sla", "expectedDuration",
-    "maxDuration", "critical", "validation", "rules", "allOf", "anyOf", "job", "type", "config",
-    "maxRetries", "maxCodeRetries", "maxDriftReruns", "maxManualReruns",
-    "jobPollWindowSeconds", "pollInterval", "postRun", "sensorTimeout", "driftField",
-    "driftThreshold", "dryRun",
+    "pipeline",
+    "id",
+    "owner",
+    "description",
+    "schedule",
+    "cron",
+    "timezone",
+    "trigger",
+    "key",
+    "check",
+    "field",
+    "value",
+    "deadline",
+    "evaluation",
+    "window",
+    "interval",
+    "include",
+    "dates",
+    "exclude",
+    "weekends",
+    "holidays",
+    "calendar",
+    "time",
+    "sla",
+    "expectedDuration",
+    "maxDuration",
+    "critical",
+    "validation",
+    "rules",
+    "allOf",
+    "anyOf",
+    "job",
+    "type",
+    "config",
+    "maxRetries",
+    "maxCodeRetries",
+    "maxDriftReruns",
+    "maxManualReruns",
+    "jobPollWindowSeconds",
+    "pollInterval",
+    "postRun",
+    "sensorTimeout",
+    "driftField",
+    "driftThreshold",
+    "dryRun",
 ]
 SCALAR_TEXT = [
-    "", "ALL", "any", "UTC", "Europe/Berlin", "Nowhere/Zone", "0 8 * * *", "* *", "10:00",
-    ":30", "25:99", "1h", "0s", "-5m", "1d", "2026-01-31", "2026-02-30", "US", "XX", "exists",
-    "equals", "gte", "age_lt", "regex", *JOB_TYPES,
+    "",
+    "ALL",
+    "any",
+    "UTC",
+    "Europe/Berlin",
+    "Nowhere/Zone",
+    "0 8 * * *",
+    "* *",
+    "10:00",
+    ":30",
+    "25:99",
+    "1h",
+    "0s",
+    "-5m",
+    "1d",
+    "2026-01-31",
+    "2026-02-30",
+    "US",
+    "XX",
+    "exists",
+    "equals",
+    "gte",
+    "age_lt",
+    "regex",
+    *JOB_TYPES,
 ]
 SCALARS = (
     st.none()
@@ -46,27 +108,32 @@ SCALARS = (
 KEYS = st.sampled_from(SCHEMA_KEYS) | st.text(max_size=8)
 DOCUMENTS = st.recursive(
     SCALARS,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(KEYS, children, max_size=6),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=6),
     max_leaves=40,
 )
 
 
+def outcome(text: str) -> PipelineSpec | ConfigError:
+    """The spec ``parse_pipeline`` returns, or the ConfigError it raises (nothing else)."""
+    try:
+        return parse_pipeline(text, source="fuzz.yaml")
+    except ConfigError as exc:
+        return exc
+
+
 def check_total(text: str) -> None:
     """``parse_pipeline(text)`` returns a spec or raises a ConfigError with sound problems."""
-    try:
-        spec = parse_pipeline(text, source="fuzz.yaml")
-    except ConfigError as exc:
-        assert exc.problems
-        last_line = text.count("\n") + 2
-        for problem in exc.problems:
-            assert problem.file == "fuzz.yaml"
-            assert problem.field or problem.message
-            assert problem.line is None or 1 <= problem.line <= last_line
-            assert str(problem)
-    else:
-        assert isinstance(spec, PipelineSpec)
-        assert spec.id
+    result = outcome(text)
+    if isinstance(result, PipelineSpec):
+        assert result.id
+        return
+    assert result.problems
+    last_line = text.count("\n") + 2
+    for problem in result.problems:
+        assert problem.file == "fuzz.yaml"
+        assert problem.field or problem.message
+        assert problem.line is None or 1 <= problem.line <= last_line
+        assert str(problem)
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -98,5 +165,7 @@ def test_mutated_example_yields_a_spec_or_config_error(data):
     text = list(GOLD_REVENUE)
     for _ in range(data.draw(st.integers(min_value=1, max_value=4))):
         index = data.draw(st.integers(min_value=0, max_value=len(text) - 1))
-        text[index] = data.draw(st.sampled_from([" ", "\n", ":", "-", "[", "{", "'", "\t", "x", "&a", "*a", ""]))
+        text[index] = data.draw(
+            st.sampled_from([" ", "\n", ":", "-", "[", "{", "'", "\t", "x", "&a", "*a", ""])
+        )
     check_total("".join(text))

@@ -20,6 +20,15 @@ from sqlalchemy.engine import Connection
 from interlock.specs import PipelineSpec
 from interlock.model import Decision, Event, LaunchJob, OpenRun, Run, RunState, Signal
 from interlock.store import schema as t
+from interlock.store._statements import (
+    APPLY_RUN,
+    CLAIM_LEASE,
+    PENDING_SIGNALS,
+    RELEASE_IF_OWNER,
+    WAKE_DATED,
+    WAKE_UNDATED,
+    claim_select,
+)
 from interlock.store.base import AttemptRecord
 from interlock.store.codec import run_from_json, run_to_json, signal_from_json, signal_to_json
 
@@ -126,24 +135,12 @@ class RunsMixin:
                 for p, part in sorted(plan.open_runs)
             ]
             conn.execute(self._insert_ignore(t.runs), self._new_run_rows(opens, now))
-        r = t.runs.c
-        dated = [{"p": p, "part": part} for p, part in plan.wake if part is not None]
+        dated = [{"b_pipeline": p, "b_partition": part, "b_now": now} for p, part in plan.wake if part is not None]
         undated = sorted({p for p, part in plan.wake if part is None})
         if dated:
-            conn.execute(
-                t.runs.update()
-                .where(r.pipeline_id == sa.bindparam("p"), r.partition == sa.bindparam("part"))
-                .where(r.state.in_(_WAKE_ALWAYS + _WATCHING))
-                .values(next_check_at=now, version=r.version + 1),
-                dated,
-            )
+            conn.execute(WAKE_DATED, dated)
         if undated:
-            watching = sa.and_(r.state.in_(_WATCHING), r.watch_until > now)
-            conn.execute(
-                t.runs.update()
-                .where(r.pipeline_id.in_(undated), sa.or_(r.state.in_(_WAKE_ALWAYS), watching))
-                .values(next_check_at=now, version=r.version + 1)
-            )
+            conn.execute(WAKE_UNDATED, {"b_pipelines": undated, "b_now": now})
 
     def add_signal(self, pipeline_id: str, partition: str, signal: Signal, now: datetime) -> None:
         """Queue a signal for a run (creating a PENDING run if needed) and make it due now."""
@@ -188,28 +185,18 @@ class RunsMixin:
         owner: str,
         limit: int = 100,
         lease: timedelta = timedelta(seconds=60),
-    ) -> list[Run]:
+    ) -> list[Claim]:
         """Lease up to ``limit`` runs whose ``next_check_at`` has come, oldest first."""
-        r = t.runs.c
-        query = (
-            sa.select(t.runs)
-            .where(r.next_check_at <= now, sa.or_(r.lease_until.is_(None), r.lease_until < now))
-            .order_by(r.next_check_at)
-            .limit(limit)
-        )
-        if not self.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
+        query = claim_select(skip_locked=not self.is_sqlite)
         with self.engine.begin() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(query, {"b_now": now, "b_limit": limit}).all()
             if rows:
-                keys = [
-                    sa.and_(r.pipeline_id == row.pipeline_id, r.partition == row.partition)
-                    for row in rows
-                ]
                 conn.execute(
-                    t.runs.update()
-                    .where(sa.or_(*keys))
-                    .values(lease_owner=owner, lease_until=now + lease)
+                    CLAIM_LEASE,
+                    [
+                        {"b_pipeline": row.pipeline_id, "b_partition": row.partition, "b_owner": owner, "b_until": now + lease}
+                        for row in rows
+                    ],
                 )
         return [Claim(_run_from_row(row), bool(row.has_signals)) for row in rows]
 
@@ -229,20 +216,9 @@ class RunsMixin:
 
     def pending_signals(self, run: Run) -> list[tuple[int, Signal]]:
         """Unprocessed signals of ``run``, oldest first."""
-        s = t.signals.c
-        query = (
-            sa.select(t.signals)
-            .where(
-                s.pipeline_id == run.pipeline_id,
-                s.partition == run.partition,
-                s.processed_at.is_(None),
-            )
-            .order_by(s.id)
-        )
         with self.engine.connect() as conn:
-            return [
-                (row.id, signal_from_json(row.kind, row.payload)) for row in conn.execute(query)
-            ]
+            rows = conn.execute(PENDING_SIGNALS, {"b_pipeline": run.pipeline_id, "b_partition": run.partition})
+            return [(row.id, signal_from_json(row.kind, row.payload)) for row in rows]
 
     def apply(
         self,
@@ -258,55 +234,32 @@ class RunsMixin:
     ) -> bool:
         """Commit a decision: run, events, new runs, attempts, consumed signals — atomically.
 
-        Returns False (and changes nothing) if the run changed since it was loaded or the
-        lease was lost: the caller must then drop the decision and perform no action.
+        Returns False (and changes nothing but dropping the lease) if the run changed since it
+        was loaded (a new reading or signal bumps its version) or the lease was lost: the
+        caller must then drop the decision and perform no action; the run is due again.
         """
         run = decision.run
-        r = t.runs.c
+        key = {"b_pipeline": run.pipeline_id, "b_partition": run.partition, "b_owner": owner}
         with self.engine.begin() as conn:
-            result = conn.execute(
-                t.runs.update()
-                .where(
-                    r.pipeline_id == run.pipeline_id,
-                    r.partition == run.partition,
-                    r.version == run.version,
-                )
-                .where(sa.or_(r.lease_owner.is_(None), r.lease_owner == owner))
-                .values(**self._run_values(decision, pipeline, owner, now, keep_lease=keep_lease))
-            )
+            values = self._run_values(decision, pipeline, owner, now, keep_lease=keep_lease)
+            result = conn.execute(APPLY_RUN, {**key, "b_version": run.version, **values})
             if result.rowcount != 1:
-                conn.execute(
-                    t.runs.update()
-                    .where(r.pipeline_id == run.pipeline_id, r.partition == run.partition, r.lease_owner == owner)
-                    .values(lease_owner=None, lease_until=None)
-                )
+                conn.execute(RELEASE_IF_OWNER, key)
                 return False
             self._record_events(conn, decision.events)
             self._record_actions(conn, decision, pipeline, now, inputs or {})
             if signal_ids:
-                conn.execute(
-                    t.signals.update()
-                    .where(t.signals.c.id.in_(list(signal_ids)))
-                    .values(processed_at=now)
-                )
+                conn.execute(t.signals.update().where(t.signals.c.id.in_(list(signal_ids))).values(processed_at=now))
             if attempt_update:
                 conn.execute(
-                    t.attempts.update()
-                    .where(t.attempts.c.attempt_id == run.attempt_id)
-                    .values(**attempt_update)
+                    t.attempts.update().where(t.attempts.c.attempt_id == run.attempt_id).values(**attempt_update)
                 )
         if decision.actions:
             self.broker.notify()
         return True
 
     def _run_values(
-        self,
-        decision: Decision,
-        pipeline: PipelineSpec,
-        owner: str,
-        now: datetime,
-        *,
-        keep_lease: bool,
+        self, decision: Decision, pipeline: PipelineSpec, owner: str, now: datetime, *, keep_lease: bool
     ) -> dict[str, Any]:
         run = decision.run
         done_at = run.finished_at or run.launched_at
@@ -314,17 +267,16 @@ class RunsMixin:
         if pipeline.post_run is not None and watch is not None and run.finished_at is not None:
             watch = max(watch, run.finished_at + pipeline.post_run.sensor_timeout)
         return {
-            "state": run.state.value,
-            "next_check_at": run.next_check_at,
-            "watch_until": watch,
-            "attempt": run.attempt,
-            "version": run.version + 1,
-            "updated_at": now,
-            "body": run_to_json(run),
-            "has_signals": False,
-            "explanation": dict(decision.explanation.to_dict()),
-            "lease_owner": owner if keep_lease else None,
-            "lease_until": now + timedelta(minutes=5) if keep_lease else None,
+            "b_state": run.state.value,
+            "b_next_check_at": run.next_check_at,
+            "b_watch_until": watch,
+            "b_attempt": run.attempt,
+            "b_new_version": run.version + 1,
+            "b_updated_at": now,
+            "b_body": run_to_json(run),
+            "b_explanation": dict(decision.explanation.to_dict()),
+            "b_lease_owner": owner if keep_lease else None,
+            "b_lease_until": now + timedelta(minutes=5) if keep_lease else None,
         }
 
     @staticmethod

@@ -31,6 +31,7 @@ from interlock.partitions import parse_partition, partition_from_fields, split_k
 from interlock.store import schema as t
 from interlock.store._routing import Route, plan_wakes
 from interlock.store._runs import RunsMixin
+from interlock.store._statements import LOAD_READINGS
 from interlock.store.base import Broker, ReadingInput, StoredPipeline, SyncReport
 
 __all__ = ["CONFIG_RECHECK_SECONDS", "SqlStore", "default_url"]
@@ -288,10 +289,7 @@ class SqlStore(RunsMixin):
         keys = sorted(pipeline.sensor_keys)
         if not keys:
             return ReadingSet()
-        r = t.readings.c
-        query = sa.select(t.readings).where(
-            r.key.in_(keys), r.scope.in_([pipeline.id, ""]), r.partition.in_([partition, ""])
-        )
+        params = {"b_keys": keys, "b_scopes": [pipeline.id, ""], "b_partitions": [partition, ""]}
         with self.engine.connect() as conn:
             return ReadingSet.of(
                 Reading(
@@ -302,7 +300,7 @@ class SqlStore(RunsMixin):
                     pipeline_id=row.scope or None,
                     ref=row.history_id,
                 )
-                for row in conn.execute(query)
+                for row in conn.execute(LOAD_READINGS, params)
             )
 
     def reading_history(
