@@ -134,3 +134,9 @@ def _rule_count(condition: Condition) -> int:
 def _short(delta: timedelta) -> str:
     """``4h``, ``1h30m``, ``45s``: Go's rendering without trailing zero units."""
     return re.sub(r"(?<=h)0m$", "", re.sub(r"(?<=[hm])0s$", "", format_duration(delta)))
+
+
+# The runtime commands (serve, sensor, events, demo, ...) live in their own module.
+from interlock.cli_runtime import register  # noqa: E402
+
+register(main)

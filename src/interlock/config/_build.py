@@ -185,7 +185,7 @@ def _job_type(c: Checker, raw: object) -> str | None:
     path: YamlPath = ("job", "type")
     job_type = c.string(path, raw, required=True)
     if job_type is not None and job_type not in JOB_TYPES:
-        fix = suggestion(job_type, JOB_TYPES).replace("allowed keys", "use one of")
+        fix = suggestion(job_type, JOB_TYPES, listing="use one of")
         c.report(path, f'unknown job type "{job_type}"', fix)
         return None
     return job_type
@@ -235,36 +235,25 @@ def _section(root: Mapping[str, object], name: str) -> Mapping[str, object]:
 
 def _cross_checks(c: Checker, root: Mapping[str, object]) -> None:
     """Go's cross-field checks (spec §2), on what the file says rather than what parsed."""
-    schedule, sla, job = _section(root, "schedule"), _section(root, "sla"), _section(root, "job")
+    schedule, sla = _section(root, "schedule"), _section(root, "sla")
     has_trigger = schedule.get("trigger") is not None
     if schedule.get("cron") not in (None, "") and schedule.get("include") is not None:
+        message = "schedule.cron and schedule.include are mutually exclusive"
         fix = "use cron for a regular schedule or include.dates for chosen dates, not both"
-        c.report(
-            ("schedule", "include"),
-            "schedule.cron and schedule.include are mutually exclusive",
-            fix,
-            at_key=True,
-        )
+        c.report(("schedule", "include"), message, fix, at_key=True)
     if sla.get("maxDuration") not in (None, "") and not has_trigger:
+        message = "sla.maxDuration requires schedule.trigger (relative SLA needs a sensor signal)"
         fix = "add schedule.trigger, or use sla.deadline for a clock deadline"
-        c.report(
-            ("sla", "maxDuration"),
-            "sla.maxDuration requires schedule.trigger (relative SLA needs a sensor signal)",
-            fix,
-            at_key=True,
-        )
+        c.report(("sla", "maxDuration"), message, fix, at_key=True)
     if root.get("dryRun") is True:
-        if job.get("type") in (None, ""):
-            c.report(
-                ("dryRun",),
-                "dryRun requires job.type to be configured",
-                "add job.type (the job that would run)",
-                at_key=True,
-            )
-        if not has_trigger:
-            c.report(
-                ("dryRun",),
-                "dryRun requires schedule.trigger (sensor-driven evaluation)",
-                "add schedule.trigger",
-                at_key=True,
-            )
+        _dry_run_checks(c, root, has_trigger=has_trigger)
+
+
+def _dry_run_checks(c: Checker, root: Mapping[str, object], *, has_trigger: bool) -> None:
+    """A dry run observes a real sensor stream and names the job it would launch."""
+    if _section(root, "job").get("type") in (None, ""):
+        fix = "add job.type (the job that would run)"
+        c.report(("dryRun",), "dryRun requires job.type to be configured", fix, at_key=True)
+    if not has_trigger:
+        message = "dryRun requires schedule.trigger (sensor-driven evaluation)"
+        c.report(("dryRun",), message, "add schedule.trigger", at_key=True)

@@ -51,14 +51,14 @@ def _squash(name: str) -> str:
     return name.replace("_", "").replace("-", "").lower()
 
 
-def suggestion(name: str, allowed: Iterable[str]) -> str:
-    """``did you mean `expectedDuration`?`` for a misspelt key, or the list of allowed keys."""
+def suggestion(name: str, allowed: Iterable[str], *, listing: str = "allowed keys") -> str:
+    """``did you mean `expectedDuration`?`` for a misspelt name, else ``<listing>: `a`, `b```."""
     options = list(allowed)
     exact = [option for option in options if _squash(option) == _squash(name)]
     close = exact or difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     if close:
         return f"did you mean `{close[0]}`?"
-    return "allowed keys: " + ", ".join(f"`{option}`" for option in options)
+    return f"{listing}: " + ", ".join(f"`{option}`" for option in options)
 
 
 @dataclass
@@ -127,7 +127,9 @@ class Checker:
     def string(self, path: YamlPath, value: object, *, required: bool = False) -> str | None:
         """A string; ``required`` also rejects a missing or blank one."""
         if value is None:
-            if required:
+            if required and path and isinstance(path[-1], int):
+                self.report(path, "empty list item", "write a value or remove the `-` line")
+            elif required:
                 self.report(path, "missing required field", _add_fix(path), at_key=True)
             return None
         if not isinstance(value, str):

@@ -1,0 +1,452 @@
+"""The runtime commands of the ``interlock`` CLI: apply, serve, sensors, runs, events, …
+
+Registered on the click group of :mod:`interlock.cli`. Every read command takes ``--json``
+for scripts. ``--db`` (``INTERLOCK_DATABASE_URL``) picks the database, default
+``./interlock.db``; ``--pipelines`` (``INTERLOCK_PIPELINES``) the YAML folder.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from interlock.app import Interlock
+from interlock.controller.loop import ControllerSettings
+from interlock.errors import ConfigError, InterlockError
+from interlock.events import severity
+from interlock.model import Decision, Event, Run
+
+__all__ = ["parse_field", "register"]
+
+console = Console()
+_COLOURS = {"error": "red", "warning": "yellow", "ok": "green", "info": "cyan"}
+
+db_option = click.option(
+    "--db",
+    envvar="INTERLOCK_DATABASE_URL",
+    default=None,
+    help="Database URL (default sqlite ./interlock.db).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def _open(db: str | None, pipelines: Path | None = None) -> Interlock:
+    return Interlock(db=db, pipelines=pipelines)
+
+
+def _fail(exc: InterlockError) -> None:
+    if isinstance(exc, ConfigError):
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+    raise SystemExit(1 if isinstance(exc, ConfigError) else 2)
+
+
+def parse_field(text: str) -> tuple[str, Any]:
+    """``count=1500`` → ("count", 1500); JSON values (numbers, true, null, objects) are typed."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise click.BadParameter(f"{text!r} is not field=value")
+    try:
+        return name, json.loads(raw)
+    except json.JSONDecodeError:
+        return name, raw
+
+
+def _time_arg(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    if moment.utcoffset() is None:
+        raise click.BadParameter(f"{value!r} needs a time zone (Z or +00:00)")
+    return moment
+
+
+def _run_json(run: Run) -> dict[str, Any]:
+    return {
+        "pipeline": run.pipeline_id,
+        "partition": run.partition,
+        "state": run.state.value,
+        "attempt": run.attempt,
+        "openedAt": run.opened_at.isoformat() if run.opened_at else None,
+        "finishedAt": run.finished_at.isoformat() if run.finished_at else None,
+        "nextCheckAt": run.next_check_at.isoformat() if run.next_check_at else None,
+    }
+
+
+def _event_json(event: Event) -> dict[str, Any]:
+    return {
+        "at": event.at.isoformat(),
+        "type": event.type,
+        "pipeline": event.pipeline_id,
+        "partition": event.partition,
+        "message": event.message,
+        "detail": dict(event.detail),
+    }
+
+
+def _echo_json(value: object) -> None:
+    click.echo(json.dumps(value, indent=2, default=str))
+
+
+def register(main: click.Group) -> None:
+    """Add the runtime commands to ``main``."""
+    for command in (apply, serve, status, explain, runs, events, rerun, cancel, simulate, demo, init):
+        main.add_command(command)
+    main.add_command(sensor)
+    main.add_command(job)
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path), envvar="INTERLOCK_PIPELINES")
+@db_option
+def apply(path: Path, db: str | None) -> None:
+    """Load pipeline YAML into the database (all or nothing), keeping every version."""
+    try:
+        report = _open(db).apply(path)
+    except InterlockError as exc:
+        _fail(exc)
+        return
+    click.echo(
+        f"added {len(report.added)}, changed {len(report.changed)}, unchanged {len(report.unchanged)}"
+    )
+
+
+@click.command()
+@click.option(
+    "--pipelines",
+    type=click.Path(exists=True, path_type=Path),
+    envvar="INTERLOCK_PIPELINES",
+    default=None,
+)
+@db_option
+@click.option("--workers", default=4, show_default=True, help="Threads for job-backend calls.")
+def serve(pipelines: Path | None, db: str | None, workers: int) -> None:
+    """Run the controller until SIGTERM/SIGINT (applies --pipelines first if given)."""
+    il = _open(db, pipelines)
+    try:
+        if pipelines is not None:
+            il.apply()
+    except InterlockError as exc:
+        _fail(exc)
+    controller = il.controller(ControllerSettings(workers=workers))
+
+    def stop(_signum: int, _frame: object) -> None:
+        controller.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(
+        f"interlock serving {len(il.specs())} pipelines on {il.store.engine.url!r}", err=True
+    )
+    controller.serve()
+    click.echo("interlock stopped cleanly", err=True)
+    il.close()
+
+
+@click.command()
+@click.argument("pipeline", required=False)
+@db_option
+@json_option
+def status(pipeline: str | None, db: str | None, *, as_json: bool) -> None:
+    """The latest runs, per pipeline."""
+    il = _open(db)
+    runs_list = il.store.list_runs(pipeline, limit=200)
+    if as_json:
+        _echo_json([_run_json(r) for r in runs_list])
+        return
+    table = Table("pipeline", "partition", "state", "attempt", "next check")
+    for run in runs_list:
+        table.add_row(
+            run.pipeline_id,
+            run.partition,
+            run.state.value,
+            str(run.attempt),
+            run.next_check_at.isoformat(timespec="seconds") if run.next_check_at else "",
+        )
+    console.print(table)
+
+
+def render_decision(decision: Decision) -> None:
+    """Rich view of an explanation: summary, waiting-for, and each rule."""
+    exp = decision.explanation
+    console.print(
+        f"[bold]{decision.run.pipeline_id}[/] {decision.run.partition}: {decision.run.state.value}"
+    )
+    console.print(f"  {exp.summary}")
+    if exp.waiting_for:
+        console.print(f"  waiting for: {exp.waiting_for}")
+    if exp.until:
+        console.print(f"  next check: {exp.until.isoformat(timespec='seconds')}")
+    for title, evaluation in (("trigger", exp.trigger), ("rules", exp.validation)):
+        if evaluation is None:
+            continue
+        console.print(f"  {title}: {evaluation.label} — {evaluation.reason}")
+        for leaf in evaluation.children or (evaluation,):
+            mark = "[green]pass[/]" if leaf.passed else "[red]FAIL[/]"
+            seen = (
+                f" (reading at {leaf.reading_at.isoformat(timespec='seconds')})"
+                if leaf.reading_at
+                else ""
+            )
+            console.print(f"    {mark} {leaf.label}: {leaf.reason}{seen}")
+
+
+@click.command()
+@click.argument("pipeline")
+@click.option(
+    "--partition", default=None, help="Default: today's partition in the schedule's zone."
+)
+@db_option
+@json_option
+def explain(pipeline: str, partition: str | None, db: str | None, *, as_json: bool) -> None:
+    """Each rule: pass/fail, the reading it saw, why; what the run waits for and until when."""
+    try:
+        decision = _open(db).explain(pipeline, partition)
+    except InterlockError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _echo_json({"run": _run_json(decision.run), "explanation": decision.explanation.to_dict()})
+        return
+    render_decision(decision)
+
+
+@click.command()
+@click.argument("pipeline")
+@db_option
+@json_option
+def runs(pipeline: str, db: str | None, *, as_json: bool) -> None:
+    """A pipeline's runs and their attempts (the job log)."""
+    il = _open(db)
+    attempts = il.store.list_attempts(pipeline)
+    if as_json:
+        _echo_json(
+            {
+                "runs": [_run_json(r) for r in il.store.list_runs(pipeline)],
+                "attempts": [vars(a) for a in attempts],
+            }
+        )
+        return
+    table = Table("partition", "attempt", "reason", "state", "launched", "finished", "message")
+    for a in attempts:
+        table.add_row(
+            a.partition,
+            str(a.attempt),
+            a.reason,
+            a.state,
+            a.launched_at.isoformat(timespec="seconds") if a.launched_at else "",
+            a.finished_at.isoformat(timespec="seconds") if a.finished_at else "",
+            (a.message or "")[:60],
+        )
+    console.print(table)
+
+
+@click.command()
+@click.option("--type", "types", multiple=True, help="Only these event types (repeatable).")
+@click.option("--pipeline", default=None)
+@click.option("--since", default=None, help="ISO time, inclusive.")
+@click.option("--until", default=None, help="ISO time, exclusive.")
+@click.option("--limit", default=1000, show_default=True)
+@db_option
+@json_option
+def events(
+    types: tuple[str, ...],
+    pipeline: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    db: str | None,
+    *,
+    as_json: bool,
+) -> None:
+    """Every event, in time order."""
+    found = _open(db).store.list_events(
+        types=types,
+        pipeline_id=pipeline,
+        since=_time_arg(since),
+        until=_time_arg(until),
+        limit=limit,
+    )
+    if as_json:
+        _echo_json([_event_json(e) for e in found])
+        return
+    for e in found:
+        colour = _COLOURS[severity(e.type)]
+        console.print(
+            f"{e.at.isoformat(timespec='seconds')} [{colour}]{e.type:<26}[/] {e.pipeline_id} {e.partition or ''} {e.message}"
+        )
+
+
+@click.command()
+@click.argument("pipeline")
+@click.argument("partition")
+@click.option("--reason", default="manual", show_default=True)
+@db_option
+def rerun(pipeline: str, partition: str, reason: str, db: str | None) -> None:
+    """Ask for a partition to run again (budgets and the freshness breaker apply)."""
+    _signal(lambda il: il.rerun(pipeline, partition, reason=reason), db)
+    click.echo(f"rerun of {pipeline} {partition} requested ({reason}); see `interlock events`")
+
+
+@click.command()
+@click.argument("pipeline")
+@click.argument("partition")
+@click.option("--reason", default="", help="Why (kept in the RUN_CANCELLED event).")
+@db_option
+def cancel(pipeline: str, partition: str, reason: str, db: str | None) -> None:
+    """Cancel a partition's run."""
+    _signal(lambda il: il.cancel(pipeline, partition, reason=reason), db)
+    click.echo(f"cancel of {pipeline} {partition} requested")
+
+
+def _signal(action: Callable[[Interlock], None], db: str | None) -> None:
+    try:
+        action(_open(db))
+    except InterlockError as exc:
+        _fail(exc)
+
+
+@click.group()
+def sensor() -> None:
+    """Write sensor readings."""
+
+
+@sensor.command("put")
+@click.argument("target")
+@click.argument("key", required=False)
+@click.argument("fields", nargs=-1)
+@click.option("--shared", is_flag=True, help="TARGET is the key of a shared reading (no pipeline).")
+@click.option("--partition", default=None, help="YYYY-MM-DD, YYYY-MM-DDTHH or with |name=value.")
+@click.option("--json", "raw_json", default=None, help="The whole reading as a JSON object.")
+@db_option
+def sensor_put(
+    target: str,
+    key: str | None,
+    fields: tuple[str, ...],
+    *,
+    shared: bool,
+    partition: str | None,
+    raw_json: str | None,
+    db: str | None,
+) -> None:
+    """Record a reading: ``sensor put PIPELINE KEY field=value ...`` or ``--shared KEY field=value``."""
+    if shared:
+        fields = ((key,) if key else ()) + fields
+    elif key is None:
+        raise click.UsageError("KEY is required (or use --shared KEY)")
+    data: dict[str, Any] = dict(parse_field(f) for f in fields)
+    if raw_json is not None:
+        try:
+            loaded = json.loads(raw_json)
+        except json.JSONDecodeError as exc:
+            raise click.BadParameter(f"--json is not JSON: {exc.msg}") from exc
+        if not isinstance(loaded, dict):
+            raise click.BadParameter("--json must be a JSON object")
+        data.update(loaded)
+    il = _open(db)
+    try:
+        if shared:
+            il.put_shared(target, data, partition=partition)
+        else:
+            il.put_reading(target, cast(str, key), data, partition=partition)
+    except InterlockError as exc:
+        _fail(exc)
+    click.echo("ok")
+
+
+@click.group()
+def job() -> None:
+    """Talk to Interlock from a job."""
+
+
+@job.command("report")
+@click.argument("run_id")
+@click.argument("outcome", type=click.Choice(["succeeded", "failed", "running"]))
+@click.option("--message", default="")
+@click.option("--category", type=click.Choice(["TRANSIENT", "PERMANENT", "TIMEOUT"]), default=None)
+@db_option
+def job_report(
+    run_id: str, outcome: str, message: str, category: str | None, db: str | None
+) -> None:
+    """An external job reports its outcome; RUN_ID is PIPELINE/PARTITION[/ATTEMPT]."""
+    state = cast(Literal["succeeded", "failed", "running"], outcome)
+    _signal(lambda il: il.report_job(run_id, state, message=message, category=category), db)
+    click.echo("ok")
+
+
+@click.command()
+@click.argument("pipeline_file", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--readings",
+    "readings_file",
+    type=click.Path(exists=True, path_type=Path),
+    required=True,
+    help="JSONL timeline (see interlock.replay).",
+)
+@click.option(
+    "--until", default=None, help="Stop the virtual clock here (default: last line + 1 day)."
+)
+@json_option
+def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_json: bool) -> None:
+    """Replay a timeline through one pipeline on a virtual clock and print every event."""
+    from interlock.config import load_pipeline_file  # noqa: PLC0415 - keeps CLI start fast
+    from interlock.replay import event_json, parse_timeline, replay  # noqa: PLC0415
+
+    try:
+        spec = load_pipeline_file(pipeline_file)
+        with readings_file.open(encoding="utf-8") as handle:
+            items = parse_timeline(handle)
+        result = replay(spec, items, until=_time_arg(until))
+    except InterlockError as exc:
+        _fail(exc)
+        return
+    for event in result:
+        line = event_json(event)
+        if as_json:
+            click.echo(json.dumps(line, default=str))
+        else:
+            colour = _COLOURS[severity(event.type)]
+            console.print(
+                f"{line['at']} [{colour}]{event.type:<26}[/] {line['partition']} {event.message}"
+            )
+    sys.stdout.flush()
+
+
+@click.command()
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path(".interlock-demo"), show_default=True,
+              help="Recreated on every run: pipelines, database and job logs.")
+@click.option("--seconds", default=45.0, show_default=True, help="How long the scripted day plays.")
+@click.option("--forever", is_flag=True, help="Keep running after the script (Ctrl-C to stop).")
+def demo(workdir: Path, seconds: float, *, forever: bool) -> None:
+    """Watch Interlock work: readiness, a blocked run explained, a retry, an SLA warning, late data."""
+    from interlock.demo import run_demo  # noqa: PLC0415 - only this command needs it
+
+    try:
+        run_demo(workdir=workdir, duration=seconds, forever=forever, console=console).close()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=Path())
+def init(directory: Path) -> None:
+    """Scaffold a project: starter pipelines (runnable command jobs) under DIRECTORY/pipelines."""
+    from interlock.demo import write_demo_pipelines  # noqa: PLC0415
+
+    target = directory / "pipelines"
+    if target.exists() and any(target.iterdir()):
+        raise click.UsageError(f"{target} already has files; choose an empty directory")
+    write_demo_pipelines(target)
+    click.echo(f"wrote {len(list(target.glob('*.yaml')))} pipelines to {target}")
+    click.echo(f"next: interlock validate {target} && interlock serve --pipelines {target}")
