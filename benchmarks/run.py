@@ -50,12 +50,14 @@ def make_folder(root: Path, count: int) -> Path:
         return folder
     folder.mkdir()
     for i in range(count):
-        (folder / f"p{i:05d}.yaml").write_text(textwrap.dedent(PIPELINE.format(i=i)), encoding="utf-8")
+        (folder / f"p{i:05d}.yaml").write_text(
+            textwrap.dedent(PIPELINE.format(i=i)), encoding="utf-8"
+        )
     return folder
 
 
 def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0–100) of ``values``."""
+    """The q-th percentile (0-100) of ``values``."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
@@ -68,9 +70,15 @@ def bench_write_to_launch(root: Path, pipelines: int, samples: int) -> dict[str,
     """
     clock = FakeClock(datetime(2026, 11, 23, 8, tzinfo=UTC))
     launched: list[float] = []
-    backend = MockBackend(lambda _r: "running", on_launch=lambda _r: launched.append(time.perf_counter()))
-    il = Interlock(db=f"sqlite:///{root}/latency.db", pipelines=make_folder(root, pipelines), clock=clock,
-                   backends=lambda _t: backend)
+    backend = MockBackend(
+        lambda _r: "running", on_launch=lambda _r: launched.append(time.perf_counter())
+    )
+    il = Interlock(
+        db=f"sqlite:///{root}/latency.db",
+        pipelines=make_folder(root, pipelines),
+        clock=clock,
+        backends=lambda _t: backend,
+    )
     il.apply()
     for i in range(pipelines):
         il.put_reading(f"p{i:05d}", f"rows-{i}", {"count": 100})
@@ -86,19 +94,35 @@ def bench_write_to_launch(root: Path, pipelines: int, samples: int) -> dict[str,
         controller.run_until_idle()  # untimed: record the launch, as the worker pool would
         clock.advance(timedelta(seconds=1))
     il.close()
-    warm = timings[min(20, len(timings) // 10):]  # the first calls fill SQLAlchemy's statement cache
-    return {"p50": round(statistics.median(warm), 3), "p99": round(percentile(warm, 99), 3),
-            "max": round(max(warm), 3), "samples": len(warm), "pipelines": pipelines}
+    warm = timings[
+        min(20, len(timings) // 10) :
+    ]  # the first calls fill SQLAlchemy's statement cache
+    return {
+        "p50": round(statistics.median(warm), 3),
+        "p99": round(percentile(warm, 99), 3),
+        "max": round(max(warm), 3),
+        "samples": len(warm),
+        "pipelines": pipelines,
+    }
 
 
 def bench_ingest(root: Path, pipelines: int, total: int, batch: int) -> dict[str, float]:
     """Readings per second through ``put_readings`` in batches."""
-    il = Interlock(db=f"sqlite:///{root}/ingest.db", pipelines=make_folder(root, pipelines),
-                   clock=FakeClock(datetime(2026, 11, 23, 8, tzinfo=UTC)))
+    il = Interlock(
+        db=f"sqlite:///{root}/ingest.db",
+        pipelines=make_folder(root, pipelines),
+        clock=FakeClock(datetime(2026, 11, 23, 8, tzinfo=UTC)),
+    )
     il.apply()
     batches = [
-        [ReadingInput(key=f"rows-{(b * batch + j) % pipelines}", data={"count": j, "note": "x" * 20},
-                      pipeline_id=f"p{(b * batch + j) % pipelines:05d}") for j in range(batch)]
+        [
+            ReadingInput(
+                key=f"rows-{(b * batch + j) % pipelines}",
+                data={"count": j, "note": "x" * 20},
+                pipeline_id=f"p{(b * batch + j) % pipelines:05d}",
+            )
+            for j in range(batch)
+        ]
         for b in range(total // batch)
     ]
     start = time.perf_counter()
@@ -112,16 +136,27 @@ def bench_ingest(root: Path, pipelines: int, total: int, batch: int) -> dict[str
 def bench_idle(root: Path, pipelines: int, runs: int, seconds: float) -> dict[str, float]:
     """CPU share and peak RSS of a controller with only future work."""
     folder = make_folder(root, pipelines)
-    il = Interlock(db=f"sqlite:///{root}/idle.db", pipelines=folder, clock=SystemClock(),
-                   backends=lambda _t: MockBackend())
+    il = Interlock(
+        db=f"sqlite:///{root}/idle.db",
+        pipelines=folder,
+        clock=SystemClock(),
+        backends=lambda _t: MockBackend(),
+    )
     il.apply()
     future = datetime.now(UTC) + timedelta(days=30)
     per = runs // pipelines
-    opens = [OpenRun(pipeline_id=f"p{i:05d}", partition=f"2027-{1 + d // 28:02d}-{1 + d % 28:02d}",
-                     check_at=future + timedelta(minutes=i), opened_by="schedule")
-             for i in range(pipelines) for d in range(per)]
+    opens = [
+        OpenRun(
+            pipeline_id=f"p{i:05d}",
+            partition=f"2027-{1 + d // 28:02d}-{1 + d % 28:02d}",
+            check_at=future + timedelta(minutes=i),
+            opened_by="schedule",
+        )
+        for i in range(pipelines)
+        for d in range(per)
+    ]
     for start in range(0, len(opens), 5000):
-        il.store.ensure_runs(opens[start:start + 5000], datetime.now(UTC))
+        il.store.ensure_runs(opens[start : start + 5000], datetime.now(UTC))
     controller = il.controller()
     thread = threading.Thread(target=controller.serve, daemon=True)
     thread.start()
@@ -133,8 +168,13 @@ def bench_idle(root: Path, pipelines: int, runs: int, seconds: float) -> dict[st
     thread.join()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     il.close()
-    return {"cpu_percent_of_one_core": round(100 * cpu / wall, 2), "peak_rss_mb": round(rss_mb, 1),
-            "pipelines": pipelines, "runs": per * pipelines, "seconds": seconds}
+    return {
+        "cpu_percent_of_one_core": round(100 * cpu / wall, 2),
+        "peak_rss_mb": round(rss_mb, 1),
+        "pipelines": pipelines,
+        "runs": per * pipelines,
+        "seconds": seconds,
+    }
 
 
 def main() -> None:
@@ -147,7 +187,9 @@ def main() -> None:
         root = Path(tmp)
         report = {
             "write_to_launch_ms": bench_write_to_launch(root, 50 if q else 1000, 50 if q else 2000),
-            "ingest": bench_ingest(root, 50 if q else 1000, 2000 if q else 100_000, 500 if q else 1000),
+            "ingest": bench_ingest(
+                root, 50 if q else 1000, 2000 if q else 100_000, 500 if q else 1000
+            ),
             "idle": bench_idle(root, 50 if q else 10_000, 500 if q else 100_000, 2 if q else 20),
         }
     print(json.dumps(report, indent=2))

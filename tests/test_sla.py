@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from interlock import sla
 from interlock.calendar import local_day, resolve_wall_time, zone
-from interlock.specs import SlaSpec
 from interlock.sla import SlaWindow, absolute_deadline, relative_deadline, sla_window
+from interlock.specs import SlaSpec
 
 NY = "America/New_York"
 BERLIN = "Europe/Berlin"

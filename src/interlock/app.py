@@ -61,11 +61,16 @@ def unpack_document(document: str) -> PipelineSpec:
     packed = json.loads(document)
     calendars = {
         name: CalendarSpec(
-            name=name, weekdays=frozenset(c["weekdays"]), dates=frozenset(c["dates"]), source=c.get("source", "")
+            name=name,
+            weekdays=frozenset(c["weekdays"]),
+            dates=frozenset(c["dates"]),
+            source=c.get("source", ""),
         )
         for name, c in packed.get("calendars", {}).items()
     }
-    return parse_pipeline(packed["yaml"], source=packed.get("source", "<stored>"), calendars=calendars)
+    return parse_pipeline(
+        packed["yaml"], source=packed.get("source", "<stored>"), calendars=calendars
+    )
 
 
 class Interlock:
@@ -109,7 +114,10 @@ class Interlock:
         if source is None:
             raise InputError("no pipelines folder given", field="pipelines")
         specs = load_pipelines(source)
-        documents = {spec.id: pack_document(spec, Path(spec.source).read_text(encoding="utf-8")) for spec in specs}
+        documents = {
+            spec.id: pack_document(spec, Path(spec.source).read_text(encoding="utf-8"))
+            for spec in specs
+        }
         now = self.clock.now()
         report = self.store.sync_pipelines(specs, documents, now)
         self._checked = 0.0
@@ -145,12 +153,17 @@ class Interlock:
     ) -> None:
         """Record one sensor reading for one pipeline; affected runs become due at once."""
         self.store.put_readings(
-            [ReadingInput(key=key, data=data, pipeline_id=pipeline_id, partition=partition)], self.clock.now()
+            [ReadingInput(key=key, data=data, pipeline_id=pipeline_id, partition=partition)],
+            self.clock.now(),
         )
 
-    def put_shared(self, key: str, data: Mapping[str, Any], *, partition: str | None = None) -> None:
+    def put_shared(
+        self, key: str, data: Mapping[str, Any], *, partition: str | None = None
+    ) -> None:
         """Record a shared reading, visible to (and waking) every pipeline that reads ``key``."""
-        self.store.put_readings([ReadingInput(key=key, data=data, partition=partition)], self.clock.now())
+        self.store.put_readings(
+            [ReadingInput(key=key, data=data, partition=partition)], self.clock.now()
+        )
 
     def put_readings(self, batch: Sequence[ReadingInput]) -> int:
         """Record many readings in one transaction (all or nothing)."""
@@ -164,9 +177,11 @@ class Interlock:
         message: str = "",
         category: str | None = None,
     ) -> None:
-        """An external job reports its own outcome; ``run_id`` is ``pipeline/partition[/attempt]``."""
+        """An external job reports its outcome; ``run_id`` is ``pipeline/partition[/attempt]``."""
         pipeline_id, partition, attempt = self._parse_run_id(run_id)
-        signal = JobReported(attempt=attempt, status=status, at=self.clock.now(), message=message, category=category)
+        signal = JobReported(
+            attempt=attempt, status=status, at=self.clock.now(), message=message, category=category
+        )
         self.store.add_signal(pipeline_id, partition, signal, self.clock.now())
 
     def _parse_run_id(self, run_id: str) -> tuple[str, str, int]:
@@ -188,34 +203,48 @@ class Interlock:
         """Ask for the partition to run again (budgets and the freshness breaker apply)."""
         self.spec(pipeline_id)
         part = str(parse_partition(partition))
-        self.store.add_signal(pipeline_id, part, RerunRequested(reason=reason, at=self.clock.now()), self.clock.now())
+        self.store.add_signal(
+            pipeline_id, part, RerunRequested(reason=reason, at=self.clock.now()), self.clock.now()
+        )
 
     def cancel(self, pipeline_id: str, partition: str, *, reason: str = "") -> None:
         """Cancel the partition's run (a running job is left alone; no new launch happens)."""
         self.spec(pipeline_id)
         part = str(parse_partition(partition))
-        self.store.add_signal(pipeline_id, part, CancelRequested(at=self.clock.now(), reason=reason), self.clock.now())
+        self.store.add_signal(
+            pipeline_id, part, CancelRequested(at=self.clock.now(), reason=reason), self.clock.now()
+        )
 
     # Reading back ------------------------------------------------------------------------
 
     def default_partition(self, pipeline_id: str, now: datetime | None = None) -> str:
         """Today's partition in the pipeline's schedule zone."""
         spec = self.spec(pipeline_id)
-        return partition_for_time((now or self.clock.now()).astimezone(zone(spec.schedule.timezone)))
+        return partition_for_time(
+            (now or self.clock.now()).astimezone(zone(spec.schedule.timezone))
+        )
 
     def explain(self, pipeline_id: str, partition: str | None = None) -> Decision:
         """What the controller would decide for the partition right now (nothing is applied)."""
         spec = self.spec(pipeline_id)
         part = str(parse_partition(partition)) if partition else self.default_partition(pipeline_id)
         now = self.clock.now()
-        run = self.store.get_run(pipeline_id, part) or Run(pipeline_id=pipeline_id, partition=part, created_at=now)
+        run = self.store.get_run(pipeline_id, part) or Run(
+            pipeline_id=pipeline_id, partition=part, created_at=now
+        )
         return decide(spec, run, self.store.load_readings(spec, part), now=now)
 
     # Running -----------------------------------------------------------------------------
 
     def controller(self, settings: ControllerSettings | None = None) -> Controller:
         """A controller over this installation's store and job backends."""
-        return Controller(self.store, self.specs, JobRunner(self.store, self._backends), clock=self.clock, settings=settings)
+        return Controller(
+            self.store,
+            self.specs,
+            JobRunner(self.store, self._backends),
+            clock=self.clock,
+            settings=settings,
+        )
 
     def serve(self, settings: ControllerSettings | None = None) -> Controller:
         """Run the controller loop until it is stopped (returns the stopped controller)."""

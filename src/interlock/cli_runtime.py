@@ -1,4 +1,4 @@
-"""The runtime commands of the ``interlock`` CLI: apply, serve, sensors, runs, events, …
+"""The runtime commands of the ``interlock`` CLI: apply, serve, sensors, runs, events and more.
 
 Registered on the click group of :mod:`interlock.cli`. Every read command takes ``--json``
 for scripts. ``--db`` (``INTERLOCK_DATABASE_URL``) picks the database, default
@@ -101,7 +101,19 @@ def _echo_json(value: object) -> None:
 
 def register(main: click.Group) -> None:
     """Add the runtime commands to ``main``."""
-    for command in (apply, serve, status, explain, runs, events, rerun, cancel, simulate, demo, init):
+    for command in (
+        apply,
+        serve,
+        status,
+        explain,
+        runs,
+        events,
+        rerun,
+        cancel,
+        simulate,
+        demo,
+        init,
+    ):
         main.add_command(command)
     main.add_command(sensor)
     main.add_command(job)
@@ -118,7 +130,8 @@ def apply(path: Path, db: str | None) -> None:
         _fail(exc)
         return
     click.echo(
-        f"added {len(report.added)}, changed {len(report.changed)}, unchanged {len(report.unchanged)}"
+        f"added {len(report.added)}, changed {len(report.changed)}, "
+        f"unchanged {len(report.unchanged)}"
     )
 
 
@@ -284,7 +297,8 @@ def events(
     for e in found:
         colour = _COLOURS[severity(e.type)]
         console.print(
-            f"{e.at.isoformat(timespec='seconds')} [{colour}]{e.type:<26}[/] {e.pipeline_id} {e.partition or ''} {e.message}"
+            f"{e.at.isoformat(timespec='seconds')} [{colour}]{e.type:<26}[/] "
+            f"{e.pipeline_id} {e.partition or ''} {e.message}"
         )
 
 
@@ -340,7 +354,7 @@ def sensor_put(
     raw_json: str | None,
     db: str | None,
 ) -> None:
-    """Record a reading: ``sensor put PIPELINE KEY field=value ...`` or ``--shared KEY field=value``."""
+    """Record a reading: ``PIPELINE KEY field=value ...``, or ``--shared KEY field=value ...``."""
     if shared:
         fields = ((key,) if key else ()) + fields
     elif key is None:
@@ -359,7 +373,7 @@ def sensor_put(
         if shared:
             il.put_shared(target, data, partition=partition)
         else:
-            il.put_reading(target, cast(str, key), data, partition=partition)
+            il.put_reading(target, cast("str", key), data, partition=partition)
     except InterlockError as exc:
         _fail(exc)
     click.echo("ok")
@@ -380,7 +394,7 @@ def job_report(
     run_id: str, outcome: str, message: str, category: str | None, db: str | None
 ) -> None:
     """An external job reports its outcome; RUN_ID is PIPELINE/PARTITION[/ATTEMPT]."""
-    state = cast(Literal["succeeded", "failed", "running"], outcome)
+    state = cast("Literal['succeeded', 'failed', 'running']", outcome)
     _signal(lambda il: il.report_job(run_id, state, message=message, category=category), db)
     click.echo("ok")
 
@@ -424,12 +438,17 @@ def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_
 
 
 @click.command()
-@click.option("--workdir", type=click.Path(path_type=Path), default=Path(".interlock-demo"), show_default=True,
-              help="Recreated on every run: pipelines, database and job logs.")
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path),
+    default=Path(".interlock-demo"),
+    show_default=True,
+    help="Recreated on every run: pipelines, database and job logs.",
+)
 @click.option("--seconds", default=45.0, show_default=True, help="How long the scripted day plays.")
 @click.option("--forever", is_flag=True, help="Keep running after the script (Ctrl-C to stop).")
 def demo(workdir: Path, seconds: float, *, forever: bool) -> None:
-    """Watch Interlock work: readiness, a blocked run explained, a retry, an SLA warning, late data."""
+    """Watch Interlock work: readiness, a blocked run, a retry, an SLA warning, late data."""
     from interlock.demo import run_demo  # noqa: PLC0415 - only this command needs it
 
     try:

@@ -89,7 +89,7 @@ job:
 JOB_CODE = {
     "orders-daily": "import time; time.sleep(3); print('loaded orders')",
     "revenue-rollup": "import time; time.sleep(2); print('rolled up revenue')",
-    "flaky-export": "import sys; a=int(sys.argv[1]); print('attempt', a); sys.exit(1 if a == 1 else 0)",
+    "flaky-export": "import sys; a = int(sys.argv[1]); print('attempt', a); sys.exit(a == 1)",
     "slow-report": "import time; time.sleep(16); print('report done')",
     "late-feed": "print('processed feed')",
 }
@@ -150,7 +150,8 @@ def _view(il: Interlock, started: datetime, elapsed: float) -> Group:
             waiting[:70] or latest.get(run.pipeline_id, ""),
         )
     lines = [
-        f"[{_COLOURS[severity(e.type)]}]{e.at.astimezone().strftime('%H:%M:%S')} {e.type:<22}[/] {e.pipeline_id} {e.message[:60]}"
+        f"[{_COLOURS[severity(e.type)]}]{e.at.astimezone():%H:%M:%S} {e.type:<22}[/] "
+        f"{e.pipeline_id} {e.message[:60]}"
         for e in recent[-12:]
     ]
     return Group(table, Panel("\n".join(lines) or "waiting for sensors…", title="events"))
@@ -163,7 +164,7 @@ def _summary(il: Interlock, started: datetime) -> Table:
         counts.setdefault(e.pipeline_id, Counter())[e.type] += 1
     for run in sorted(il.store.list_runs(limit=50), key=lambda r: r.pipeline_id):
         kinds = ", ".join(
-            f"{k}×{n}" for k, n in sorted(counts.get(run.pipeline_id, Counter()).items())
+            f"{k} x{n}" for k, n in sorted(counts.get(run.pipeline_id, Counter()).items())
         )
         table.add_row(run.pipeline_id, run.state.value, str(run.attempt), kinds)
     return table
@@ -198,6 +199,7 @@ def run_demo(
     worker.join(timeout=30)
     out.print(_summary(il, started))
     out.print(
-        f"database: {workdir / 'demo.db'} — try `interlock events --db sqlite:///{workdir / 'demo.db'}`"
+        f"database: {workdir / 'demo.db'}; try: "
+        f"interlock events --db sqlite:///{workdir / 'demo.db'}"
     )
     return il

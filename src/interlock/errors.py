@@ -3,7 +3,7 @@
 ::
 
     InterlockError
-    ├── ConfigError            a pipeline or calendar file is invalid (file:line: field: message; fix)
+    ├── ConfigError            a pipeline or calendar file is invalid (file:line: field: fix)
     ├── InputError             a reading, partition or request from a user is invalid (field named)
     │   └── UnknownPipelineError (also LookupError)
     ├── StoreError             the database failed

@@ -60,7 +60,7 @@ class Partition:
 
 
 def normalize_date(text: str) -> str | None:
-    """``2026-03-03`` or ``20260303`` → ``2026-03-03``; anything else (or an impossible date) → None."""
+    """``2026-03-03`` or ``20260303`` → ``2026-03-03``; anything else → None."""
     match = _DASHED.match(text) or _COMPACT.match(text)
     if match is None:
         return None

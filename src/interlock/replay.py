@@ -3,7 +3,7 @@
 Input, one JSON object per line, in time order (a public, stable format)::
 
     {"at": "2026-11-22T08:05:00Z", "key": "upstream-complete", "data": {"status": "ready"}}
-    {"at": "2026-11-22T08:05:00Z", "key": "row-count", "data": {"count": 5}, "partition": "2026-11-22"}
+    {"at": "2026-11-22T08:05:00Z", "key": "rows", "data": {"count": 5}, "partition": "2026-11-22"}
     {"at": "2026-11-22T08:40:00Z", "job": "succeeded"}
     {"at": "2026-11-22T08:40:00Z", "job": "failed", "category": "PERMANENT", "message": "bad SQL"}
     {"at": "2026-11-22T09:00:00Z", "rerun": "2026-11-22", "reason": "manual"}
@@ -75,10 +75,14 @@ def _check_kind(item: Mapping[str, Any], where: str) -> None:
         if item["job"] not in _JOB_STATES:
             raise InputError(f"'job' must be one of {', '.join(_JOB_STATES)}", field=f"{where}.job")
     elif "rerun" not in item:
-        raise InputError("a line needs 'key' (a reading), 'job' (an outcome) or 'rerun'", field=where)
+        raise InputError(
+            "a line needs 'key' (a reading), 'job' (an outcome) or 'rerun'", field=where
+        )
 
 
-def replay(spec: PipelineSpec, items: list[dict[str, Any]], *, until: datetime | None = None) -> list[Event]:
+def replay(
+    spec: PipelineSpec, items: list[dict[str, Any]], *, until: datetime | None = None
+) -> list[Event]:
     """Run the timeline and return every event."""
     if not items:
         return []
@@ -88,7 +92,9 @@ def replay(spec: PipelineSpec, items: list[dict[str, Any]], *, until: datetime |
         if "key" in item:
             sim.put_reading(item["key"], item["data"], at=at, partition=item.get("partition"))
         elif "job" in item:
-            sim.job_outcome(item["job"], at=at, category=item.get("category"), message=item.get("message", ""))
+            sim.job_outcome(
+                item["job"], at=at, category=item.get("category"), message=item.get("message", "")
+            )
         else:
             sim.rerun(str(item["rerun"]), at=at, reason=item.get("reason", "manual"))
     sim.advance_to(until or items[-1]["at"] + timedelta(days=1))

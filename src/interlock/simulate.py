@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from interlock.specs import PipelineSpec
 from interlock.decide import decide, planned_runs, trigger_partition
 from interlock.model import (
     TERMINAL_STATES,
@@ -35,6 +34,7 @@ from interlock.model import (
     Signal,
 )
 from interlock.partitions import partition_from_fields, split_key
+from interlock.specs import PipelineSpec
 
 __all__ = ["Simulation"]
 

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from interlock.config import load_pipeline_file, parse_pipeline
-from interlock.specs import PipelineSpec
 from interlock.decide import decide
 from interlock.model import Decision, Reading, ReadingSet, Run, RunState
 from interlock.partitions import partition_for_time
 from interlock.schedule import zone
+from interlock.specs import PipelineSpec
 
 __all__ = ["evaluate", "load", "parse_time"]
 

@@ -90,7 +90,7 @@ def test_trigger_opens_the_window_before_cron() -> None:
 
 
 def test_retries_until_budget_is_exhausted() -> None:
-    """maxRetries 2: three failed attempts, then RETRY_EXHAUSTED and FAILED."""
+    """MaxRetries 2: three failed attempts, then RETRY_EXHAUSTED and FAILED."""
     sim = Simulation(pipeline(), start=at("07:00"))
     ready_inputs(sim, "08:01")
     for minute in ("08:10", "08:20", "08:30"):
@@ -187,7 +187,7 @@ def test_cron_plans_the_next_day() -> None:
 
 def test_schedule_missed_once_when_not_started_by_schedule_time() -> None:
     """schedule.time passing without a launch gives exactly one SCHEDULE_MISSED."""
-    text = GOLD_REVENUE.replace('timezone: UTC\n', 'timezone: UTC\n  time: "08:30"\n')
+    text = GOLD_REVENUE.replace("timezone: UTC\n", 'timezone: UTC\n  time: "08:30"\n')
     sim = Simulation(pipeline(text), start=at("07:00"))
     sim.advance_to(at("08:59"))
     missed = [e for e in sim.events if e.type == "SCHEDULE_MISSED"]

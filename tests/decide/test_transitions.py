@@ -43,7 +43,9 @@ READY = ReadingSet.of(
         reading("freshness", updatedAt=at("08:00").isoformat()),
     ]
 )
-NOT_READY = ReadingSet.of([reading("upstream-complete", status="ready"), reading("row-count", count=50)])
+NOT_READY = ReadingSet.of(
+    [reading("upstream-complete", status="ready"), reading("row-count", count=50)]
+)
 
 
 def run(state: RunState, **changes: object) -> Run:
@@ -65,35 +67,202 @@ def run(state: RunState, **changes: object) -> Run:
 
 
 CASES = [
-    pytest.param(run(RunState.PENDING), ReadingSet(), "07:59", (), RunState.PENDING, [], id="pending-before-fire-no-trigger-yet"),
-    pytest.param(run(RunState.PENDING), READY, "07:59", (), RunState.LAUNCHING, ["RUN_OPENED", "VALIDATION_PASSED"], id="trigger-opens-before-fire-and-launches"),
-    pytest.param(run(RunState.PENDING), NOT_READY, "08:00", (), RunState.WAITING, ["RUN_OPENED"], id="cron-fire-opens-window"),
-    pytest.param(run(RunState.PENDING), NOT_READY, "09:30", (), RunState.EXHAUSTED, ["SCHEDULE_MISSED"], id="window-passed-unobserved"),
-    pytest.param(run(RunState.WAITING), NOT_READY, "08:05", (), RunState.WAITING, [], id="rules-fail-keep-waiting"),
-    pytest.param(run(RunState.WAITING), READY, "08:05", (), RunState.LAUNCHING, ["VALIDATION_PASSED"], id="rules-hold-launch"),
-    pytest.param(run(RunState.WAITING), READY, "09:00", (), RunState.EXHAUSTED, ["VALIDATION_EXHAUSTED"], id="window-closed-never-launch"),
-    pytest.param(run(RunState.LAUNCHING), READY, "08:06", (LaunchRecorded(attempt=1, at=at("08:06")),), RunState.RUNNING, ["JOB_TRIGGERED"], id="launch-recorded"),
-    pytest.param(run(RunState.LAUNCHING), READY, "08:06", (LaunchUnknown(attempt=1, at=at("08:06")),), RunState.FAILED, ["INFRA_FAILURE"], id="crash-unknown-launch-is-raised-not-relaunched"),
-    pytest.param(run(RunState.LAUNCHING), READY, "08:06", (LaunchFailed(attempt=1, at=at("08:06"), message="refused"),), RunState.LAUNCHING, ["JOB_FAILED", "VALIDATION_PASSED"], id="launch-refused-retries"),
-    pytest.param(run(RunState.RUNNING), READY, "08:30", (JobReported(attempt=1, status="running", at=at("08:30")),), RunState.RUNNING, [], id="still-running"),
-    pytest.param(run(RunState.RUNNING), READY, "08:30", (JobReported(attempt=1, status="succeeded", at=at("08:30")),), RunState.SUCCEEDED, ["JOB_COMPLETED", "POST_RUN_BASELINE_CAPTURED", "SLA_MET"], id="success-on-time"),
-    pytest.param(run(RunState.RUNNING), NOT_READY, "08:30", (JobReported(attempt=1, status="failed", at=at("08:30")),), RunState.WAITING, ["JOB_FAILED"], id="failure-retries-but-rules-must-hold-again"),
-    pytest.param(run(RunState.RUNNING), READY, "08:30", (JobReported(attempt=7, status="succeeded", at=at("08:30")),), RunState.RUNNING, [], id="stale-attempt-report-ignored"),
-    pytest.param(run(RunState.RUNNING), READY, "09:05", (), RunState.FAILED, ["JOB_POLL_EXHAUSTED"], id="poll-window-exhausted-no-retry"),
-    pytest.param(run(RunState.RUNNING), READY, "08:30", (CancelRequested(at=at("08:30"), reason="bad data"),), RunState.CANCELLED, ["RUN_CANCELLED"], id="cancel"),
-    pytest.param(run(RunState.RUNNING), READY, "08:30", (RerunRequested(reason="manual", at=at("08:30")),), RunState.RUNNING, ["RERUN_REJECTED"], id="rerun-of-active-run-rejected"),
-    pytest.param(run(RunState.EXHAUSTED), READY, "09:30", (RerunRequested(reason="manual", at=at("09:30")),), RunState.LAUNCHING, ["RERUN_ACCEPTED", "VALIDATION_PASSED", "SLA_WARNING"], id="rerun-after-exhaustion-inside-warning-time"),
-    pytest.param(run(RunState.WAITING), READY, "09:45", (), RunState.EXHAUSTED, ["VALIDATION_EXHAUSTED"], id="exhausted-run-gets-no-warning-only-a-breach-later"),
-    pytest.param(run(RunState.EXHAUSTED), READY, "10:00", (), RunState.EXHAUSTED, ["SLA_BREACH"], id="exhausted-run-breaches-at-the-deadline"),
+    pytest.param(
+        run(RunState.PENDING),
+        ReadingSet(),
+        "07:59",
+        (),
+        RunState.PENDING,
+        [],
+        id="pending-before-fire-no-trigger-yet",
+    ),
+    pytest.param(
+        run(RunState.PENDING),
+        READY,
+        "07:59",
+        (),
+        RunState.LAUNCHING,
+        ["RUN_OPENED", "VALIDATION_PASSED"],
+        id="trigger-opens-before-fire-and-launches",
+    ),
+    pytest.param(
+        run(RunState.PENDING),
+        NOT_READY,
+        "08:00",
+        (),
+        RunState.WAITING,
+        ["RUN_OPENED"],
+        id="cron-fire-opens-window",
+    ),
+    pytest.param(
+        run(RunState.PENDING),
+        NOT_READY,
+        "09:30",
+        (),
+        RunState.EXHAUSTED,
+        ["SCHEDULE_MISSED"],
+        id="window-passed-unobserved",
+    ),
+    pytest.param(
+        run(RunState.WAITING),
+        NOT_READY,
+        "08:05",
+        (),
+        RunState.WAITING,
+        [],
+        id="rules-fail-keep-waiting",
+    ),
+    pytest.param(
+        run(RunState.WAITING),
+        READY,
+        "08:05",
+        (),
+        RunState.LAUNCHING,
+        ["VALIDATION_PASSED"],
+        id="rules-hold-launch",
+    ),
+    pytest.param(
+        run(RunState.WAITING),
+        READY,
+        "09:00",
+        (),
+        RunState.EXHAUSTED,
+        ["VALIDATION_EXHAUSTED"],
+        id="window-closed-never-launch",
+    ),
+    pytest.param(
+        run(RunState.LAUNCHING),
+        READY,
+        "08:06",
+        (LaunchRecorded(attempt=1, at=at("08:06")),),
+        RunState.RUNNING,
+        ["JOB_TRIGGERED"],
+        id="launch-recorded",
+    ),
+    pytest.param(
+        run(RunState.LAUNCHING),
+        READY,
+        "08:06",
+        (LaunchUnknown(attempt=1, at=at("08:06")),),
+        RunState.FAILED,
+        ["INFRA_FAILURE"],
+        id="crash-unknown-launch-is-raised-not-relaunched",
+    ),
+    pytest.param(
+        run(RunState.LAUNCHING),
+        READY,
+        "08:06",
+        (LaunchFailed(attempt=1, at=at("08:06"), message="refused"),),
+        RunState.LAUNCHING,
+        ["JOB_FAILED", "VALIDATION_PASSED"],
+        id="launch-refused-retries",
+    ),
+    pytest.param(
+        run(RunState.RUNNING),
+        READY,
+        "08:30",
+        (JobReported(attempt=1, status="running", at=at("08:30")),),
+        RunState.RUNNING,
+        [],
+        id="still-running",
+    ),
+    pytest.param(
+        run(RunState.RUNNING),
+        READY,
+        "08:30",
+        (JobReported(attempt=1, status="succeeded", at=at("08:30")),),
+        RunState.SUCCEEDED,
+        ["JOB_COMPLETED", "POST_RUN_BASELINE_CAPTURED", "SLA_MET"],
+        id="success-on-time",
+    ),
+    pytest.param(
+        run(RunState.RUNNING),
+        NOT_READY,
+        "08:30",
+        (JobReported(attempt=1, status="failed", at=at("08:30")),),
+        RunState.WAITING,
+        ["JOB_FAILED"],
+        id="failure-retries-but-rules-must-hold-again",
+    ),
+    pytest.param(
+        run(RunState.RUNNING),
+        READY,
+        "08:30",
+        (JobReported(attempt=7, status="succeeded", at=at("08:30")),),
+        RunState.RUNNING,
+        [],
+        id="stale-attempt-report-ignored",
+    ),
+    pytest.param(
+        run(RunState.RUNNING),
+        READY,
+        "09:05",
+        (),
+        RunState.FAILED,
+        ["JOB_POLL_EXHAUSTED"],
+        id="poll-window-exhausted-no-retry",
+    ),
+    pytest.param(
+        run(RunState.RUNNING),
+        READY,
+        "08:30",
+        (CancelRequested(at=at("08:30"), reason="bad data"),),
+        RunState.CANCELLED,
+        ["RUN_CANCELLED"],
+        id="cancel",
+    ),
+    pytest.param(
+        run(RunState.RUNNING),
+        READY,
+        "08:30",
+        (RerunRequested(reason="manual", at=at("08:30")),),
+        RunState.RUNNING,
+        ["RERUN_REJECTED"],
+        id="rerun-of-active-run-rejected",
+    ),
+    pytest.param(
+        run(RunState.EXHAUSTED),
+        READY,
+        "09:30",
+        (RerunRequested(reason="manual", at=at("09:30")),),
+        RunState.LAUNCHING,
+        ["RERUN_ACCEPTED", "VALIDATION_PASSED", "SLA_WARNING"],
+        id="rerun-after-exhaustion-inside-warning-time",
+    ),
+    pytest.param(
+        run(RunState.WAITING),
+        READY,
+        "09:45",
+        (),
+        RunState.EXHAUSTED,
+        ["VALIDATION_EXHAUSTED"],
+        id="exhausted-run-gets-no-warning-only-a-breach-later",
+    ),
+    pytest.param(
+        run(RunState.EXHAUSTED),
+        READY,
+        "10:00",
+        (),
+        RunState.EXHAUSTED,
+        ["SLA_BREACH"],
+        id="exhausted-run-breaches-at-the-deadline",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("start", "readings", "clock", "signals", "state", "events"), CASES)
-def test_transition(
-    start: Run, readings: ReadingSet, clock: str, signals: tuple[Signal, ...], state: RunState, events: list[str]
+def test_transition(  # noqa: PLR0917 - one parameter per table column
+    start: Run,
+    readings: ReadingSet,
+    clock: str,
+    signals: tuple[Signal, ...],
+    state: RunState,
+    events: list[str],
 ) -> None:
-    """From ``start`` with ``readings`` at ``clock``, the run ends in ``state`` emitting ``events``."""
-    pipe = GOLD.__class__(**{**GOLD.__dict__, "job": replace(GOLD.job, poll_window=timedelta(hours=1))})  # type: ignore[arg-type]
+    """From ``start`` with ``readings`` at ``clock``, the run ends in ``state`` with ``events``."""
+    pipe = GOLD.__class__(
+        **{**GOLD.__dict__, "job": replace(GOLD.job, poll_window=timedelta(hours=1))}
+    )  # type: ignore[arg-type]
     decision = decide(pipe, start, readings, now=at(clock), signals=signals)
     assert decision.run.state is state
     assert list(decision.event_types) == events
@@ -144,10 +313,12 @@ def test_trigger_deadline_expires_pending_run() -> None:
     text = """
     pipeline: {id: silver}
     schedule:
-      trigger: {key: daily-status, check: equals, field: all_hours_complete, value: true, deadline: "06:00"}
+      trigger: {key: daily-status, check: equals, field: done, value: true, deadline: "06:00"}
     job: {type: command, config: {command: ["true"]}}
     """
-    pending = Run(pipeline_id="silver", partition=PARTITION, created_at=at("00:00"), opened_by="schedule")
+    pending = Run(
+        pipeline_id="silver", partition=PARTITION, created_at=at("00:00"), opened_by="schedule"
+    )
     early = decide(pipeline(text), pending, ReadingSet(), now=at("05:00"))
     assert early.run.state is RunState.PENDING
     assert early.next_check_at == at("06:00")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import datetime
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,12 @@ def make_world(tmp_path: Path) -> Iterator[Callable[..., World]]:
         clock = FakeClock(start or at("07:00"))
         statuses: dict[str, str] = {}
         backend = MockBackend(lambda request: statuses.get(request.attempt_id, "running"))
-        il = Interlock(db=f"sqlite:///{tmp_path}/interlock.db", pipelines=folder, clock=clock, backends=lambda _t: backend)
+        il = Interlock(
+            db=f"sqlite:///{tmp_path}/interlock.db",
+            pipelines=folder,
+            clock=clock,
+            backends=lambda _t: backend,
+        )
         il.apply()
         controller = il.controller(ControllerSettings(workers=0))
         world = World(il=il, clock=clock, backend=backend, controller=controller, statuses=statuses)

@@ -7,13 +7,12 @@ nothing is due.
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock
-from interlock.controller.loop import Controller, ControllerSettings
+from interlock.controller.loop import Controller
 from interlock.jobs import MockBackend
 from interlock.model import Event, Run
 
@@ -93,4 +92,3 @@ def finish(world: World, attempt_id: str, state: str, when: str) -> None:
     """The mock job ``attempt_id`` reaches ``state``; the next poll at ``when`` sees it."""
     world.statuses[attempt_id] = state
     world.step(when)
-

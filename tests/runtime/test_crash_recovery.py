@@ -9,8 +9,8 @@ controller then starts on the same database, with the same real ``command`` back
 from __future__ import annotations
 
 import sys
-import time
 import textwrap
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,7 +55,7 @@ class CrashingBackend(JobBackend):
         self.inner.launch(request)
         raise Crash
 
-    def status(self, handle: JobHandle) -> JobStatus:
+    def status(self, handle: JobHandle) -> JobStatus:  # noqa: ARG002 - never called
         """Never reached: the process is dead."""
         raise AssertionError
 
@@ -83,7 +83,12 @@ def crash_first_controller(tmp_path: Path, *, before: bool) -> tuple[Path, str, 
     folder, marker, db, clock = setup(tmp_path)
     state = tmp_path / "state"
     real = CommandBackend(state / "jobs")
-    first = Interlock(db=db, pipelines=folder, clock=clock, backends=lambda _t: CrashingBackend(real, before=before))
+    first = Interlock(
+        db=db,
+        pipelines=folder,
+        clock=clock,
+        backends=lambda _t: CrashingBackend(real, before=before),
+    )
     first.apply()
     first.put_reading("etl", "upstream", {"status": "ready"})
     with pytest.raises(Crash):
@@ -95,7 +100,9 @@ def crash_first_controller(tmp_path: Path, *, before: bool) -> tuple[Path, str, 
     return marker, db, clock
 
 
-def restart(tmp_path: Path, db: str, clock: FakeClock, backend: JobBackend | None = None) -> Interlock:
+def restart(
+    tmp_path: Path, db: str, clock: FakeClock, backend: JobBackend | None = None
+) -> Interlock:
     """Controller B starts on the same database after A's lease expired, and settles."""
     clock.advance(timedelta(minutes=6))
     chosen = backend or CommandBackend(tmp_path / "state" / "jobs")

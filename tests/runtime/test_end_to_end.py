@@ -157,4 +157,3 @@ def test_external_job_reports_its_own_completion(make_world) -> None:
     world.il.report_job("gold-revenue/2026-11-23", "succeeded", message="done by airflow")
     world.controller.run_until_idle()
     assert world.run().state is RunState.SUCCEEDED
-

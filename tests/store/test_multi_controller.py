@@ -51,12 +51,14 @@ def test_two_controllers_never_double_launch(postgres_url: str, tmp_path: Path) 
     backend = CountingBackend()
     lock = threading.Lock()
     installs = [
-        Interlock(db=postgres_url, pipelines=folder, clock=clock, backends=lambda _t: backend) for _ in range(2)
+        Interlock(db=postgres_url, pipelines=folder, clock=clock, backends=lambda _t: backend)
+        for _ in range(2)
     ]
     installs[0].apply()
     installs[0].put_readings([ReadingInput(key="shared-ready", data={"ok": True})])
     controllers = [
-        il.controller(ControllerSettings(workers=2, owner=f"c{n}", claim_limit=5)) for n, il in enumerate(installs)
+        il.controller(ControllerSettings(workers=2, owner=f"c{n}", claim_limit=5))
+        for n, il in enumerate(installs)
     ]
     errors: list[BaseException] = []
 

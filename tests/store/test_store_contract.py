@@ -39,7 +39,9 @@ def test_config_versions_are_kept_for_audit(db_url: str, tmp_path: Path) -> None
     """Re-applying an unchanged config is a no-op; a change adds a version."""
     il = install(db_url, tmp_path)
     assert il.apply().unchanged == ("etl",)
-    (tmp_path / "pipelines" / "etl.yaml").write_text(textwrap.dedent(ETL.replace("10}", "20}")), encoding="utf-8")
+    (tmp_path / "pipelines" / "etl.yaml").write_text(
+        textwrap.dedent(ETL.replace("10}", "20}")), encoding="utf-8"
+    )
     assert il.apply().changed == ("etl",)
     (stored,) = il.store.stored_pipelines()
     assert stored.version == 2
@@ -67,7 +69,10 @@ def test_bad_batch_stores_nothing(db_url: str, tmp_path: Path) -> None:
     good = ReadingInput(key="rows", data={"count": 5}, pipeline_id="etl")
     cases = [
         (ReadingInput(key="rows", data=[1, 2], pipeline_id="etl"), "readings[1].data"),
-        (ReadingInput(key="rows", data={"count": 5}, pipeline_id="etl", partition="2026-13-01"), "readings[1].partition"),
+        (
+            ReadingInput(key="rows", data={"count": 5}, pipeline_id="etl", partition="2026-13-01"),
+            "readings[1].partition",
+        ),
         (ReadingInput(key="", data={}, pipeline_id="etl"), "readings[1].key"),
         (ReadingInput(key="rows", data={"x": float("nan")}, pipeline_id="etl"), "readings[1].data"),
     ]

@@ -29,7 +29,15 @@ from interlock.controller.clock import Clock
 from interlock.errors import JobError, JobPermanentError
 from interlock.jobs import JobBackend, JobHandle, JobRequest
 from interlock.jobs.templates import expand, template_variables
-from interlock.model import JobReported, LaunchFailed, LaunchJob, LaunchRecorded, LaunchUnknown, Run, Signal
+from interlock.model import (
+    JobReported,
+    LaunchFailed,
+    LaunchJob,
+    LaunchRecorded,
+    LaunchUnknown,
+    Run,
+    Signal,
+)
 from interlock.specs import PipelineSpec
 from interlock.store.sqlalchemy import SqlStore
 
@@ -65,7 +73,11 @@ class JobRunner:
         variables = template_variables(spec.id, run.partition, attempt, attempt_id)
         config = expand(job.config, variables, os.environ)
         return JobRequest(
-            pipeline_id=spec.id, partition=run.partition, attempt=attempt, attempt_id=attempt_id, config=config
+            pipeline_id=spec.id,
+            partition=run.partition,
+            attempt=attempt,
+            attempt_id=attempt_id,
+            config=config,
         )
 
     def launch(self, spec: PipelineSpec, run: Run, launch: LaunchJob, clock: Clock) -> None:
@@ -75,11 +87,15 @@ class JobRunner:
         try:
             request = self.request(spec, run, launch.attempt, launch.attempt_id)
             handle = self.backend(spec.job.type if spec.job else "").launch(request)
-            signal = LaunchRecorded(attempt=launch.attempt, at=clock.now(), handle=_handle_json(handle))
+            signal = LaunchRecorded(
+                attempt=launch.attempt, at=clock.now(), handle=_handle_json(handle)
+            )
         except JobError as exc:
             category = "PERMANENT" if isinstance(exc, JobPermanentError) else "TRANSIENT"
             log.warning("launch of %s failed: %s", launch.attempt_id, exc)
-            signal = LaunchFailed(attempt=launch.attempt, at=clock.now(), message=str(exc), category=category)
+            signal = LaunchFailed(
+                attempt=launch.attempt, at=clock.now(), message=str(exc), category=category
+            )
         self.store.finish_launch(
             run,
             signal,
@@ -99,14 +115,16 @@ class JobRunner:
             request = self.request(spec, run, run.attempt, run.attempt_id)
             handle = self.backend(job_type).find(request)
         except NotImplementedError:
-            return LaunchUnknown(attempt=run.attempt, at=now, message=f"backend {job_type!r} cannot look up attempts")
+            return LaunchUnknown(
+                attempt=run.attempt, at=now, message=f"backend {job_type!r} cannot look up attempts"
+            )
         except JobError as exc:
             return LaunchUnknown(attempt=run.attempt, at=now, message=str(exc))
         if handle is None:
             return None
         return LaunchRecorded(attempt=run.attempt, at=now, handle=_handle_json(handle))
 
-    def poll(self, spec: PipelineSpec, run: Run, now: datetime) -> tuple[JobReported, dict[str, Any] | None]:
+    def poll(self, run: Run, now: datetime) -> tuple[JobReported, dict[str, Any] | None]:
         """Ask the backend how the current attempt is doing; also the job-log update."""
         record = self.store.get_attempt(run.attempt_id)
         if record is None or record.handle is None:
@@ -120,12 +138,23 @@ class JobRunner:
             status = self.backend(record.backend).status(handle)
         except JobError as exc:
             log.warning("status of %s unavailable: %s", run.attempt_id, exc)
-            return JobReported(attempt=run.attempt, status="running", at=now, message=str(exc)), None
+            return JobReported(
+                attempt=run.attempt, status="running", at=now, message=str(exc)
+            ), None
         update: dict[str, Any] | None = None
         if status.state != "running":
-            update = {"state": status.state, "finished_at": now, "message": status.message, "output": dict(status.output)}
+            update = {
+                "state": status.state,
+                "finished_at": now,
+                "message": status.message,
+                "output": dict(status.output),
+            }
         reported = JobReported(
-            attempt=run.attempt, status=status.state, at=now, category=status.category, message=status.message
+            attempt=run.attempt,
+            status=status.state,
+            at=now,
+            category=status.category,
+            message=status.message,
         )
         return reported, update
 

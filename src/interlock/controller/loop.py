@@ -26,11 +26,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from interlock.specs import PipelineSpec
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.decide import decide, planned_runs
 from interlock.model import LaunchJob, LaunchRecorded, Run, RunState, Signal
+from interlock.specs import PipelineSpec
 from interlock.store._runs import Claim
 from interlock.store.sqlalchemy import SqlStore
 
@@ -81,7 +81,11 @@ class Controller:
         self.jobs = jobs
         self.clock = clock or SystemClock()
         self.settings = settings or ControllerSettings()
-        self._pool = ThreadPoolExecutor(self.settings.workers, "interlock-job") if self.settings.workers else None
+        self._pool = (
+            ThreadPoolExecutor(self.settings.workers, "interlock-job")
+            if self.settings.workers
+            else None
+        )
         self._inflight: dict[str, Future[Any]] = {}
         self._stop = threading.Event()
 
@@ -128,7 +132,10 @@ class Controller:
         """Claim and decide every due run once; return how many were claimed."""
         now = self.clock.now()
         claims = self.store.claim_due(
-            now, owner=self.settings.owner, limit=self.settings.claim_limit, lease=self.settings.lease
+            now,
+            owner=self.settings.owner,
+            limit=self.settings.claim_limit,
+            lease=self.settings.lease,
         )
         if not claims:
             return 0
@@ -162,7 +169,11 @@ class Controller:
     def _process(self, claim: Claim, spec: PipelineSpec | None, now: datetime) -> None:
         run = claim.run
         if spec is None:
-            log.warning("run %s/%s belongs to no loaded pipeline; left alone", run.pipeline_id, run.partition)
+            log.warning(
+                "run %s/%s belongs to no loaded pipeline; left alone",
+                run.pipeline_id,
+                run.partition,
+            )
             self.store.release(run, owner=self.settings.owner)
             return
         if run.state is RunState.LAUNCHING and run.attempt_id in self._inflight:
@@ -173,18 +184,38 @@ class Controller:
         if run.state is RunState.LAUNCHING and not _answers_launch(signals, run):
             recovered = self.jobs.recover(spec, run, now)
             if recovered is None:  # never launched: launch it now, same attempt id
-                self._submit(spec, run, LaunchJob(pipeline_id=run.pipeline_id, partition=run.partition, attempt=run.attempt, attempt_id=run.attempt_id))
+                self._submit(
+                    spec,
+                    run,
+                    LaunchJob(
+                        pipeline_id=run.pipeline_id,
+                        partition=run.partition,
+                        attempt=run.attempt,
+                        attempt_id=run.attempt_id,
+                    ),
+                )
                 return
             signals.append(recovered)
         attempt_update: dict[str, Any] | None = None
-        if isinstance(recovered := next((s for s in signals if isinstance(s, LaunchRecorded)), None), LaunchRecorded):
-            attempt_update = {"state": "running", "handle": dict(recovered.handle), "launched_at": recovered.at}
+        if isinstance(
+            recovered := next((s for s in signals if isinstance(s, LaunchRecorded)), None),
+            LaunchRecorded,
+        ):
+            attempt_update = {
+                "state": "running",
+                "handle": dict(recovered.handle),
+                "launched_at": recovered.at,
+            }
         if run.state is RunState.RUNNING and not _answers_job(signals, run):
-            polled, attempt_update = self.jobs.poll(spec, run, now)
+            polled, attempt_update = self.jobs.poll(run, now)
             signals.append(polled)
         readings = self.store.load_readings(spec, run.partition)
         decision = decide(spec, run, readings, now=now, signals=signals)
-        inputs = {k: r.ref for k, r in readings.view(run.partition).items()} if decision.launches else None
+        inputs = (
+            {k: r.ref for k, r in readings.view(run.partition).items()}
+            if decision.launches
+            else None
+        )
         applied = self.store.apply(
             decision,
             spec,
@@ -207,7 +238,12 @@ class Controller:
             return
         future = self._pool.submit(self.jobs.launch, spec, run, launch, self.clock)
         self._inflight[launch.attempt_id] = future
-        future.add_done_callback(lambda _f, key=launch.attempt_id: self._inflight.pop(key, None))
+        key = launch.attempt_id
+
+        def forget(_done: Future[Any]) -> None:
+            self._inflight.pop(key, None)
+
+        future.add_done_callback(forget)
 
 
 def _answers_launch(signals: list[Signal], run: Run) -> bool:
@@ -220,4 +256,7 @@ def _answers_launch(signals: list[Signal], run: Run) -> bool:
 def _answers_job(signals: list[Signal], run: Run) -> bool:
     from interlock.model import JobReported  # noqa: PLC0415
 
-    return any(isinstance(s, JobReported) and s.attempt == run.attempt and s.status != "running" for s in signals)
+    return any(
+        isinstance(s, JobReported) and s.attempt == run.attempt and s.status != "running"
+        for s in signals
+    )

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from interlock.specs import PipelineSpec
 from interlock.decide.lifecycle import (
     apply_job_signal,
     evaluate_window,
@@ -39,6 +38,7 @@ from interlock.model import (
     RunState,
     Signal,
 )
+from interlock.specs import PipelineSpec
 
 __all__ = ["decide"]
 

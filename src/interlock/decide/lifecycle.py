@@ -101,7 +101,10 @@ def _trigger_is_for_this_run(step: Step, keys: frozenset[str]) -> bool:
     """
     for key in keys:
         reading = step.view.get(key)
-        if reading is not None and trigger_partition(step.pipeline, reading, step.now) == step.run.partition:
+        if (
+            reading is not None
+            and trigger_partition(step.pipeline, reading, step.now) == step.run.partition
+        ):
             return True
     return False
 

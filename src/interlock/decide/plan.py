@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from interlock.specs import PipelineSpec
 from interlock.model import OpenRun, Reading
 from interlock.partitions import parse_partition, partition_for_time
 from interlock.schedule import (
@@ -33,6 +32,7 @@ from interlock.schedule import (
     trigger_deadline_at,
     zone,
 )
+from interlock.specs import PipelineSpec
 
 __all__ = [
     "expected_granularity",

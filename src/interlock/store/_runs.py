@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from interlock.specs import PipelineSpec
 from interlock.model import Decision, Event, LaunchJob, OpenRun, Run, RunState, Signal
+from interlock.specs import PipelineSpec
 from interlock.store import schema as t
 from interlock.store._statements import (
     APPLY_RUN,
@@ -135,7 +135,11 @@ class RunsMixin:
                 for p, part in sorted(plan.open_runs)
             ]
             conn.execute(self._insert_ignore(t.runs), self._new_run_rows(opens, now))
-        dated = [{"b_pipeline": p, "b_partition": part, "b_now": now} for p, part in plan.wake if part is not None]
+        dated = [
+            {"b_pipeline": p, "b_partition": part, "b_now": now}
+            for p, part in plan.wake
+            if part is not None
+        ]
         undated = sorted({p for p, part in plan.wake if part is None})
         if dated:
             conn.execute(WAKE_DATED, dated)
@@ -149,7 +153,7 @@ class RunsMixin:
             self._add_signal(conn, pipeline_id, partition, kind, payload, now)
         self.broker.notify()
 
-    def _add_signal(
+    def _add_signal(  # noqa: PLR0913, PLR0917 - the full address and payload of a signal
         self,
         conn: Connection,
         pipeline_id: str,
@@ -194,7 +198,12 @@ class RunsMixin:
                 conn.execute(
                     CLAIM_LEASE,
                     [
-                        {"b_pipeline": row.pipeline_id, "b_partition": row.partition, "b_owner": owner, "b_until": now + lease}
+                        {
+                            "b_pipeline": row.pipeline_id,
+                            "b_partition": row.partition,
+                            "b_owner": owner,
+                            "b_until": now + lease,
+                        }
                         for row in rows
                     ],
                 )
@@ -217,10 +226,12 @@ class RunsMixin:
     def pending_signals(self, run: Run) -> list[tuple[int, Signal]]:
         """Unprocessed signals of ``run``, oldest first."""
         with self.engine.connect() as conn:
-            rows = conn.execute(PENDING_SIGNALS, {"b_pipeline": run.pipeline_id, "b_partition": run.partition})
+            rows = conn.execute(
+                PENDING_SIGNALS, {"b_pipeline": run.pipeline_id, "b_partition": run.partition}
+            )
             return [(row.id, signal_from_json(row.kind, row.payload)) for row in rows]
 
-    def apply(
+    def apply(  # noqa: PLR0913 - everything one transaction commits
         self,
         decision: Decision,
         pipeline: PipelineSpec,
@@ -249,17 +260,29 @@ class RunsMixin:
             self._record_events(conn, decision.events)
             self._record_actions(conn, decision, pipeline, now, inputs or {})
             if signal_ids:
-                conn.execute(t.signals.update().where(t.signals.c.id.in_(list(signal_ids))).values(processed_at=now))
+                conn.execute(
+                    t.signals.update()
+                    .where(t.signals.c.id.in_(list(signal_ids)))
+                    .values(processed_at=now)
+                )
             if attempt_update:
                 conn.execute(
-                    t.attempts.update().where(t.attempts.c.attempt_id == run.attempt_id).values(**attempt_update)
+                    t.attempts.update()
+                    .where(t.attempts.c.attempt_id == run.attempt_id)
+                    .values(**attempt_update)
                 )
         if decision.actions:
             self.broker.notify()
         return True
 
     def _run_values(
-        self, decision: Decision, pipeline: PipelineSpec, owner: str, now: datetime, *, keep_lease: bool
+        self,
+        decision: Decision,
+        pipeline: PipelineSpec,
+        owner: str,
+        now: datetime,
+        *,
+        keep_lease: bool,
     ) -> dict[str, Any]:
         run = decision.run
         done_at = run.finished_at or run.launched_at
@@ -415,7 +438,7 @@ class RunsMixin:
         if partition is not None:
             query = query.where(a.partition == partition)
         with self.engine.connect() as conn:
-            return [AttemptRecord(**dict(row._mapping)) for row in conn.execute(query)]
+            return [AttemptRecord(**dict(row._mapping)) for row in conn.execute(query)]  # noqa: SLF001 - public SQLAlchemy API
 
     def get_attempt(self, attempt_id: str) -> AttemptRecord | None:
         """One job-log row by its idempotency key."""
@@ -423,7 +446,7 @@ class RunsMixin:
             row = conn.execute(
                 sa.select(t.attempts).where(t.attempts.c.attempt_id == attempt_id)
             ).first()
-        return AttemptRecord(**dict(row._mapping)) if row is not None else None
+        return AttemptRecord(**dict(row._mapping)) if row is not None else None  # noqa: SLF001
 
     def list_events(
         self,

@@ -57,7 +57,9 @@ CLAIM_LEASE = (
 )
 
 RELEASE_IF_OWNER = (
-    t.runs.update().where(*_PK, _r.lease_owner == sa.bindparam("b_owner")).values(lease_owner=None, lease_until=None)
+    t.runs.update()
+    .where(*_PK, _r.lease_owner == sa.bindparam("b_owner"))
+    .values(lease_owner=None, lease_until=None)
 )
 
 APPLY_RUN = (
@@ -103,7 +105,9 @@ WAKE_UNDATED = (
         _r.pipeline_id.in_(sa.bindparam("b_pipelines", expanding=True)),
         sa.or_(
             _r.state.in_(("PENDING", "WAITING")),
-            sa.and_(_r.state.in_(("SUCCEEDED", "SHADOWED")), _r.watch_until > sa.bindparam("b_now")),
+            sa.and_(
+                _r.state.in_(("SUCCEEDED", "SHADOWED")), _r.watch_until > sa.bindparam("b_now")
+            ),
         ),
     )
     .values(next_check_at=sa.bindparam("b_now"), version=_r.version + 1)

@@ -24,10 +24,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from interlock.specs import PipelineSpec
 from interlock.errors import InputError, UnknownPipelineError
 from interlock.model import Reading, ReadingSet
 from interlock.partitions import parse_partition, partition_from_fields, split_key
+from interlock.specs import PipelineSpec
 from interlock.store import schema as t
 from interlock.store._routing import Route, plan_wakes
 from interlock.store._runs import RunsMixin
@@ -71,6 +71,7 @@ class SqlStore(RunsMixin):
 
             upgrade(self.engine)
         self._routes: dict[str, list[Route]] | None = None
+        self._routes_token: tuple[Any, ...] = ()
         self._known: frozenset[str] = frozenset()
         self._routes_checked = 0.0
 
@@ -171,7 +172,11 @@ class SqlStore(RunsMixin):
     @staticmethod
     def _token(conn: Connection) -> tuple[Any, ...]:
         p = t.pipelines.c
-        return tuple(conn.execute(sa.select(sa.func.count(), sa.func.max(p.updated_at), sa.func.sum(p.version))).one())
+        return tuple(
+            conn.execute(
+                sa.select(sa.func.count(), sa.func.max(p.updated_at), sa.func.sum(p.version))
+            ).one()
+        )
 
     def _load_routes(self, conn: Connection) -> tuple[dict[str, list[Route]], frozenset[str]]:
         """Sensor key → pipelines, and the known pipeline ids; cached.
@@ -186,7 +191,9 @@ class SqlStore(RunsMixin):
         if self._routes is None or token != self._routes_token:
             routes: dict[str, list[Route]] = defaultdict(list)
             for row in conn.execute(sa.select(t.sensor_index)):
-                route = Route(pipeline_id=row.pipeline_id, is_trigger=row.is_trigger, timezone=row.timezone)
+                route = Route(
+                    pipeline_id=row.pipeline_id, is_trigger=row.is_trigger, timezone=row.timezone
+                )
                 routes[row.key].append(route)
             self._routes, self._routes_token = dict(routes), token
             self._known = frozenset(conn.execute(sa.select(t.pipelines.c.id)).scalars())
@@ -315,7 +322,7 @@ class SqlStore(RunsMixin):
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+            return [dict(row._mapping) for row in conn.execute(query)]  # noqa: SLF001 - public API
 
     def raise_if_unknown(self, pipeline_id: str) -> None:
         """:raises UnknownPipelineError: when no such pipeline is stored."""
@@ -325,4 +332,3 @@ class SqlStore(RunsMixin):
             ).first()
         if found is None:
             raise UnknownPipelineError(pipeline_id)
-
