@@ -100,19 +100,15 @@ def test_shared_reading_from_the_cli(project: tuple[CliRunner, list[str], Path])
 def test_simulate_prints_json_events(
     project: tuple[CliRunner, list[str], Path], tmp_path: Path
 ) -> None:
-    """simulate replays a JSONL timeline and prints one JSON event per line."""
+    """Simulate replays a JSONL timeline and prints one JSON event per line."""
     runner, _, folder = project
     timeline = tmp_path / "day.jsonl"
-    timeline.write_text(
-        "\n".join(
-            [
-                '{"at": "2026-11-22T08:00:00Z", "key": "rows", "data": {"count": 5000}}',
-                '{"at": "2026-11-22T08:05:00Z", "key": "landed", "data": {"status": "ready"}}',
-                '{"at": "2026-11-22T08:30:00Z", "job": "failed", "category": "PERMANENT"}',
-            ]
-        ),
-        encoding="utf-8",
-    )
+    lines_in = [
+        '{"at": "2026-11-22T08:00:00Z", "key": "rows", "data": {"count": 5000}}',
+        '{"at": "2026-11-22T08:05:00Z", "key": "landed", "data": {"status": "ready"}}',
+        '{"at": "2026-11-22T08:30:00Z", "job": "failed", "category": "PERMANENT"}',
+    ]
+    timeline.write_text("\n".join(lines_in), encoding="utf-8")  # noqa: FLY002
     result = runner.invoke(
         main, ["simulate", str(folder / "orders.yaml"), "--readings", str(timeline), "--json"]
     )

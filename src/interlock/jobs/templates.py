@@ -108,9 +108,7 @@ def _expand_string(
             return _lookup_env(match.group(2), env, path, match.group(0))
         name = match.group(1)
         if name is None:
-            raise JobPermanentError(
-                f"{path}: unterminated '${{' in {text!r} (write $${{ for a literal)"
-            )
+            raise JobPermanentError(f"{path}: unterminated '${{' (write $${{ for a literal)")
         return _lookup(name, variables, env, path)
 
     return _TOKEN.sub(replace, text)
