@@ -108,7 +108,7 @@ def test_simulate_prints_json_events(
         '{"at": "2026-11-22T08:05:00Z", "key": "landed", "data": {"status": "ready"}}',
         '{"at": "2026-11-22T08:30:00Z", "job": "failed", "category": "PERMANENT"}',
     ]
-    timeline.write_text("\n".join(lines_in), encoding="utf-8")  # noqa: FLY002
+    timeline.write_text("\n".join(lines_in), encoding="utf-8")
     result = runner.invoke(
         main, ["simulate", str(folder / "orders.yaml"), "--readings", str(timeline), "--json"]
     )
