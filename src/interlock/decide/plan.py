@@ -152,27 +152,19 @@ def successor(pipeline: PipelineSpec, partition: str) -> OpenRun | None:
 
 def _cron_bootstrap(pipeline: PipelineSpec, now: datetime) -> tuple[OpenRun, ...]:
     cron, tz = pipeline.schedule.cron or "", pipeline.schedule.timezone
-    runs: list[OpenRun] = []
+    fires = [next_fire(cron, tz, now)]
     last = previous_fire(cron, tz, now)
     if last is not None and now - last < pipeline.schedule.evaluation.window:
-        runs.append(
-            OpenRun(
-                pipeline_id=pipeline.id,
-                partition=partition_for_fire(cron, tz, last),
-                check_at=last,
-                opened_by="cron",
-            )
-        )
-    upcoming = next_fire(cron, tz, now)
-    runs.append(
+        fires.insert(0, last)  # started inside a window: that run is still expected
+    return tuple(
         OpenRun(
             pipeline_id=pipeline.id,
-            partition=partition_for_fire(cron, tz, upcoming),
-            check_at=upcoming,
+            partition=partition_for_fire(cron, tz, fire),
+            check_at=fire,
             opened_by="cron",
         )
+        for fire in fires
     )
-    return tuple(runs)
 
 
 def _open(pipeline: PipelineSpec, partition: str, opened_by: str) -> OpenRun:

@@ -13,6 +13,7 @@ get ``DRY_RUN_SLA_PROJECTION`` instead of SLA alerts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from interlock.decide.lifecycle import cron_fire
@@ -22,7 +23,7 @@ from interlock.durations import format_duration
 from interlock.events import EventType
 from interlock.model import RunState
 from interlock.schedule import schedule_time_at, trigger_deadline_at
-from interlock.sla import absolute_deadline, relative_deadline
+from interlock.sla import SlaWindow, absolute_deadline, relative_deadline
 
 __all__ = ["check_timers", "next_check_at", "sla_verdict"]
 
@@ -114,35 +115,17 @@ def _sla_alerts(step: Step) -> None:
     run, sla = step.run, step.pipeline.sla
     if sla is None or run.sla_breach_at is None or run.state in _SLA_DONE:
         return
-    hint = _action_hint(run.state)
-    if step.now >= run.sla_breach_at:
-        if not step.marked("sla-breach"):
-            step.mark("sla-breach")
-            step.emit(
-                EventType.SLA_BREACH,
-                f"not done by {sla.deadline}",
-                status=run.state.value,
-                deadline=sla.deadline,
-                breachAt=run.sla_breach_at.isoformat(),
-                actionHint=hint,
-            )
-        return
-    warn = run.sla_warning_at
-    if (
-        warn is not None
-        and step.now >= warn
-        and not run.is_terminal
-        and not step.marked("sla-warning")
-    ):
-        step.mark("sla-warning")
-        step.emit(
-            EventType.SLA_WARNING,
-            f"at risk of missing {sla.deadline}",
-            status=run.state.value,
-            deadline=sla.deadline,
-            breachAt=run.sla_breach_at.isoformat(),
-            actionHint=hint,
-        )
+    window = SlaWindow(
+        warning_at=run.sla_warning_at or run.sla_breach_at, breach_at=run.sla_breach_at
+    )
+    detail = {
+        "status": run.state.value,
+        "deadline": sla.deadline,
+        "breachAt": run.sla_breach_at.isoformat(),
+        "actionHint": _action_hint(run.state),
+    }
+    _alert(step, window, EventType.SLA_WARNING, f"at risk of missing {sla.deadline}", detail)
+    _alert(step, window, EventType.SLA_BREACH, f"not done by {sla.deadline}", detail)
 
 
 def _relative_sla_alerts(step: Step) -> None:
@@ -158,22 +141,32 @@ def _relative_sla_alerts(step: Step) -> None:
         "breachAt": window.breach_at.isoformat(),
         "actionHint": _action_hint(run.state),
     }
-    if step.now >= window.breach_at:
-        if not step.marked("relative-sla-breach"):
-            step.mark("relative-sla-breach")
-            step.emit(
-                EventType.RELATIVE_SLA_BREACH,
-                "not done within maxDuration of the first reading",
-                **detail,
-            )
+    _alert(step, window, EventType.RELATIVE_SLA_WARNING, "at risk of exceeding maxDuration", detail)
+    _alert(
+        step,
+        window,
+        EventType.RELATIVE_SLA_BREACH,
+        "not done within maxDuration of the first reading",
+        detail,
+    )
+
+
+def _alert(
+    step: Step, window: SlaWindow, kind: EventType, message: str, detail: Mapping[str, object]
+) -> None:
+    """Fire a warning or a breach once, when due.
+
+    A warning is only said while the run is live and before the breach; past the breach,
+    only the breach is said.
+    """
+    mark = kind.value.lower()
+    breach = kind in (EventType.SLA_BREACH, EventType.RELATIVE_SLA_BREACH)
+    if step.marked(mark) or step.now < (window.breach_at if breach else window.warning_at):
         return
-    if (
-        step.now >= window.warning_at
-        and not run.is_terminal
-        and not step.marked("relative-sla-warning")
-    ):
-        step.mark("relative-sla-warning")
-        step.emit(EventType.RELATIVE_SLA_WARNING, "at risk of exceeding maxDuration", **detail)
+    if not breach and (step.run.is_terminal or step.now >= window.breach_at):
+        return
+    step.mark(mark)
+    step.emit(kind, message, **detail)
 
 
 def sla_verdict(step: Step) -> None:
@@ -189,8 +182,8 @@ def sla_verdict(step: Step) -> None:
             breachAt=run.sla_breach_at.isoformat(),
             marginSeconds=int((run.sla_breach_at - step.now).total_seconds()),
         )
-    elif not step.marked("sla-breach"):
-        step.mark("sla-breach")
+    elif not step.marked("sla_breach"):
+        step.mark("sla_breach")
         step.emit(
             EventType.SLA_BREACH,
             "succeeded after the deadline",
@@ -263,14 +256,14 @@ def _sla_timers(step: Step) -> list[datetime | None]:
     if sla is None or run.state in _SLA_DONE:
         return []
     timers: list[datetime | None] = []
-    if not step.marked("sla-breach"):
+    if not step.marked("sla_breach"):
         timers.append(run.sla_breach_at)
-        if not step.marked("sla-warning") and not run.is_terminal:
+        if not step.marked("sla_warning") and not run.is_terminal:
             timers.append(run.sla_warning_at)
     if sla.max_duration is not None and run.first_reading_at is not None:
         window = relative_deadline(run.first_reading_at, sla.max_duration, sla.expected_duration)
-        if not step.marked("relative-sla-breach"):
+        if not step.marked("relative_sla_breach"):
             timers.append(window.breach_at)
-        if not step.marked("relative-sla-warning") and not run.is_terminal:
+        if not step.marked("relative_sla_warning") and not run.is_terminal:
             timers.append(window.warning_at)
     return timers
