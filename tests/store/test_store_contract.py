@@ -106,3 +106,18 @@ def test_claims_are_leased(db_url: str, tmp_path: Path) -> None:
     later = il.store.claim_due(NOW + timedelta(seconds=31), owner="b")
     assert [c.run.partition for c in later] == ["2026-11-23"]
     il.close()
+
+
+def test_latest_readings_point_at_their_history_rows(db_url: str, tmp_path: Path) -> None:
+    """Each latest reading names its own history row, so launches record true provenance."""
+    il = install(db_url, tmp_path)
+    il.put_readings(
+        [ReadingInput(key="rows", data={"count": n}, pipeline_id="etl") for n in (1, 2, 3)]
+    )
+    il.put_readings([ReadingInput(key="upstream", data={"status": "x"}, pipeline_id="etl")])
+    view = il.store.load_readings(il.spec("etl"), "2026-11-23").view("2026-11-23")
+    for key in ("rows", "upstream"):
+        newest = il.store.reading_history(key, pipeline_id="etl")[0]
+        assert view[key].ref == newest["id"]
+        assert view[key].data == newest["data"]
+    il.close()

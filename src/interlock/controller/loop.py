@@ -88,14 +88,17 @@ class Controller:
         )
         self._inflight: dict[str, Future[Any]] = {}
         self._stop = threading.Event()
+        self.ready = threading.Event()
+        """Set once :meth:`bootstrap` has planned every pipeline's expected runs."""
 
     # Lifecycle ---------------------------------------------------------------------------
 
     def bootstrap(self) -> None:
         """Create the expected runs of every pipeline (idempotent; call on start and apply)."""
         now = self.clock.now()
-        for spec in self.specs().values():
-            self.store.ensure_runs(planned_runs(spec, now), now)
+        planned = [run for spec in self.specs().values() for run in planned_runs(spec, now)]
+        self.store.ensure_runs(planned, now)
+        self.ready.set()
 
     def stop(self) -> None:
         """Stop claiming new work; :meth:`serve` returns after in-flight launches finish."""

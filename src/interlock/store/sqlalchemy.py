@@ -213,22 +213,29 @@ class SqlStore(RunsMixin):
             rows = [self._normalise(i, item, known) for i, item in enumerate(batch)]
             if not rows:
                 return 0
-            ids = (
-                conn.execute(
-                    t.reading_history.insert().returning(
-                        t.reading_history.c.id, sort_by_parameter_order=True
-                    ),
-                    [{**r, "received_at": now} for r in rows],
-                )
-                .scalars()
-                .all()
-            )
+            ids = self._append_history(conn, [{**r, "received_at": now} for r in rows])
             self._upsert_latest(conn, rows, ids, now)
             written = [(r["scope"] or None, r["key"], r["partition"] or None) for r in rows]
             plan = plan_wakes(written, routes, now)
             self.open_and_wake(conn, plan, now)
         self.broker.notify()
         return len(rows)
+
+    def _append_history(self, conn: Connection, rows: list[dict[str, Any]]) -> Sequence[int]:
+        """Append to the history and return the new ids, in order.
+
+        SQLite: one ``executemany`` and ``last_insert_rowid()``; the ids are consecutive
+        because this transaction holds SQLite's single write lock from its first insert.
+        ``INSERT ... RETURNING`` would run row by row there, three times slower.
+        """
+        if self.is_sqlite:
+            conn.execute(t.reading_history.insert(), rows)
+            last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+            return range(last - len(rows) + 1, last + 1)
+        insert = t.reading_history.insert().returning(
+            t.reading_history.c.id, sort_by_parameter_order=True
+        )
+        return conn.execute(insert, rows).scalars().all()
 
     def put_reading(self, item: ReadingInput, now: datetime) -> int:
         """One reading; see :meth:`put_readings`."""
@@ -254,7 +261,8 @@ class SqlStore(RunsMixin):
             except InputError as exc:
                 raise InputError(str(exc), field=f"{where}.partition") from exc
         try:
-            data = json.loads(json.dumps(dict(item.data), allow_nan=False))
+            data = dict(item.data)
+            json.dumps(data, allow_nan=False)  # refuse NaN and non-JSON values before storing
         except (TypeError, ValueError) as exc:
             raise InputError(
                 f"reading data is not valid JSON: {exc}", field=f"{where}.data"
