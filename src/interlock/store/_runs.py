@@ -43,6 +43,8 @@ __all__ = ["WATCH_AFTER_SUCCESS", "Claim", "RunsMixin"]
 WATCH_AFTER_SUCCESS = timedelta(hours=48)
 """How long an undated reading still wakes a succeeded run (dated readings always do)."""
 
+_INSERT_ATTEMPT = t.attempts.insert()
+_INSERT_EVENTS = t.events.insert()
 _WAKE_ALWAYS = (RunState.PENDING.value, RunState.WAITING.value)
 _WATCHING = (RunState.SUCCEEDED.value, RunState.SHADOWED.value)
 
@@ -78,11 +80,15 @@ class RunsMixin:
         raise NotImplementedError
 
     def _insert_ignore(self, table: sa.Table) -> Any:
-        if self.is_sqlite:
-            from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415 - dialect specific
-        else:
-            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # noqa: PLC0415
-        return insert(table).on_conflict_do_nothing()
+        """``INSERT ... ON CONFLICT DO NOTHING`` for ``table``, built once per store."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_insert_ignore_cache", {})
+        if table.name not in cache:
+            if self.is_sqlite:
+                from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415 - dialect specific
+            else:
+                from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # noqa: PLC0415
+            cache[table.name] = insert(table).on_conflict_do_nothing()
+        return cache[table.name]
 
     # Creating and waking -------------------------------------------------------------------
 
@@ -306,7 +312,7 @@ class RunsMixin:
     def _record_events(conn: Connection, events: Sequence[Event]) -> None:
         if events:
             conn.execute(
-                t.events.insert(),
+                _INSERT_EVENTS,
                 [
                     {
                         "type": e.type,
@@ -333,17 +339,18 @@ class RunsMixin:
             conn.execute(self._insert_ignore(t.runs), self._new_run_rows(opens, now))
         for launch in (a for a in decision.actions if isinstance(a, LaunchJob)):
             conn.execute(
-                t.attempts.insert().values(
-                    attempt_id=launch.attempt_id,
-                    pipeline_id=launch.pipeline_id,
-                    partition=launch.partition,
-                    attempt=launch.attempt,
-                    reason=decision.run.attempt_reason,
-                    state="launching",
-                    backend=pipeline.job.type if pipeline.job else "",
-                    inputs=dict(inputs),
-                    decided_at=now,
-                )
+                _INSERT_ATTEMPT,
+                {
+                    "attempt_id": launch.attempt_id,
+                    "pipeline_id": launch.pipeline_id,
+                    "partition": launch.partition,
+                    "attempt": launch.attempt,
+                    "reason": decision.run.attempt_reason,
+                    "state": "launching",
+                    "backend": pipeline.job.type if pipeline.job else "",
+                    "inputs": dict(inputs),
+                    "decided_at": now,
+                },
             )
 
     def finish_launch(

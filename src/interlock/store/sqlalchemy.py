@@ -13,6 +13,7 @@ the engine, pipelines and readings.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections import defaultdict
@@ -284,12 +285,17 @@ class SqlStore(RunsMixin):
                 "updated_at": now,
                 "history_id": history_id,
             }
+        conn.execute(self._upsert_statement, list(latest.values()))
+
+    @functools.cached_property
+    def _upsert_statement(self) -> Any:
+        """``INSERT ... ON CONFLICT DO UPDATE`` of the latest reading, built once."""
         if self.is_sqlite:
             from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415 - dialect specific
         else:
             from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # noqa: PLC0415
         stmt = insert(t.readings)
-        stmt = stmt.on_conflict_do_update(
+        return stmt.on_conflict_do_update(
             index_elements=["scope", "key", "partition"],
             set_={
                 "data": stmt.excluded.data,
@@ -297,7 +303,6 @@ class SqlStore(RunsMixin):
                 "history_id": stmt.excluded.history_id,
             },
         )
-        conn.execute(stmt, list(latest.values()))
 
     def load_readings(self, pipeline: PipelineSpec, partition: str) -> ReadingSet:
         """The readings a run of ``pipeline`` for ``partition`` may see (resolved by decide)."""
