@@ -4,45 +4,19 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
+from config_support import assert_problem, case
 
 from interlock.config import load_calendars, load_pipeline_file, load_pipelines
 from interlock.errors import ConfigError, ConfigProblem
 from interlock.specs import CalendarSpec
-
-if TYPE_CHECKING:
-    from _pytest.mark import ParameterSet
 
 CALENDAR = """\
 name: us-federal
 days: [Saturday, SUN]
 dates: ["2026-01-01", "2026-12-25"]
 """
-
-
-class Expected(NamedTuple):
-    """Where a problem is and what it says (``message`` and ``fix`` are fragments)."""
-
-    line: int | None
-    field: str
-    message: str
-    fix: str
-
-
-def case(  # noqa: PLR0917  (a table row reads best positionally)
-    text: str, line: int, field: str, message: str, fix: str, case_id: str
-) -> ParameterSet:
-    """One table row: the YAML text and the problem it must produce."""
-    return pytest.param(text, Expected(line, field, message, fix), id=case_id)
-
-
-def assert_problem(problem: ConfigProblem, file: str, expected: Expected) -> None:
-    """``problem`` is at ``file`` and matches ``expected``."""
-    assert (problem.file, problem.line, problem.field) == (file, expected.line, expected.field)
-    assert expected.message in problem.message
-    assert expected.fix in problem.fix
 
 
 def write(path: Path, text: str) -> Path:

@@ -8,42 +8,14 @@ given in full; the others, and the fixes, as fragments.
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
+from config_support import assert_problem, case
 
 from interlock.specs import CalendarSpec
 
-if TYPE_CHECKING:
-    from _pytest.mark import ParameterSet
-
-    from interlock.errors import ConfigProblem
-
 ID = "pipeline: {id: p}\n"
 TRIGGER = "  trigger: {key: ready, check: exists}\n"
-
-
-class Expected(NamedTuple):
-    """Where a problem is and what it says (``message`` and ``fix`` are fragments)."""
-
-    line: int | None
-    field: str
-    message: str
-    fix: str
-
-
-def case(  # noqa: PLR0917  (a table row reads best positionally)
-    text: str, line: int, field: str, message: str, fix: str, case_id: str
-) -> ParameterSet:
-    """One table row: the YAML text and the problem it must produce."""
-    return pytest.param(text, Expected(line, field, message, fix), id=case_id)
-
-
-def assert_problem(problem: ConfigProblem, file: str, expected: Expected) -> None:
-    """``problem`` is at ``file`` and matches ``expected``."""
-    assert (problem.file, problem.line, problem.field) == (file, expected.line, expected.field)
-    assert expected.message in problem.message
-    assert expected.fix in problem.fix
 
 
 def one_problem(problems_of, body: str, **kwargs):
