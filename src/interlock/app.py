@@ -29,11 +29,11 @@ from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.controller.loop import Controller, ControllerSettings
 from interlock.decide import decide, planned_runs
+from interlock.decide.plan import local_partition
 from interlock.errors import InputError, UnknownPipelineError
 from interlock.jobs import JobBackend, backend_for
 from interlock.model import CancelRequested, Decision, JobReported, RerunRequested, Run
-from interlock.partitions import parse_partition, partition_for_time
-from interlock.schedule import zone
+from interlock.partitions import parse_partition
 from interlock.specs import CalendarSpec, PipelineSpec
 from interlock.store.base import ReadingInput, SyncReport
 from interlock.store.sqlalchemy import CONFIG_RECHECK_SECONDS, SqlStore, default_url
@@ -220,9 +220,7 @@ class Interlock:
     def default_partition(self, pipeline_id: str, now: datetime | None = None) -> str:
         """Today's partition in the pipeline's schedule zone."""
         spec = self.spec(pipeline_id)
-        return partition_for_time(
-            (now or self.clock.now()).astimezone(zone(spec.schedule.timezone))
-        )
+        return local_partition(spec.schedule.timezone, now or self.clock.now())
 
     def explain(self, pipeline_id: str, partition: str | None = None) -> Decision:
         """What the controller would decide for the partition right now (nothing is applied)."""

@@ -23,7 +23,8 @@ from interlock.app import Interlock
 from interlock.controller.loop import ControllerSettings
 from interlock.errors import ConfigError, InterlockError
 from interlock.events import severity
-from interlock.model import Decision, Event, Run
+from interlock.model import Decision, Run
+from interlock.replay import event_json
 
 __all__ = ["parse_field", "register"]
 
@@ -81,17 +82,6 @@ def _run_json(run: Run) -> dict[str, Any]:
         "openedAt": run.opened_at.isoformat() if run.opened_at else None,
         "finishedAt": run.finished_at.isoformat() if run.finished_at else None,
         "nextCheckAt": run.next_check_at.isoformat() if run.next_check_at else None,
-    }
-
-
-def _event_json(event: Event) -> dict[str, Any]:
-    return {
-        "at": event.at.isoformat(),
-        "type": event.type,
-        "pipeline": event.pipeline_id,
-        "partition": event.partition,
-        "message": event.message,
-        "detail": dict(event.detail),
     }
 
 
@@ -292,7 +282,7 @@ def events(
         limit=limit,
     )
     if as_json:
-        _echo_json([_event_json(e) for e in found])
+        _echo_json([event_json(e) for e in found])
         return
     for e in found:
         colour = _COLOURS[severity(e.type)]
@@ -415,7 +405,7 @@ def job_report(
 def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_json: bool) -> None:
     """Replay a timeline through one pipeline on a virtual clock and print every event."""
     from interlock.config import load_pipeline_file  # noqa: PLC0415 - keeps CLI start fast
-    from interlock.replay import event_json, parse_timeline, replay  # noqa: PLC0415
+    from interlock.replay import parse_timeline, replay  # noqa: PLC0415
 
     try:
         spec = load_pipeline_file(pipeline_file)

@@ -22,6 +22,7 @@ __all__ = [
     "Evaluation",
     "Rule",
     "condition_keys",
+    "rules_of",
 ]
 
 CHECKS = (
@@ -145,8 +146,13 @@ class Evaluation:
         return data
 
 
+def rules_of(condition: Condition) -> tuple[Rule, ...]:
+    """Every rule (leaf) in the tree, in order."""
+    if isinstance(condition, Rule):
+        return (condition,)
+    return tuple(rule for child in condition.children for rule in rules_of(child))
+
+
 def condition_keys(condition: Condition) -> frozenset[str]:
     """Every ``key`` named by a rule anywhere in the tree."""
-    if isinstance(condition, Rule):
-        return frozenset({condition.key})
-    return frozenset(key for child in condition.children for key in condition_keys(child))
+    return frozenset(rule.key for rule in rules_of(condition))

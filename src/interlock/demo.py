@@ -102,9 +102,7 @@ def write_demo_pipelines(folder: Path) -> None:
         job = _JOB.format(py=_PY, code=JOB_CODE[name])
         if name == "flaky-export":
             job = job.replace("]\n", ", '${attempt}']\n")
-        text = template.format(job=job).replace(
-            "job:\n  maxRetries: 2\n  type", "job:\n  maxRetries: 2\n  type"
-        )
+        text = template.format(job=job)
         (folder / f"{name}.yaml").write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
 
 

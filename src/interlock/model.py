@@ -98,15 +98,13 @@ class ReadingSet:
 
     def view(self, partition: str | None) -> Mapping[str, Reading]:
         """Key → the reading a run for ``partition`` sees."""
-        best: dict[str, tuple[tuple[int, int], Reading]] = {}
+        best: dict[str, tuple[tuple[bool, bool], Reading]] = {}
         for reading in self.readings:
             if reading.partition is not None and reading.partition != partition:
                 continue
             rank = (reading.partition is not None, reading.pipeline_id is not None)
-            rank_key = (int(rank[0]), int(rank[1]))
-            current = best.get(reading.key)
-            if current is None or rank_key > current[0]:
-                best[reading.key] = (rank_key, reading)
+            if reading.key not in best or rank > best[reading.key][0]:
+                best[reading.key] = (rank, reading)
         return {key: reading for key, (_, reading) in best.items()}
 
 

@@ -27,9 +27,8 @@ from typing import Any
 
 from interlock.config import load_pipeline_file, parse_pipeline
 from interlock.decide import decide
+from interlock.decide.plan import local_partition
 from interlock.model import Decision, Reading, ReadingSet, Run, RunState
-from interlock.partitions import partition_for_time
-from interlock.schedule import zone
 from interlock.specs import PipelineSpec
 
 __all__ = ["evaluate", "load", "parse_time"]
@@ -68,7 +67,7 @@ def evaluate(
     """
     spec = load(pipeline)
     now = parse_time(at)
-    part = partition or partition_for_time(now.astimezone(zone(spec.schedule.timezone)))
+    part = partition or local_partition(spec.schedule.timezone, now)
     if isinstance(readings, Mapping):
         values = [
             Reading(key=k, data=dict(v), updated_at=now, pipeline_id=spec.id)

@@ -29,7 +29,16 @@ from typing import Any
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.decide import decide, planned_runs
-from interlock.model import LaunchJob, LaunchRecorded, Run, RunState, Signal
+from interlock.model import (
+    JobReported,
+    LaunchFailed,
+    LaunchJob,
+    LaunchRecorded,
+    LaunchUnknown,
+    Run,
+    RunState,
+    Signal,
+)
 from interlock.specs import PipelineSpec
 from interlock.store._runs import Claim
 from interlock.store.sqlalchemy import SqlStore
@@ -250,15 +259,11 @@ class Controller:
 
 
 def _answers_launch(signals: list[Signal], run: Run) -> bool:
-    from interlock.model import JobReported, LaunchFailed, LaunchRecorded, LaunchUnknown  # noqa: PLC0415
-
     kinds = (LaunchRecorded, LaunchFailed, LaunchUnknown, JobReported)
     return any(isinstance(s, kinds) and s.attempt == run.attempt for s in signals)
 
 
 def _answers_job(signals: list[Signal], run: Run) -> bool:
-    from interlock.model import JobReported  # noqa: PLC0415
-
     return any(
         isinstance(s, JobReported) and s.attempt == run.attempt and s.status != "running"
         for s in signals

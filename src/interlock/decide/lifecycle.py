@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from interlock.calendar import exclusion_reason, local_day
+from interlock.conditions import rules_of
 from interlock.decide.baseline import capture_baseline, dry_run_sla_projection
 from interlock.decide.plan import successor, trigger_partition
 from interlock.durations import format_duration
@@ -128,9 +129,8 @@ def _pending_summary(step: Step) -> str:
 
 def open_window(step: Step, *, opened_by: str, window_start: datetime) -> None:
     """Enter WAITING with a fresh evaluation window, unless the calendar excludes today."""
+    # A cron fire is for its own date; a trigger reading for today on the wall clock.
     reason = excluded_reason(step, wall_clock=opened_by != "cron")
-    if opened_by == "cron" and reason is None:
-        reason = excluded_reason(step, wall_clock=False)
     if reason is not None:
         step.emit(EventType.PIPELINE_EXCLUDED, reason, reason=reason)
         step.move(RunState.CANCELLED, f"excluded by the calendar: {reason}")
@@ -188,7 +188,7 @@ def evaluate_window(step: Step) -> None:
 
 
 def _decide_launch(step: Step) -> None:
-    rules = len(getattr(step.pipeline.validation, "children", ())) or 1
+    rules = len(rules_of(step.pipeline.validation))
     step.emit(EventType.VALIDATION_PASSED, "all validation rules hold", rulesEvaluated=rules)
     step.update(trigger_cursor=_newest_trigger_reading(step) or step.run.trigger_cursor)
     if step.dry_run:

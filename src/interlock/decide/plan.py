@@ -37,6 +37,7 @@ from interlock.specs import PipelineSpec
 __all__ = [
     "expected_granularity",
     "first_check_at",
+    "local_partition",
     "missed_at",
     "partition_start",
     "planned_runs",
@@ -47,11 +48,14 @@ __all__ = [
 _INCLUDE_LOOKBACK_DAYS = 3
 
 
+def local_partition(timezone: str, now: datetime, *, hourly: bool = False) -> str:
+    """Today's (or this hour's) partition at ``now`` on the wall clock of ``timezone``."""
+    return partition_for_time(now.astimezone(zone(timezone)), hourly=hourly)
+
+
 def trigger_partition(pipeline: PipelineSpec, reading: Reading, now: datetime) -> str:
     """The partition a trigger reading opens: its own, else today's in the schedule zone."""
-    if reading.partition is not None:
-        return reading.partition
-    return partition_for_time(now.astimezone(zone(pipeline.schedule.timezone)))
+    return reading.partition or local_partition(pipeline.schedule.timezone, now)
 
 
 def expected_granularity(pipeline: PipelineSpec) -> str | None:
@@ -119,10 +123,8 @@ def planned_runs(pipeline: PipelineSpec, now: datetime) -> tuple[OpenRun, ...]:
     granularity = expected_granularity(pipeline)
     if granularity is None:
         return ()
-    local_now = now.astimezone(zone(schedule.timezone))
-    return (
-        _open(pipeline, partition_for_time(local_now, hourly=granularity == "hourly"), "schedule"),
-    )
+    hourly = granularity == "hourly"
+    return (_open(pipeline, local_partition(schedule.timezone, now, hourly=hourly), "schedule"),)
 
 
 def successor(pipeline: PipelineSpec, partition: str) -> OpenRun | None:

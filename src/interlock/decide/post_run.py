@@ -21,23 +21,10 @@ from interlock.decide.step import Step
 from interlock.durations import format_duration
 from interlock.events import EventType
 from interlock.model import RunState
+from interlock.rules.checks import to_number
 from interlock.rules.evaluate import evaluate
 
 __all__ = ["post_run_missing", "watch_after_success"]
-
-
-def _number(value: Any) -> float | None:
-    """A drift field as a float: numbers and numeric strings count, booleans do not."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
 
 
 def watch_after_success(step: Step) -> None:
@@ -113,7 +100,7 @@ def _drift(step: Step, key: str, current: Any) -> bool:
     if post_run is None or before is None:
         return False
     field = post_run.drift_field
-    previous, now_value = _number(before.get(field)), _number(current.get(field))
+    previous, now_value = to_number(before.get(field)), to_number(current.get(field))
     if previous is None or now_value is None:
         return False
     delta = now_value - previous

@@ -14,7 +14,7 @@ get ``DRY_RUN_SLA_PROJECTION`` instead of SLA alerts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from interlock.decide.lifecycle import cron_fire
 from interlock.decide.plan import missed_at
@@ -23,11 +23,10 @@ from interlock.durations import format_duration
 from interlock.events import EventType
 from interlock.model import RunState
 from interlock.schedule import schedule_time_at, trigger_deadline_at
-from interlock.sla import SlaWindow, absolute_deadline, relative_deadline
+from interlock.sla import SlaWindow, sla_window
 
 __all__ = ["check_timers", "next_check_at", "sla_verdict"]
 
-_ZERO = timedelta(0)
 _SLA_DONE = frozenset({RunState.SUCCEEDED, RunState.SHADOWED, RunState.CANCELLED})
 _NOT_STARTED = frozenset({RunState.PENDING, RunState.WAITING})
 
@@ -48,10 +47,17 @@ def _ensure_sla_window(step: Step) -> None:
     sla, run = step.pipeline.sla, step.run
     if sla is None or not sla.deadline or run.sla_breach_at is not None:
         return
-    window = absolute_deadline(
-        run.partition, sla.deadline, sla.expected_duration or _ZERO, sla.timezone, run.created_at
-    )
-    step.update(sla_warning_at=window.warning_at, sla_breach_at=window.breach_at)
+    window, _ = sla_window(sla, run.partition, run.created_at, None)
+    if window is not None:
+        step.update(sla_warning_at=window.warning_at, sla_breach_at=window.breach_at)
+
+
+def _relative_window(step: Step) -> SlaWindow | None:
+    """The relative SLA window (from the first trigger reading), if the run has one."""
+    sla = step.pipeline.sla
+    if sla is None:
+        return None
+    return sla_window(sla, step.run.partition, step.run.created_at, step.run.first_reading_at)[1]
 
 
 def _trigger_deadline(step: Step) -> None:
@@ -129,15 +135,15 @@ def _sla_alerts(step: Step) -> None:
 
 
 def _relative_sla_alerts(step: Step) -> None:
-    run, sla = step.run, step.pipeline.sla
-    if sla is None or sla.max_duration is None or run.first_reading_at is None:
+    run, sla, window = step.run, step.pipeline.sla, _relative_window(step)
+    arrival = run.first_reading_at
+    if sla is None or sla.max_duration is None or window is None or arrival is None:
         return
     if run.state in _SLA_DONE:
         return
-    window = relative_deadline(run.first_reading_at, sla.max_duration, sla.expected_duration)
     detail = {
         "maxDuration": format_duration(sla.max_duration),
-        "sensorArrivalAt": run.first_reading_at.isoformat(),
+        "sensorArrivalAt": arrival.isoformat(),
         "breachAt": window.breach_at.isoformat(),
         "actionHint": _action_hint(run.state),
     }
@@ -260,8 +266,8 @@ def _sla_timers(step: Step) -> list[datetime | None]:
         timers.append(run.sla_breach_at)
         if not step.marked("sla_warning") and not run.is_terminal:
             timers.append(run.sla_warning_at)
-    if sla.max_duration is not None and run.first_reading_at is not None:
-        window = relative_deadline(run.first_reading_at, sla.max_duration, sla.expected_duration)
+    window = _relative_window(step)
+    if window is not None:
         if not step.marked("relative_sla_breach"):
             timers.append(window.breach_at)
         if not step.marked("relative_sla_warning") and not run.is_terminal:

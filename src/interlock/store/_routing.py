@@ -11,8 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from interlock.partitions import partition_for_time
-from interlock.schedule import zone
+from interlock.decide.plan import local_partition
 
 __all__ = ["Route", "WakePlan", "plan_wakes"]
 
@@ -48,6 +47,6 @@ def plan_wakes(
                 continue
             wake.add((route.pipeline_id, partition))
             if route.is_trigger:
-                target = partition or partition_for_time(now.astimezone(zone(route.timezone)))
+                target = partition or local_partition(route.timezone, now)
                 open_runs.add((route.pipeline_id, target))
     return WakePlan(open_runs=frozenset(open_runs), wake=frozenset(wake))

@@ -10,7 +10,7 @@ can be recorded — and so launched — twice.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +45,6 @@ WATCH_AFTER_SUCCESS = timedelta(hours=48)
 
 _INSERT_ATTEMPT = t.attempts.insert()
 _INSERT_EVENTS = t.events.insert()
-_WAKE_ALWAYS = (RunState.PENDING.value, RunState.WAITING.value)
 _WATCHING = (RunState.SUCCEEDED.value, RunState.SHADOWED.value)
 
 
@@ -59,9 +58,7 @@ class Claim:
 
 def _run_from_row(row: Any) -> Run:
     run = run_from_json(row.body)
-    return run.__class__(
-        **{**run.__dict__, "version": row.version, "next_check_at": row.next_check_at}
-    )
+    return replace(run, version=row.version, next_check_at=row.next_check_at)
 
 
 class RunsMixin:

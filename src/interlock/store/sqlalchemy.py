@@ -238,10 +238,6 @@ class SqlStore(RunsMixin):
         )
         return conn.execute(insert, rows).scalars().all()
 
-    def put_reading(self, item: ReadingInput, now: datetime) -> int:
-        """One reading; see :meth:`put_readings`."""
-        return self.put_readings([item], now)
-
     @staticmethod
     def _normalise(index: int, item: ReadingInput, known: frozenset[str]) -> dict[str, Any]:
         where = f"readings[{index}]"
@@ -336,12 +332,3 @@ class SqlStore(RunsMixin):
         )
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]  # noqa: SLF001 - public API
-
-    def raise_if_unknown(self, pipeline_id: str) -> None:
-        """:raises UnknownPipelineError: when no such pipeline is stored."""
-        with self.engine.connect() as conn:
-            found = conn.execute(
-                sa.select(t.pipelines.c.id).where(t.pipelines.c.id == pipeline_id)
-            ).first()
-        if found is None:
-            raise UnknownPipelineError(pipeline_id)
