@@ -9,6 +9,7 @@ can be recorded — and so launched — twice.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -20,14 +21,22 @@ from sqlalchemy.engine import Connection
 from interlock.model import Decision, Event, LaunchJob, OpenRun, Run, RunState, Signal
 from interlock.specs import PipelineSpec
 from interlock.store import schema as t
+from interlock.store._prepared import Prepared
 from interlock.store._statements import (
     APPLY_RUN,
-    CLAIM_LEASE,
+    INSERT_ATTEMPT,
+    INSERT_EVENTS,
+    INSERT_SIGNAL,
+    MARK_SIGNAL_PROCESSED,
     PENDING_SIGNALS,
+    RECORD_LAUNCH,
+    RELEASE,
     RELEASE_IF_OWNER,
+    RUN_COLUMNS,
+    SIGNAL_WAITING,
     WAKE_DATED,
     WAKE_UNDATED,
-    claim_select,
+    claim_statement,
 )
 from interlock.store.base import AttemptRecord
 from interlock.store.codec import run_from_json, run_to_json, signal_from_json, signal_to_json
@@ -43,8 +52,6 @@ __all__ = ["WATCH_AFTER_SUCCESS", "Claim", "RunsMixin"]
 WATCH_AFTER_SUCCESS = timedelta(hours=48)
 """How long an undated reading still wakes a succeeded run (dated readings always do)."""
 
-_INSERT_ATTEMPT = t.attempts.insert()
-_INSERT_EVENTS = t.events.insert()
 _WATCHING = (RunState.SUCCEEDED.value, RunState.SHADOWED.value)
 
 
@@ -76,16 +83,14 @@ class RunsMixin:
     ) -> dict[str, int]:  # pragma: no cover
         raise NotImplementedError
 
-    def _insert_ignore(self, table: sa.Table) -> Any:
-        """``INSERT ... ON CONFLICT DO NOTHING`` for ``table``, built once per store."""
-        cache: dict[str, Any] = self.__dict__.setdefault("_insert_ignore_cache", {})
-        if table.name not in cache:
-            if self.is_sqlite:
-                from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415 - dialect specific
-            else:
-                from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # noqa: PLC0415
-            cache[table.name] = insert(table).on_conflict_do_nothing()
-        return cache[table.name]
+    @functools.cached_property
+    def _insert_runs(self) -> Prepared:
+        """``INSERT ... ON CONFLICT DO NOTHING`` of new runs (creating a run is idempotent)."""
+        if self.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415 - dialect specific
+        else:
+            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # noqa: PLC0415
+        return Prepared(insert(t.runs).on_conflict_do_nothing(), RUN_COLUMNS)
 
     # Creating and waking -------------------------------------------------------------------
 
@@ -110,6 +115,7 @@ class RunsMixin:
                     "next_check_at": run.next_check_at,
                     "attempt": run.attempt,
                     "version": 0,
+                    "has_signals": False,
                     "updated_at": now,
                     "body": run_to_json(run),
                 }
@@ -121,7 +127,7 @@ class RunsMixin:
         if not opens:
             return
         with self.engine.begin() as conn:
-            conn.execute(self._insert_ignore(t.runs), self._new_run_rows(opens, now))
+            self._insert_runs.execute(conn, self._new_run_rows(opens, now))
         self.broker.notify()
 
     def open_and_wake(self, conn: Connection, plan: WakePlan, now: datetime) -> None:
@@ -137,7 +143,7 @@ class RunsMixin:
                 )
                 for p, part in sorted(plan.open_runs)
             ]
-            conn.execute(self._insert_ignore(t.runs), self._new_run_rows(opens, now))
+            self._insert_runs.execute(conn, self._new_run_rows(opens, now))
         dated = [
             {"b_pipeline": p, "b_partition": part, "b_now": now}
             for p, part in plan.wake
@@ -145,9 +151,9 @@ class RunsMixin:
         ]
         undated = sorted({p for p, part in plan.wake if part is None})
         if dated:
-            conn.execute(WAKE_DATED, dated)
+            WAKE_DATED.execute(conn, dated)
         if undated:
-            conn.execute(WAKE_UNDATED, {"b_pipelines": undated, "b_now": now})
+            WAKE_UNDATED.execute(conn, [{"b_pipeline": p, "b_now": now} for p in undated])
 
     def add_signal(self, pipeline_id: str, partition: str, signal: Signal, now: datetime) -> None:
         """Queue a signal for a run (creating a PENDING run if needed) and make it due now."""
@@ -166,21 +172,19 @@ class RunsMixin:
         now: datetime,
     ) -> None:
         stub = Run(pipeline_id=pipeline_id, partition=partition, created_at=now, next_check_at=now)
-        conn.execute(self._insert_ignore(t.runs), self._new_run_rows([stub], now))
-        conn.execute(
-            t.signals.insert().values(
-                pipeline_id=pipeline_id,
-                partition=partition,
-                kind=kind,
-                payload=dict(payload),
-                created_at=now,
-            )
+        self._insert_runs.execute(conn, self._new_run_rows([stub], now))
+        INSERT_SIGNAL.execute(
+            conn,
+            {
+                "pipeline_id": pipeline_id,
+                "partition": partition,
+                "kind": kind,
+                "payload": dict(payload),
+                "created_at": now,
+            },
         )
-        r = t.runs.c
-        conn.execute(
-            t.runs.update()
-            .where(r.pipeline_id == pipeline_id, r.partition == partition)
-            .values(next_check_at=now, has_signals=True, version=r.version + 1)
+        SIGNAL_WAITING.execute(
+            conn, {"b_pipeline": pipeline_id, "b_partition": partition, "b_now": now}
         )
 
     # Claiming and applying -----------------------------------------------------------------
@@ -194,23 +198,17 @@ class RunsMixin:
         lease: timedelta = timedelta(seconds=60),
     ) -> list[Claim]:
         """Lease up to ``limit`` runs whose ``next_check_at`` has come, oldest first."""
-        query = claim_select(skip_locked=not self.is_sqlite)
+        params = {"b_now": now, "b_limit": limit, "b_owner": owner, "b_until": now + lease}
         with self.engine.begin() as conn:
-            rows = conn.execute(query, {"b_now": now, "b_limit": limit}).all()
-            if rows:
-                conn.execute(
-                    CLAIM_LEASE,
-                    [
-                        {
-                            "b_pipeline": row.pipeline_id,
-                            "b_partition": row.partition,
-                            "b_owner": owner,
-                            "b_until": now + lease,
-                        }
-                        for row in rows
-                    ],
-                )
+            rows = sorted(
+                conn.execute(self._claim_statement, params),
+                key=lambda row: (row.next_check_at, row.pipeline_id, row.partition),
+            )
         return [Claim(_run_from_row(row), bool(row.has_signals)) for row in rows]
+
+    @functools.cached_property
+    def _claim_statement(self) -> sa.Update:
+        return claim_statement(skip_locked=not self.is_sqlite)
 
     def next_due_at(self) -> datetime | None:
         """The earliest ``next_check_at`` of any run (the controller sleeps until then)."""
@@ -256,18 +254,14 @@ class RunsMixin:
         key = {"b_pipeline": run.pipeline_id, "b_partition": run.partition, "b_owner": owner}
         with self.engine.begin() as conn:
             values = self._run_values(decision, pipeline, owner, now, keep_lease=keep_lease)
-            result = conn.execute(APPLY_RUN, {**key, "b_version": run.version, **values})
+            result = APPLY_RUN.execute(conn, {**key, "b_version": run.version, **values})
             if result.rowcount != 1:
-                conn.execute(RELEASE_IF_OWNER, key)
+                RELEASE_IF_OWNER.execute(conn, key)
                 return False
             self._record_events(conn, decision.events)
             self._record_actions(conn, decision, pipeline, now, inputs or {})
             if signal_ids:
-                conn.execute(
-                    t.signals.update()
-                    .where(t.signals.c.id.in_(list(signal_ids)))
-                    .values(processed_at=now)
-                )
+                MARK_SIGNAL_PROCESSED.execute(conn, [{"b_id": i, "b_now": now} for i in signal_ids])
             if attempt_update:
                 conn.execute(
                     t.attempts.update()
@@ -308,8 +302,8 @@ class RunsMixin:
     @staticmethod
     def _record_events(conn: Connection, events: Sequence[Event]) -> None:
         if events:
-            conn.execute(
-                _INSERT_EVENTS,
+            INSERT_EVENTS.execute(
+                conn,
                 [
                     {
                         "type": e.type,
@@ -333,10 +327,10 @@ class RunsMixin:
     ) -> None:
         opens = [a for a in decision.actions if isinstance(a, OpenRun)]
         if opens:
-            conn.execute(self._insert_ignore(t.runs), self._new_run_rows(opens, now))
+            self._insert_runs.execute(conn, self._new_run_rows(opens, now))
         for launch in (a for a in decision.actions if isinstance(a, LaunchJob)):
-            conn.execute(
-                _INSERT_ATTEMPT,
+            INSERT_ATTEMPT.execute(
+                conn,
                 {
                     "attempt_id": launch.attempt_id,
                     "pipeline_id": launch.pipeline_id,
@@ -363,38 +357,25 @@ class RunsMixin:
         kind, payload = signal_to_json(signal)
         state = "running" if handle is not None else "launch-failed"
         with self.engine.begin() as conn:
-            conn.execute(
-                t.attempts.update()
-                .where(t.attempts.c.attempt_id == run.attempt_id)
-                .values(
-                    state=state,
-                    handle=dict(handle) if handle is not None else None,
-                    launched_at=now,
-                    message=message,
-                )
+            RECORD_LAUNCH.execute(
+                conn,
+                {
+                    "b_attempt_id": run.attempt_id,
+                    "b_state": state,
+                    "b_handle": dict(handle) if handle is not None else None,
+                    "b_now": now,
+                    "b_message": message,
+                },
             )
             self._add_signal(conn, run.pipeline_id, run.partition, kind, payload, now)
-            r = t.runs.c
-            conn.execute(
-                t.runs.update()
-                .where(r.pipeline_id == run.pipeline_id, r.partition == run.partition)
-                .values(lease_owner=None, lease_until=None)
-            )
+            RELEASE.execute(conn, {"b_pipeline": run.pipeline_id, "b_partition": run.partition})
         self.broker.notify()
 
     def release(self, run: Run, *, owner: str) -> None:
         """Give up the lease on ``run`` without changing it."""
-        r = t.runs.c
+        key = {"b_pipeline": run.pipeline_id, "b_partition": run.partition, "b_owner": owner}
         with self.engine.begin() as conn:
-            conn.execute(
-                t.runs.update()
-                .where(
-                    r.pipeline_id == run.pipeline_id,
-                    r.partition == run.partition,
-                    r.lease_owner == owner,
-                )
-                .values(lease_owner=None, lease_until=None)
-            )
+            RELEASE_IF_OWNER.execute(conn, key)
 
     # Reading back --------------------------------------------------------------------------
 

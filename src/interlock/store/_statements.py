@@ -2,8 +2,10 @@
 
 Building a SQLAlchemy statement costs more than running it on SQLite; building each once,
 with bind parameters, keeps the sensor-write → launch-decision path within its latency
-budget (see ``benchmarks/``). Bind parameter names start with ``b_`` so they never collide
-with column names in ``UPDATE ... SET``.
+budget (see ``benchmarks/``). Writes are :class:`~interlock.store._prepared.Prepared`
+(compiled once per dialect, no expanding parameters); reads return typed rows through
+``Connection.execute``. Bind parameter names start with ``b_`` so they never collide with
+column names in ``UPDATE ... SET``.
 """
 
 from __future__ import annotations
@@ -11,58 +13,84 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from interlock.store import schema as t
+from interlock.store._prepared import Prepared
 
 __all__ = [
     "APPLY_RUN",
-    "CLAIM_LEASE",
-    "CLAIM_SELECT",
+    "INSERT_ATTEMPT",
+    "INSERT_EVENTS",
+    "INSERT_HISTORY",
+    "INSERT_SIGNAL",
     "LOAD_READINGS",
+    "MARK_SIGNAL_PROCESSED",
     "PENDING_SIGNALS",
+    "RECORD_LAUNCH",
+    "RELEASE",
     "RELEASE_IF_OWNER",
+    "RUN_COLUMNS",
+    "SIGNAL_WAITING",
     "WAKE_DATED",
     "WAKE_UNDATED",
-    "claim_select",
+    "claim_statement",
 ]
 
 _r = t.runs.c
 
-LOAD_READINGS = sa.select(t.readings).where(
-    t.readings.c.key.in_(sa.bindparam("b_keys", expanding=True)),
-    t.readings.c.scope.in_(sa.bindparam("b_scopes", expanding=True)),
-    t.readings.c.partition.in_(sa.bindparam("b_partitions", expanding=True)),
-)
-
-CLAIM_SELECT = (
-    sa.select(t.runs)
-    .where(
-        _r.next_check_at <= sa.bindparam("b_now"),
-        sa.or_(_r.lease_until.is_(None), _r.lease_until < sa.bindparam("b_now")),
-    )
-    .order_by(_r.next_check_at)
-    .limit(sa.bindparam("b_limit"))
-)
-
-
-def claim_select(*, skip_locked: bool) -> sa.Select[tuple[object, ...]]:
-    """The claim query; PostgreSQL locks the rows and skips rows other controllers hold."""
-    return CLAIM_SELECT.with_for_update(skip_locked=True) if skip_locked else CLAIM_SELECT
-
-
 _PK = (_r.pipeline_id == sa.bindparam("b_pipeline"), _r.partition == sa.bindparam("b_partition"))
 
-CLAIM_LEASE = (
-    t.runs.update()
-    .where(*_PK)
-    .values(lease_owner=sa.bindparam("b_owner"), lease_until=sa.bindparam("b_until"))
+LOAD_READINGS = sa.select(t.readings).where(
+    t.readings.c.key.in_(
+        sa.select(t.sensor_index.c.key).where(
+            t.sensor_index.c.pipeline_id == sa.bindparam("b_pipeline")
+        )
+    ),
+    t.readings.c.scope.in_([sa.bindparam("b_pipeline"), ""]),
+    t.readings.c.partition.in_([sa.bindparam("b_partition"), ""]),
 )
+"""The readings a run may see: its pipeline's own and shared ones, dated and undated, of
+every key the pipeline reads (``sensor_index``). No expanding parameters, so the SQL is
+rendered once."""
 
-RELEASE_IF_OWNER = (
+
+def claim_statement(*, skip_locked: bool) -> sa.Update:
+    """Lease due runs and return them, in one statement.
+
+    PostgreSQL locks the candidate rows and skips rows other controllers hold; SQLite has
+    one writer at a time anyway. The returned rows come in no particular order.
+    """
+    due = (
+        sa.select(_r.pipeline_id, _r.partition)
+        .where(
+            _r.next_check_at <= sa.bindparam("b_now"),
+            sa.or_(_r.lease_until.is_(None), _r.lease_until < sa.bindparam("b_now")),
+        )
+        .order_by(_r.next_check_at)
+        .limit(sa.bindparam("b_limit"))
+    )
+    if skip_locked:
+        due = due.with_for_update(skip_locked=True)
+    return (
+        t.runs.update()
+        .where(sa.tuple_(_r.pipeline_id, _r.partition).in_(due))
+        .values(lease_owner=sa.bindparam("b_owner"), lease_until=sa.bindparam("b_until"))
+        .returning(*t.runs.c)
+    )
+
+
+def _one_of(column: sa.ColumnElement[str], values: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """``column IN (?, ?, …)`` with one bound literal per value (not an expanding list)."""
+    return column.in_([sa.literal(v) for v in values])
+
+
+RELEASE_IF_OWNER = Prepared(
     t.runs.update()
     .where(*_PK, _r.lease_owner == sa.bindparam("b_owner"))
     .values(lease_owner=None, lease_until=None)
 )
 
-APPLY_RUN = (
+RELEASE = Prepared(t.runs.update().where(*_PK).values(lease_owner=None, lease_until=None))
+
+APPLY_RUN = Prepared(
     t.runs.update()
     .where(*_PK, _r.version == sa.bindparam("b_version"))
     .where(sa.or_(_r.lease_owner.is_(None), _r.lease_owner == sa.bindparam("b_owner")))
@@ -81,6 +109,31 @@ APPLY_RUN = (
     )
 )
 
+SIGNAL_WAITING = Prepared(
+    t.runs.update()
+    .where(*_PK)
+    .values(next_check_at=sa.bindparam("b_now"), has_signals=True, version=_r.version + 1)
+)
+"""A signal was queued: the run is due now, and its version moves (stale decisions drop)."""
+
+MARK_SIGNAL_PROCESSED = Prepared(
+    t.signals.update()
+    .where(t.signals.c.id == sa.bindparam("b_id"))
+    .values(processed_at=sa.bindparam("b_now"))
+)
+
+RECORD_LAUNCH = Prepared(
+    t.attempts.update()
+    .where(t.attempts.c.attempt_id == sa.bindparam("b_attempt_id"))
+    .values(
+        state=sa.bindparam("b_state"),
+        handle=sa.bindparam("b_handle", type_=sa.JSON),
+        launched_at=sa.bindparam("b_now"),
+        message=sa.bindparam("b_message"),
+    )
+)
+"""After the backend call: the handle (or the failure message) and when."""
+
 PENDING_SIGNALS = (
     sa.select(t.signals)
     .where(
@@ -91,24 +144,65 @@ PENDING_SIGNALS = (
     .order_by(t.signals.c.id)
 )
 
-_WAKE_STATES = ("PENDING", "WAITING", "SUCCEEDED", "SHADOWED")
-
-WAKE_DATED = (
+WAKE_DATED = Prepared(
     t.runs.update()
-    .where(*_PK, _r.state.in_(_WAKE_STATES))
+    .where(*_PK, _one_of(_r.state, ("PENDING", "WAITING", "SUCCEEDED", "SHADOWED")))
     .values(next_check_at=sa.bindparam("b_now"), version=_r.version + 1)
 )
 
-WAKE_UNDATED = (
+WAKE_UNDATED = Prepared(
     t.runs.update()
     .where(
-        _r.pipeline_id.in_(sa.bindparam("b_pipelines", expanding=True)),
+        _r.pipeline_id == sa.bindparam("b_pipeline"),
         sa.or_(
-            _r.state.in_(("PENDING", "WAITING")),
+            _one_of(_r.state, ("PENDING", "WAITING")),
             sa.and_(
-                _r.state.in_(("SUCCEEDED", "SHADOWED")), _r.watch_until > sa.bindparam("b_now")
+                _one_of(_r.state, ("SUCCEEDED", "SHADOWED")),
+                _r.watch_until > sa.bindparam("b_now"),
             ),
         ),
     )
     .values(next_check_at=sa.bindparam("b_now"), version=_r.version + 1)
 )
+"""An undated reading wakes every open run of the pipeline, and succeeded runs it still
+watches (late data, drift); run once per pipeline (``executemany``)."""
+
+INSERT_EVENTS = Prepared(
+    t.events.insert(), ["type", "pipeline_id", "partition", "at", "message", "detail"]
+)
+
+INSERT_ATTEMPT = Prepared(
+    t.attempts.insert(),
+    [
+        "attempt_id",
+        "pipeline_id",
+        "partition",
+        "attempt",
+        "reason",
+        "state",
+        "backend",
+        "inputs",
+        "decided_at",
+    ],
+)
+
+INSERT_SIGNAL = Prepared(
+    t.signals.insert(), ["pipeline_id", "partition", "kind", "payload", "created_at"]
+)
+
+INSERT_HISTORY = Prepared(
+    t.reading_history.insert(), ["scope", "key", "partition", "data", "received_at"]
+)
+
+RUN_COLUMNS = (
+    "pipeline_id",
+    "partition",
+    "state",
+    "next_check_at",
+    "attempt",
+    "version",
+    "has_signals",
+    "updated_at",
+    "body",
+)
+"""The columns a new run row is inserted with."""

@@ -95,6 +95,7 @@ sensor_index = sa.Table(
     sa.Column("pipeline_id", sa.String(200), primary_key=True),
     sa.Column("is_trigger", sa.Boolean, nullable=False),
     sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Index("ix_sensor_index_pipeline", "pipeline_id", "key"),
 )
 
 readings = sa.Table(

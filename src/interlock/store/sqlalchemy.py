@@ -30,9 +30,11 @@ from interlock.model import Reading, ReadingSet
 from interlock.partitions import parse_partition, partition_from_fields, split_key
 from interlock.specs import PipelineSpec
 from interlock.store import schema as t
+from interlock.store._prepared import Prepared
 from interlock.store._routing import Route, plan_wakes
 from interlock.store._runs import RunsMixin
-from interlock.store._statements import LOAD_READINGS
+from interlock.store._sqlite import Checkpointer, sqlite_pragmas
+from interlock.store._statements import INSERT_HISTORY, LOAD_READINGS
 from interlock.store.base import Broker, ReadingInput, StoredPipeline, SyncReport
 
 __all__ = ["CONFIG_RECHECK_SECONDS", "SqlStore", "default_url"]
@@ -44,14 +46,6 @@ CONFIG_RECHECK_SECONDS = 1.0
 def default_url() -> str:
     """``sqlite:///./interlock.db`` — the embedded default."""
     return "sqlite:///" + str(Path("interlock.db").resolve())
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
 
 
 class SqlStore(RunsMixin):
@@ -66,11 +60,13 @@ class SqlStore(RunsMixin):
         # pre-ping guards against dropped server connections; a SQLite file has none.
         self.engine: Engine = sa.create_engine(self.url, pool_pre_ping=not sqlite)
         if sqlite:
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            sa.event.listen(self.engine, "connect", sqlite_pragmas)
         if migrate:
             from interlock.store.migrations import upgrade  # noqa: PLC0415 - alembic is slow to import
 
             upgrade(self.engine)
+        on_disk = sqlite and self.engine.url.database not in {None, "", ":memory:"}
+        self._checkpointer = Checkpointer(self.engine) if on_disk else None
         self._routes: dict[str, list[Route]] | None = None
         self._routes_token: tuple[Any, ...] = ()
         self._known: frozenset[str] = frozenset()
@@ -85,7 +81,9 @@ class SqlStore(RunsMixin):
         return self.engine.dialect.name == "sqlite"
 
     def close(self) -> None:
-        """Dispose of every pooled connection."""
+        """Checkpoint SQLite's log, then dispose of every pooled connection."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self.engine.dispose()
 
     # Pipelines ---------------------------------------------------------------------------
@@ -230,7 +228,9 @@ class SqlStore(RunsMixin):
         ``INSERT ... RETURNING`` would run row by row there, three times slower.
         """
         if self.is_sqlite:
-            conn.execute(t.reading_history.insert(), rows)
+            if len(rows) == 1:  # the common single write: no second statement for the id
+                return [INSERT_HISTORY.execute(conn, rows[0]).lastrowid]
+            INSERT_HISTORY.execute(conn, rows)
             last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
             return range(last - len(rows) + 1, last + 1)
         insert = t.reading_history.insert().returning(
@@ -281,17 +281,17 @@ class SqlStore(RunsMixin):
                 "updated_at": now,
                 "history_id": history_id,
             }
-        conn.execute(self._upsert_statement, list(latest.values()))
+        self._upsert_latest_statement.execute(conn, list(latest.values()))
 
     @functools.cached_property
-    def _upsert_statement(self) -> Any:
+    def _upsert_latest_statement(self) -> Prepared:
         """``INSERT ... ON CONFLICT DO UPDATE`` of the latest reading, built once."""
         if self.is_sqlite:
             from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415 - dialect specific
         else:
             from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # noqa: PLC0415
         stmt = insert(t.readings)
-        return stmt.on_conflict_do_update(
+        upsert = stmt.on_conflict_do_update(
             index_elements=["scope", "key", "partition"],
             set_={
                 "data": stmt.excluded.data,
@@ -299,13 +299,13 @@ class SqlStore(RunsMixin):
                 "history_id": stmt.excluded.history_id,
             },
         )
+        return Prepared(upsert, ["scope", "key", "partition", "data", "updated_at", "history_id"])
 
     def load_readings(self, pipeline: PipelineSpec, partition: str) -> ReadingSet:
         """The readings a run of ``pipeline`` for ``partition`` may see (resolved by decide)."""
-        keys = sorted(pipeline.sensor_keys)
-        if not keys:
+        if not pipeline.sensor_keys:
             return ReadingSet()
-        params = {"b_keys": keys, "b_scopes": [pipeline.id, ""], "b_partitions": [partition, ""]}
+        params = {"b_pipeline": pipeline.id, "b_partition": partition}
         with self.engine.connect() as conn:
             return ReadingSet.of(
                 Reading(

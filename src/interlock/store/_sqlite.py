@@ -1,0 +1,81 @@
+"""SQLite specifics of the embedded default: connection pragmas and WAL checkpoints.
+
+SQLite in WAL mode appends commits to a log and, by default, the writer whose commit pushes
+the log past 1,000 pages copies it back into the database file and ``fsync``s it — about
+10 ms on an ordinary disk, paid by whichever sensor write or decision happens to be that
+writer. That was the whole p99 of the write → launch path (``benchmarks/run.py``).
+
+So writers here never checkpoint on the hot path: :class:`Checkpointer` runs a ``PASSIVE``
+checkpoint from a background thread every second (it never blocks readers or writers, and
+the ``sqlite3`` module releases the GIL while SQLite works), and once more on close. The
+automatic checkpoint stays as a backstop at :data:`BACKSTOP_PAGES`, so the log stays bounded
+even in a process whose checkpointer is not running.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+__all__ = ["BACKSTOP_PAGES", "CHECKPOINT_INTERVAL", "Checkpointer", "sqlite_pragmas"]
+
+log = logging.getLogger("interlock.store")
+
+CHECKPOINT_INTERVAL = 1.0
+"""Seconds between background checkpoints."""
+
+BACKSTOP_PAGES = 20_000
+"""Log size (pages of 4 KiB, ~80 MB) at which a writer checkpoints after all."""
+
+
+def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """Per-connection settings: WAL, no fsync per commit, wait for locks, late checkpoints.
+
+    ``synchronous=NORMAL`` in WAL mode loses no committed data on a process crash (only, at
+    worst, the last commits on a power loss), which is the documented trade-off here.
+    """
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+    cursor.close()
+
+
+class Checkpointer:
+    """A daemon thread that checkpoints the write-ahead log off the hot path."""
+
+    def __init__(self, engine: Engine, interval: float = CHECKPOINT_INTERVAL) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop, name="interlock-wal-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Copy committed log pages into the database file (``PASSIVE``: never blocks)."""
+        try:
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").close()
+        except Exception:  # a failed checkpoint is retried next interval
+            log.warning("WAL checkpoint failed; retried in %.0f s", self._interval, exc_info=True)
+
+    def close(self) -> None:
+        """Stop the thread and checkpoint what is left.
+
+        Still ``PASSIVE``: a stronger mode would wait for other processes' readers.
+        """
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        self._thread.join()
+        self.checkpoint()
