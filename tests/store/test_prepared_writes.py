@@ -100,3 +100,24 @@ def test_expanding_parameters_are_refused(store: SqlStore) -> None:
     update = Prepared(t.events.update().where(t.events.c.type.in_(["A", "B"])).values(message="x"))
     with store.engine.begin() as conn, pytest.raises(TypeError, match="expanding"):
         update.execute(conn, {})
+
+
+def test_a_batch_repeating_values_stores_each_row_right(store: SqlStore) -> None:
+    """Repeated values are converted once per batch; changed ones are not mixed up."""
+    first = datetime(2026, 11, 23, 8, tzinfo=UTC)
+    second = first + timedelta(hours=1)
+    shared = {"same": "object"}
+    rows = [_event("R", at, shared) for at in (first, first, second, first)]
+    with store.engine.begin() as conn:
+        Prepared(t.events.insert(), EVENT_KEYS).execute(conn, rows)
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(t.events.c.at, t.events.c.detail).order_by(t.events.c.id))
+        assert [(r.at, r.detail) for r in stored] == [(r["at"], shared) for r in rows]
+
+
+def test_a_missing_parameter_is_named(store: SqlStore) -> None:
+    """A coding error names the parameter instead of storing NULL."""
+    row = _event("R", datetime(2026, 11, 23, 8, tzinfo=UTC), {})
+    del row["message"]
+    with store.engine.begin() as conn, pytest.raises(KeyError, match="message"):
+        Prepared(t.events.insert(), EVENT_KEYS).execute(conn, row)
