@@ -73,7 +73,9 @@ def claim_statement(*, skip_locked: bool) -> sa.Update:
         t.runs.update()
         .where(sa.tuple_(_r.pipeline_id, _r.partition).in_(due))
         .values(lease_owner=sa.bindparam("b_owner"), lease_until=sa.bindparam("b_until"))
-        .returning(*t.runs.c)
+        .returning(
+            _r.pipeline_id, _r.partition, _r.version, _r.next_check_at, _r.has_signals, _r.body
+        )
     )
 
 
