@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -80,6 +81,26 @@ class _Loader(
         _CoreResolver.__init__(self)
 
 
+def _c_loader_class() -> Callable[[str], Any] | None:
+    """:class:`_Loader` on libyaml's C parser, when PyYAML was built with it."""
+    if not yaml.__with_libyaml__:  # pragma: no cover - PyYAML wheels ship libyaml
+        return None
+    from yaml._yaml import CParser  # noqa: PLC0415 - only present with libyaml
+
+    class _CLoader(CParser, yaml.constructor.SafeConstructor, _CoreResolver):
+        """The same loader on libyaml's C parser: config loading is parsing-bound."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _CoreResolver.__init__(self)
+
+    return _CLoader
+
+
+_CLoader = _c_loader_class()
+
+
 @dataclass(frozen=True, kw_only=True)
 class YamlDocument:
     """A parsed document: plain ``data`` and the 1-based line of every path in it."""
@@ -133,7 +154,7 @@ class _Converter:
     """Walks a node graph once, collecting data, lines and problems."""
 
     source: str
-    loader: _Loader
+    loader: yaml.constructor.SafeConstructor
     value_lines: dict[YamlPath, int] = field(default_factory=dict)
     key_lines: dict[YamlPath, int] = field(default_factory=dict)
     problems: list[ConfigProblem] = field(default_factory=list)
@@ -304,8 +325,21 @@ def parse_yaml(text: str, source: str) -> tuple[YamlDocument | None, list[Config
 
 
 def _compose(text: str, source: str) -> tuple[object, _Converter]:
-    """Compose and convert the single document in ``text`` (raises ``yaml.YAMLError``)."""
-    loader = _Loader(text)
+    """Compose and convert the single document in ``text`` (raises ``yaml.YAMLError``).
+
+    libyaml's C parser does the work (about 10x faster; 10,000 pipelines load at controller
+    start). A document it rejects is parsed again by the pure-Python parser, whose error
+    messages are the ones users see and tests pin.
+    """
+    if _CLoader is not None:
+        try:
+            return _compose_with(_CLoader(text), source)
+        except yaml.YAMLError:
+            pass
+    return _compose_with(_Loader(text), source)
+
+
+def _compose_with(loader: Any, source: str) -> tuple[object, _Converter]:
     try:
         node = loader.get_single_node()
         converter = _Converter(source=source, loader=loader)
