@@ -38,10 +38,10 @@ def python(code: str) -> list[str]:
 def wait_done(backend: CommandBackend, handle: JobHandle, limit: float = 10.0) -> JobStatus:
     """Poll until the job is no longer running (bounded; a real process is being waited on)."""
     deadline = time.monotonic() + limit
-    status = backend.status(handle)
+    status = backend.status(handle, request())
     while status.state == "running" and time.monotonic() < deadline:
         time.sleep(0.02)
-        status = backend.status(handle)
+        status = backend.status(handle, request())
     return status
 
 
@@ -63,7 +63,7 @@ def test_success_reports_stdout_and_stderr(backend):
 def test_launch_returns_while_the_job_is_still_running(backend):
     """A launch does not wait for the job: the first status is running."""
     handle = backend.launch(request(command=python("import time; time.sleep(0.5)")))
-    assert backend.status(handle).state == "running"
+    assert backend.status(handle, request()).state == "running"
     assert wait_done(backend, handle).state == "succeeded"
 
 
@@ -136,7 +136,7 @@ def test_a_new_backend_finds_and_polls_a_job_after_a_crash(tmp_path):
     restarted = CommandBackend(state)
     found = restarted.find(job)
     assert found == handle
-    assert restarted.status(found).state == "running"
+    assert restarted.status(found, job).state == "running"
     status = wait_done(restarted, found)
     assert (status.state, status.output["stdout"]) == ("succeeded", "done\n")
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -17,75 +14,6 @@ from interlock.errors import JobPermanentError, JobTemporaryError
 from interlock.jobs import HttpBackend, JobRequest
 
 ATTEMPT_ID = "gold/2026-11-22T08/1"
-
-
-@dataclass
-class Seen:
-    """One request the server received."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-
-
-@dataclass
-class Server:
-    """A scripted server: each path answers its queued (status, body) pairs, repeating the last."""
-
-    url: str = ""
-    script: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
-    seen: list[Seen] = field(default_factory=list)
-
-    def answer(self, path: str, *responses: tuple[int, Any]) -> None:
-        """Queue the responses for ``path``."""
-        self.script[path] = list(responses)
-
-    def next_response(self, path: str) -> tuple[int, Any]:
-        """The next scripted response for ``path`` (404 if none)."""
-        queue = self.script.get(path) or [(404, {"error": "no route"})]
-        return queue.pop(0) if len(queue) > 1 else queue[0]
-
-
-def make_handler(server: Server) -> type[BaseHTTPRequestHandler]:
-    """A request handler class answering from ``server``'s script."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def handle_one(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else None
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            server.seen.append(Seen(self.command, self.path, headers, body))
-            status, payload = server.next_response(self.path)
-            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-            self.send_response(status)
-            if status == 429:
-                self.send_header("Retry-After", "7")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PUT = handle_one  # noqa: N815 - http.server's naming
-
-        def log_message(self, *_: object) -> None:
-            """Keep test output quiet."""
-
-    return Handler
-
-
-@pytest.fixture
-def server() -> Iterator[Server]:
-    """A real HTTP server on 127.0.0.1 and a free port, in a background thread."""
-    scripted = Server()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(scripted))
-    scripted.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield scripted
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
 
 
 @pytest.fixture
@@ -106,9 +34,10 @@ def request(partition: str = "2026-11-22T08", **config: Any) -> JobRequest:
 def test_retries_a_5xx_then_succeeds_synchronously(server, backend):
     """A 500 is retried; the 200 makes the synchronous job succeeded, keyed on the attempt."""
     server.answer("/run", (500, "busy"), (200, {"accepted": True}))
-    handle = backend.launch(request(url=f"{server.url}/run"))
+    job = request(url=f"{server.url}/run")
+    handle = backend.launch(job)
     assert [s.headers["idempotency-key"] for s in server.seen] == [ATTEMPT_ID, ATTEMPT_ID]
-    status = backend.status(handle)
+    status = backend.status(handle, job)
     assert status.state == "succeeded"
     assert status.output["response"] == '{"accepted": true}'
 
@@ -184,9 +113,10 @@ def test_status_url_polls_until_succeeded_with_auth_headers(server, backend):
         "headers": {"Authorization": "Bearer t0ken"},
         "statusUrl": f"{server.url}/runs/${{response:run.id}}",
     }
-    handle = backend.launch(request(**config))
-    running = backend.status(handle)
-    done = backend.status(handle)
+    job = request(**config)
+    handle = backend.launch(job)
+    running = backend.status(handle, job)
+    done = backend.status(handle, job)
     assert (running.state, running.message) == ("running", "status='RUNNING'")
     assert done.state == "succeeded"
     polls = server.seen[1:]
@@ -198,10 +128,9 @@ def test_plain_field_placeholder_in_status_url(server, backend):
     """``${id}`` works as a short form of ``${response:id}``."""
     server.answer("/run", (200, {"id": 7}))
     server.answer("/runs/7", (200, {"status": "done"}))
-    handle = backend.launch(
-        request(url=f"{server.url}/run", statusUrl=f"{server.url}/runs/${{id}}")
-    )
-    assert backend.status(handle).state == "succeeded"
+    job = request(url=f"{server.url}/run", statusUrl=f"{server.url}/runs/${{id}}")
+    handle = backend.launch(job)
+    assert backend.status(handle, job).state == "succeeded"
 
 
 def test_failure_value_fails_the_job(server, backend):
@@ -209,8 +138,9 @@ def test_failure_value_fails_the_job(server, backend):
     server.answer("/run", (200, {}))
     server.answer("/status", (200, {"state": {"phase": "ERROR"}}))
     config = {"statusUrl": f"{server.url}/status", "statusField": "state.phase"}
-    handle = backend.launch(request(url=f"{server.url}/run", **config))
-    status = backend.status(handle)
+    job = request(url=f"{server.url}/run", **config)
+    handle = backend.launch(job)
+    status = backend.status(handle, job)
     assert (status.state, status.category, status.message) == (
         "failed",
         "TRANSIENT",
@@ -223,15 +153,17 @@ def test_custom_success_values(server, backend):
     server.answer("/run", (200, {}))
     server.answer("/status", (200, {"status": "GREEN"}))
     config: dict[str, Any] = {"statusUrl": f"{server.url}/status", "successValues": ["GREEN"]}
-    handle = backend.launch(request(url=f"{server.url}/run", **config))
-    assert backend.status(handle).state == "succeeded"
+    job = request(url=f"{server.url}/run", **config)
+    handle = backend.launch(job)
+    assert backend.status(handle, job).state == "succeeded"
 
 
 def test_status_url_field_missing_from_response_fails_permanently(server, backend):
     """A statusUrl naming a field the launch response lacks fails the job as PERMANENT."""
     server.answer("/run", (200, {"other": 1}))
-    handle = backend.launch(request(url=f"{server.url}/run", statusUrl=f"{server.url}/r/${{id}}"))
-    status = backend.status(handle)
+    job = request(url=f"{server.url}/run", statusUrl=f"{server.url}/r/${{id}}")
+    handle = backend.launch(job)
+    status = backend.status(handle, job)
     assert (status.state, status.category) == ("failed", "PERMANENT")
     assert "id" in status.message
 
@@ -248,9 +180,10 @@ def test_unreadable_poll_is_temporary(server, backend, answer, message):
     """A poll that cannot be read leaves the state unknown: JobTemporaryError, not a failure."""
     server.answer("/run", (200, {}))
     server.answer("/status", answer)
-    handle = backend.launch(request(url=f"{server.url}/run", statusUrl=f"{server.url}/status"))
+    job = request(url=f"{server.url}/run", statusUrl=f"{server.url}/status")
+    handle = backend.launch(job)
     with pytest.raises(JobTemporaryError, match=message):
-        backend.status(handle)
+        backend.status(handle, job)
 
 
 def test_relaunch_and_find_in_the_same_process(server, backend):
@@ -273,7 +206,8 @@ def test_handle_data_is_json(server, backend):
     """Handle data survives a JSON round trip (it is stored with the attempt)."""
     server.answer("/run", (200, {"id": 1}))
     config = {"url": f"{server.url}/run", "statusUrl": f"{server.url}/s/${{id}}"}
-    handle = backend.launch(request(**config))
+    job = request(**config)
+    handle = backend.launch(job)
     assert json.loads(json.dumps(dict(handle.data))) == dict(handle.data)
 
 

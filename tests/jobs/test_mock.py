@@ -31,7 +31,7 @@ def test_default_handler_reports_succeeded():
     """Without a handler every launched job has succeeded."""
     backend = MockBackend()
     handle = backend.launch(request())
-    assert backend.status(handle) == JobStatus(state="succeeded")
+    assert backend.status(handle, request()) == JobStatus(state="succeeded")
     assert handle.backend == "mock"
 
 
@@ -48,22 +48,22 @@ def test_launch_is_idempotent_per_attempt():
 def test_handler_may_return_a_plain_state_string():
     """A handler returning "failed" or "running" is accepted."""
     backend = MockBackend(lambda r: "failed" if r.attempt == 1 else "running")
-    assert backend.status(backend.launch(request(1))).state == "failed"
-    assert backend.status(backend.launch(request(2))).state == "running"
+    assert backend.status(backend.launch(request(1)), request(1)).state == "failed"
+    assert backend.status(backend.launch(request(2)), request(2)).state == "running"
 
 
 def test_handler_may_return_a_full_status():
     """A JobStatus from the handler is passed through unchanged."""
     status = JobStatus(state="failed", category="PERMANENT", message="bad code")
     backend = MockBackend(lambda _: status)
-    assert backend.status(backend.launch(request())) is status
+    assert backend.status(backend.launch(request()), request()) is status
 
 
 def test_unknown_state_string_is_rejected():
     """A typo in a test's state string fails loudly."""
     backend = MockBackend(lambda _: "success")
     with pytest.raises(ValueError, match="unknown job state 'success'"):
-        backend.status(backend.launch(request()))
+        backend.status(backend.launch(request()), request())
 
 
 def test_handler_errors_propagate():
@@ -74,7 +74,7 @@ def test_handler_errors_propagate():
 
     backend = MockBackend(unreachable)
     with pytest.raises(JobTemporaryError, match="down"):
-        backend.status(backend.launch(request()))
+        backend.status(backend.launch(request()), request())
 
 
 def test_set_status_overrides_the_handler():
@@ -83,8 +83,8 @@ def test_set_status_overrides_the_handler():
     first = backend.launch(request(1))
     second = backend.launch(request(2))
     backend.set_status(first.attempt_id, "succeeded")
-    assert backend.status(first).state == "succeeded"
-    assert backend.status(second).state == "running"
+    assert backend.status(first, request(1)).state == "succeeded"
+    assert backend.status(second, request(2)).state == "running"
 
 
 def test_on_launch_may_fail_the_launch():
@@ -112,7 +112,7 @@ def test_status_of_an_unknown_attempt_is_an_error():
     """Polling a handle this backend never launched is a test bug, reported clearly."""
     other = MockBackend().launch(request())
     with pytest.raises(JobPermanentError, match="never launched"):
-        MockBackend().status(other)
+        MockBackend().status(other, request())
 
 
 def test_backend_for_builds_each_known_type(tmp_path):

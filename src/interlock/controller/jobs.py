@@ -124,7 +124,9 @@ class JobRunner:
             return None
         return LaunchRecorded(attempt=run.attempt, at=now, handle=_handle_json(handle))
 
-    def poll(self, run: Run, now: datetime) -> tuple[JobReported, dict[str, Any] | None]:
+    def poll(
+        self, spec: PipelineSpec, run: Run, now: datetime
+    ) -> tuple[JobReported, dict[str, Any] | None]:
         """Ask the backend how the current attempt is doing; also the job-log update."""
         record = self.store.get_attempt(run.attempt_id)
         if record is None or record.handle is None:
@@ -135,7 +137,8 @@ class JobRunner:
             data=record.handle.get("data", {}),
         )
         try:
-            status = self.backend(record.backend).status(handle)
+            request = self.request(spec, run, run.attempt, run.attempt_id)
+            status = self.backend(record.backend).status(handle, request)
         except JobError as exc:
             log.warning("status of %s unavailable: %s", run.attempt_id, exc)
             return JobReported(

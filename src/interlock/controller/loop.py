@@ -219,7 +219,7 @@ class Controller:
                 "launched_at": recovered.at,
             }
         if run.state is RunState.RUNNING and not _answers_job(signals, run):
-            polled, attempt_update = self.jobs.poll(run, now)
+            polled, attempt_update = self.jobs.poll(spec, run, now)
             signals.append(polled)
         readings = self.store.load_readings(spec, run.partition)
         decision = decide(spec, run, readings, now=now, signals=signals)

@@ -75,8 +75,11 @@ class JobBackend(abc.ABC):
         """
 
     @abc.abstractmethod
-    def status(self, handle: JobHandle) -> JobStatus:
+    def status(self, handle: JobHandle, request: JobRequest) -> JobStatus:
         """Report the job's current state.
+
+        ``request`` is the attempt's job config as of now (templates expanded), so
+        credentials a poll needs come from the config, never from the stored handle.
 
         :raises JobTemporaryError: the status could not be read right now.
         """

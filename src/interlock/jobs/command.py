@@ -86,7 +86,7 @@ class CommandBackend(JobBackend):
             return None
         return self._recorded(request.attempt_id, directory, wait=False)
 
-    def status(self, handle: JobHandle) -> JobStatus:
+    def status(self, handle: JobHandle, request: JobRequest) -> JobStatus:  # noqa: ARG002 - the attempt dir has it all
         """Map the exit record (or the supervisor's liveness) to a job status."""
         directory = Path(str(handle.data["dir"]))
         output = self._output(directory)

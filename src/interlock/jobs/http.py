@@ -14,8 +14,8 @@ stops, we go on:
   ``successValues`` / ``failureValues``; anything else means running. ``${response:id}`` (or
   ``${id}``) in ``statusUrl`` is filled from the launch response's JSON, which the handle keeps.
 - Polls carry the configured headers. The Go version dropped them, so authenticated status
-  endpoints never answered. The handle therefore stores the headers of an asynchronous job:
-  the store must treat handle data as sensitive.
+  endpoints never answered. They are read from the job config at each poll (a rotated
+  ``${env:TOKEN}`` is picked up) and never stored in the handle, which lives in the database.
 - 429 is throttling, not a bad request: it is a JobTemporaryError honouring ``Retry-After``.
 
 A status poll that cannot be read (5xx, network, 4xx, not JSON) raises JobTemporaryError: an
@@ -121,7 +121,7 @@ class HttpBackend(JobBackend):
             raise NotImplementedError("an http job cannot be found again after a restart")
         return known
 
-    def status(self, handle: JobHandle) -> JobStatus:
+    def status(self, handle: JobHandle, request: JobRequest) -> JobStatus:
         """Succeeded for a synchronous job; otherwise poll ``statusUrl``."""
         output = {"response": str(handle.data.get("output", ""))}
         poll = handle.data.get("poll")
@@ -132,7 +132,7 @@ class HttpBackend(JobBackend):
                 state="failed", category="PERMANENT", message=str(poll["error"]), output=output
             )
         url = str(poll["url"])
-        response = self._send("GET", url, headers=dict(poll["headers"]), timeout=poll["timeout"])
+        response = self._send("GET", url, headers=_poll_headers(request), timeout=poll["timeout"])
         output["status"] = response.text[:EXCERPT_CHARS]
         if response.is_error:
             raise JobTemporaryError(
@@ -199,13 +199,17 @@ def _parse_call(request: JobRequest) -> _Call:
         headers=headers,
         body=config.get("body") or _date_body(request.partition),
         timeout=timeout,
-        poll=_parse_poll(config, headers, timeout),
+        poll=_parse_poll(config, timeout),
     )
 
 
-def _parse_poll(
-    config: Mapping[str, Any], headers: dict[str, str], timeout: float
-) -> dict[str, Any] | None:
+def _poll_headers(request: JobRequest) -> dict[str, str]:
+    """The configured headers (credentials included) for a status poll."""
+    headers = _parse_call(request).headers
+    return {k: v for k, v in headers.items() if k.lower() != "content-type"}
+
+
+def _parse_poll(config: Mapping[str, Any], timeout: float) -> dict[str, Any] | None:
     status_url = config.get("statusUrl")
     if status_url is None:
         return None
@@ -213,7 +217,6 @@ def _parse_poll(
         raise JobPermanentError(f"job.config.statusUrl: {status_url!r} is not a URL")
     return {
         "template": status_url,
-        "headers": {k: v for k, v in headers.items() if k.lower() != "content-type"},
         "field": str(config.get("statusField") or "status"),
         "successValues": _strings(config, "successValues", DEFAULT_SUCCESS_VALUES),
         "failureValues": _strings(config, "failureValues", DEFAULT_FAILURE_VALUES),

@@ -69,18 +69,18 @@ class MockBackend(JobBackend):
             launched = request.attempt_id in self._requests
         return _handle(request.attempt_id) if launched else None
 
-    def status(self, handle: JobHandle) -> JobStatus:
+    def status(self, handle: JobHandle, request: JobRequest) -> JobStatus:  # noqa: ARG002 - answers from what it launched
         """The status set with :meth:`set_status`, else the handler's answer."""
         with self._lock:
             override = self._overrides.get(handle.attempt_id)
-            request = self._requests.get(handle.attempt_id)
+            launched = self._requests.get(handle.attempt_id)
         if override is not None:
             return override
-        if request is None:
+        if launched is None:
             raise JobPermanentError(f"attempt {handle.attempt_id!r} was never launched here")
         if self.handler is None:
             return JobStatus(state="succeeded")
-        return _as_status(self.handler(request))
+        return _as_status(self.handler(launched))
 
     def set_status(self, attempt_id: str, status: JobStatus | str) -> None:
         """Make ``status`` report ``status`` for this attempt from now on."""
