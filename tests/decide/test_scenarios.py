@@ -58,6 +58,26 @@ def test_gold_revenue_ready_launch_success_drift_rerun() -> None:
     assert drift.detail["currentCount"] == 1700
 
 
+def test_drift_while_the_rerun_runs_is_reported_not_acted_on() -> None:
+    """Data moving again during a drift rerun: POST_RUN_DRIFT_INFLIGHT, no second rerun."""
+    sim = Simulation(pipeline(), start=at("07:00"))
+    ready_inputs(sim, "08:01")
+    sim.job_outcome("succeeded", at=at("08:30"))
+    sim.put_reading("row-count", {"count": 1700}, at=at("09:00"))  # drift: rerun starts
+    assert sim.runs[PARTITION].state is RunState.RUNNING
+    before = len(sim.events)
+    sim.put_reading("row-count", {"count": 2000}, at=at("09:10"))
+    sim.put_reading("freshness", {"updatedAt": at("09:11").isoformat()}, at=at("09:11"))
+    inflight = sim.events[before:]
+    assert [e.type for e in inflight] == ["POST_RUN_DRIFT_INFLIGHT"]
+    assert (inflight[0].detail["previousCount"], inflight[0].detail["currentCount"]) == (1500, 2000)
+    assert sim.runs[PARTITION].state is RunState.RUNNING
+    assert sim.runs[PARTITION].attempt == 2
+    sim.job_outcome("succeeded", at=at("09:40"))
+    sim.put_reading("row-count", {"count": 2005}, at=at("10:30"))  # the new baseline is 2000
+    assert types(sim)[-1] == "POST_RUN_PASSED"
+
+
 def test_small_drift_within_threshold_only_rechecks_post_run_rules() -> None:
     """A change below driftThreshold is not drift; the post-run rules are re-checked instead."""
     sim = Simulation(pipeline(), start=at("07:00"))

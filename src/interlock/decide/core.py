@@ -22,7 +22,7 @@ from interlock.decide.lifecycle import (
     poll_window_exhausted,
     try_open,
 )
-from interlock.decide.post_run import post_run_missing, watch_after_success
+from interlock.decide.post_run import post_run_missing, watch_after_success, watch_in_flight
 from interlock.decide.reruns import request_rerun
 from interlock.decide.step import Step
 from interlock.decide.timers import check_timers, next_check_at, sla_verdict
@@ -117,6 +117,8 @@ def _advance(step: Step) -> None:
         evaluate_window(step)
     elif state is RunState.RUNNING:
         poll_window_exhausted(step)
+        if step.run.state is RunState.RUNNING:
+            watch_in_flight(step)
     elif state in (RunState.SUCCEEDED, RunState.SHADOWED):
         watch_after_success(step)
 

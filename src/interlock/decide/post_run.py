@@ -9,6 +9,11 @@ A run that succeeded keeps being decided whenever one of its readings changes:
 - otherwise a new post-run reading is checked against ``postRun.rules``;
 - no post-run reading within ``sensorTimeout`` of success is ``POST_RUN_SENSOR_MISSING``.
 
+While a rerun is in flight the previous success's baseline stays (the next success replaces
+it): drift seen then is ``POST_RUN_DRIFT_INFLIGHT``, reported and not acted on — the rerun
+under way may or may not have read the new data, and the baseline captured at its success
+will absorb the move, so this is the one moment it is visible.
+
 Reruns go through one gate, :func:`interlock.decide.reruns.request_rerun`.
 """
 
@@ -24,7 +29,7 @@ from interlock.model import RunState
 from interlock.rules.checks import to_number
 from interlock.rules.evaluate import evaluate
 
-__all__ = ["post_run_missing", "watch_after_success"]
+__all__ = ["post_run_missing", "watch_after_success", "watch_in_flight"]
 
 
 def watch_after_success(step: Step) -> None:
@@ -64,24 +69,48 @@ def _late_data(step: Step) -> bool:
     return True
 
 
-def _post_run(step: Step) -> None:
+def _fresh_post_run(step: Step) -> dict[str, Any]:
+    """Post-run readings newer than the cursor (then moves the cursor past them): key → data."""
     post_run = step.pipeline.post_run
     if post_run is None or not post_run.keys:
-        return
+        return {}
+    cursor = step.run.post_run_cursor
     fresh = {
         k: r
         for k, r in step.view.items()
-        if k in post_run.keys
-        and (step.run.post_run_cursor is None or r.updated_at > step.run.post_run_cursor)
+        if k in post_run.keys and (cursor is None or r.updated_at > cursor)
     }
+    if fresh:
+        step.update(post_run_cursor=max(r.updated_at for r in fresh.values()))
+    return {k: fresh[k].data for k in sorted(fresh)}
+
+
+def watch_in_flight(step: Step) -> None:
+    """RUNNING after an earlier success (a rerun): report drift from its baseline, once."""
+    if not step.run.baseline:
+        return
+    for key, data in _fresh_post_run(step).items():
+        detail = _drift_detail(step, key, data)
+        if detail is not None:
+            step.emit(
+                EventType.POST_RUN_DRIFT_INFLIGHT,
+                f"{key}.{detail['driftField']} drifted by {detail['delta']:g} while attempt "
+                f"{step.run.attempt} is running; reported only",
+                source="post-run",
+                **detail,
+            )
+
+
+def _post_run(step: Step) -> None:
+    fresh = _fresh_post_run(step)
     if not fresh:
         return
-    step.update(post_run_cursor=max(r.updated_at for r in fresh.values()))
     step.mark("post-run-seen")
-    for key in sorted(fresh):
-        if _drift(step, key, fresh[key].data):
+    for key, data in fresh.items():
+        if _drift(step, key, data):
             return
-    if step.dry_run:
+    post_run = step.pipeline.post_run
+    if step.dry_run or post_run is None:
         return
     result = evaluate(post_run.condition, step.view, step.now, partition=step.run.partition)
     if result.passed:
@@ -94,19 +123,20 @@ def _post_run(step: Step) -> None:
         )
 
 
-def _drift(step: Step, key: str, current: Any) -> bool:
+def _drift_detail(step: Step, key: str, current: Any) -> dict[str, Any] | None:
+    """The drift of ``key``'s ``driftField`` from the baseline, if beyond the threshold."""
     post_run = step.pipeline.post_run
     before = step.run.baseline.get(key)
     if post_run is None or before is None:
-        return False
+        return None
     field = post_run.drift_field
     previous, now_value = to_number(before.get(field)), to_number(current.get(field))
     if previous is None or now_value is None:
-        return False
+        return None
     delta = now_value - previous
     if abs(delta) <= post_run.drift_threshold:
-        return False
-    detail = {
+        return None
+    return {
         "previousCount": previous,
         "currentCount": now_value,
         "delta": delta,
@@ -114,6 +144,13 @@ def _drift(step: Step, key: str, current: Any) -> bool:
         "driftField": field,
         "sensorKey": key,
     }
+
+
+def _drift(step: Step, key: str, current: Any) -> bool:
+    detail = _drift_detail(step, key, current)
+    if detail is None:
+        return False
+    field, delta = detail["driftField"], detail["delta"]
     if step.dry_run:
         step.emit(EventType.DRY_RUN_DRIFT, f"dry run: {field} drifted by {delta:g}", **detail)
         return True

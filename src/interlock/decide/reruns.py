@@ -45,11 +45,9 @@ def request_rerun(step: Step, reason: str) -> None:
         )
         return
     step.emit(EventType.RERUN_ACCEPTED, f"{reason} rerun accepted", **_budget_detail(step, reason))
-    step.update(
-        baseline={},
-        post_run_cursor=None,
-        marks=step.run.marks - {"post-run-seen", "post-run-missing"},
-    )
+    # The baseline and post-run cursor stay until the rerun succeeds: drift while it runs
+    # is reported against them (POST_RUN_DRIFT_INFLIGHT).
+    step.update(marks=step.run.marks - {"post-run-seen", "post-run-missing"})
     reopen(step, reason)
 
 
