@@ -81,7 +81,9 @@ class Prepared:
 
     For an ``INSERT`` built without ``.values()``, ``keys`` are the columns supplied (as
     with ``execute``); every column the statement writes must be supplied, since column
-    defaults are not applied on this path.
+    defaults are not applied on this path. Plans are kept per dialect *name* and shared by
+    every engine of that dialect, which holds because Interlock creates its engines with the
+    dialects' default settings (JSON serializer, paramstyle).
     """
 
     def __init__(self, statement: sa.ClauseElement, keys: Sequence[str] = ()) -> None:
