@@ -32,11 +32,11 @@ from interlock.store._statements import (
     RECORD_LAUNCH,
     RELEASE,
     RELEASE_IF_OWNER,
-    RUN_COLUMNS,
     SIGNAL_WAITING,
     WAKE_DATED,
     WAKE_UNDATED,
     claim_statement,
+    insert_runs,
 )
 from interlock.store.base import AttemptRecord
 from interlock.store.codec import run_from_json, run_to_json, signal_from_json, signal_to_json
@@ -85,12 +85,7 @@ class RunsMixin:
 
     @functools.cached_property
     def _insert_runs(self) -> Prepared:
-        """``INSERT ... ON CONFLICT DO NOTHING`` of new runs (creating a run is idempotent)."""
-        if self.is_sqlite:
-            from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415 - dialect specific
-        else:
-            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # noqa: PLC0415
-        return Prepared(insert(t.runs).on_conflict_do_nothing(), RUN_COLUMNS)
+        return insert_runs(on_sqlite=self.is_sqlite)
 
     # Creating and waking -------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ column names in ``UPDATE ... SET``.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from interlock.store import schema as t
 from interlock.store._prepared import Prepared
@@ -32,6 +33,8 @@ __all__ = [
     "WAKE_DATED",
     "WAKE_UNDATED",
     "claim_statement",
+    "insert_runs",
+    "upsert_latest_reading",
 ]
 
 _r = t.runs.c
@@ -196,6 +199,7 @@ INSERT_HISTORY = Prepared(
     t.reading_history.insert(), ["scope", "key", "partition", "data", "received_at"]
 )
 
+
 RUN_COLUMNS = (
     "pipeline_id",
     "partition",
@@ -208,3 +212,27 @@ RUN_COLUMNS = (
     "body",
 )
 """The columns a new run row is inserted with."""
+
+
+def _insert(table: sa.Table, *, on_sqlite: bool) -> sqlite.Insert | postgresql.Insert:
+    """The dialect's ``INSERT`` that knows ``ON CONFLICT``."""
+    return sqlite.insert(table) if on_sqlite else postgresql.insert(table)
+
+
+def insert_runs(*, on_sqlite: bool) -> Prepared:
+    """``INSERT ... ON CONFLICT DO NOTHING`` of new runs (creating a run is idempotent)."""
+    return Prepared(_insert(t.runs, on_sqlite=on_sqlite).on_conflict_do_nothing(), RUN_COLUMNS)
+
+
+def upsert_latest_reading(*, on_sqlite: bool) -> Prepared:
+    """``INSERT ... ON CONFLICT DO UPDATE`` of the latest reading per scope, key, partition."""
+    stmt = _insert(t.readings, on_sqlite=on_sqlite)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["scope", "key", "partition"],
+        set_={
+            "data": stmt.excluded.data,
+            "updated_at": stmt.excluded.updated_at,
+            "history_id": stmt.excluded.history_id,
+        },
+    )
+    return Prepared(upsert, ["scope", "key", "partition", "data", "updated_at", "history_id"])

@@ -34,7 +34,7 @@ from interlock.store._prepared import Prepared
 from interlock.store._routing import Route, plan_wakes
 from interlock.store._runs import RunsMixin
 from interlock.store._sqlite import Checkpointer, sqlite_pragmas
-from interlock.store._statements import INSERT_HISTORY, LOAD_READINGS
+from interlock.store._statements import INSERT_HISTORY, LOAD_READINGS, upsert_latest_reading
 from interlock.store.base import Broker, ReadingInput, StoredPipeline, SyncReport
 
 __all__ = ["CONFIG_RECHECK_SECONDS", "SqlStore", "default_url"]
@@ -285,21 +285,7 @@ class SqlStore(RunsMixin):
 
     @functools.cached_property
     def _upsert_latest_statement(self) -> Prepared:
-        """``INSERT ... ON CONFLICT DO UPDATE`` of the latest reading, built once."""
-        if self.is_sqlite:
-            from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415 - dialect specific
-        else:
-            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # noqa: PLC0415
-        stmt = insert(t.readings)
-        upsert = stmt.on_conflict_do_update(
-            index_elements=["scope", "key", "partition"],
-            set_={
-                "data": stmt.excluded.data,
-                "updated_at": stmt.excluded.updated_at,
-                "history_id": stmt.excluded.history_id,
-            },
-        )
-        return Prepared(upsert, ["scope", "key", "partition", "data", "updated_at", "history_id"])
+        return upsert_latest_reading(on_sqlite=self.is_sqlite)
 
     def load_readings(self, pipeline: PipelineSpec, partition: str) -> ReadingSet:
         """The readings a run of ``pipeline`` for ``partition`` may see (resolved by decide)."""
