@@ -23,7 +23,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["JobBackend", "JobHandle", "JobRequest", "JobStatus"]
+from interlock.durations import parse_duration
+from interlock.errors import JobPermanentError
+
+__all__ = ["JobBackend", "JobHandle", "JobRequest", "JobStatus", "config_seconds"]
+
+
+def config_seconds(value: Any, path: str) -> float:
+    """A positive duration from a job config: ``"10m"``, ``"300ms"`` or a number of seconds.
+
+    :raises JobPermanentError: naming ``path``; a bad config cannot succeed on retry.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise JobPermanentError(f"{path}: {value!r} is not a duration or a number of seconds")
+    try:
+        seconds = parse_duration(value).total_seconds() if isinstance(value, str) else value
+    except ValueError as exc:
+        raise JobPermanentError(f"{path}: {exc}") from exc
+    if seconds <= 0:
+        raise JobPermanentError(f"{path}: {value!r} must be positive")
+    return float(seconds)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -38,11 +38,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from interlock.durations import parse_duration
 from interlock.errors import JobPermanentError, JobTemporaryError
 from interlock.jobs import _runner
 from interlock.jobs._runner import EXIT_FILE, LOCK_FILE, STDERR_FILE, STDOUT_FILE, write_json
-from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus
+from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus, config_seconds
 
 __all__ = ["CommandBackend"]
 
@@ -163,17 +162,7 @@ def _argv(command: Any) -> list[str]:
 
 
 def _timeout(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise JobPermanentError(f"job.config.timeout: {value!r} is not a duration")
-    try:
-        seconds = parse_duration(value).total_seconds() if isinstance(value, str) else value
-    except ValueError as exc:
-        raise JobPermanentError(f"job.config.timeout: {exc}") from exc
-    if seconds <= 0:
-        raise JobPermanentError(f"job.config.timeout: {value!r} must be positive")
-    return float(seconds)
+    return None if value is None else config_seconds(value, "job.config.timeout")
 
 
 def _require_executable(program: str, path: str, cwd: Any) -> None:

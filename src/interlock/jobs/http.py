@@ -36,9 +36,8 @@ from urllib.parse import quote
 import httpx
 import tenacity
 
-from interlock.durations import parse_duration
 from interlock.errors import JobPermanentError, JobTemporaryError
-from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus
+from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus, config_seconds
 
 __all__ = ["DEFAULT_FAILURE_VALUES", "DEFAULT_SUCCESS_VALUES", "HttpBackend"]
 
@@ -192,7 +191,7 @@ def _parse_call(request: JobRequest) -> _Call:
         if str(name).lower() != "idempotency-key"  # ours, the attempt id, always wins
     }
     headers.setdefault("Content-Type", "application/json")
-    timeout = _seconds(config.get("timeout", 30), "job.config.timeout")
+    timeout = config_seconds(config.get("timeout", 30), "job.config.timeout")
     return _Call(
         method=str(config.get("method") or "POST").upper(),
         url=url,
@@ -231,18 +230,6 @@ def _strings(config: Mapping[str, Any], key: str, default: tuple[str, ...]) -> l
     if isinstance(values, str) or not isinstance(values, list | tuple):
         raise JobPermanentError(f"job.config.{key}: must be a list of strings")
     return [str(value) for value in values]
-
-
-def _seconds(value: Any, path: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise JobPermanentError(f"{path}: {value!r} is not a number of seconds")
-    try:
-        seconds = parse_duration(value).total_seconds() if isinstance(value, str) else value
-    except ValueError as exc:
-        raise JobPermanentError(f"{path}: {exc}") from exc
-    if seconds <= 0:
-        raise JobPermanentError(f"{path}: {value!r} must be positive")
-    return float(seconds)
 
 
 def _date_body(partition: str) -> dict[str, str]:
