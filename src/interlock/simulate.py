@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from interlock.decide import decide, planned_runs, trigger_partition
+from interlock.decide.wake import woken_by_reading
 from interlock.model import (
-    TERMINAL_STATES,
     CancelRequested,
     Decision,
     Event,
@@ -37,8 +37,6 @@ from interlock.partitions import partition_from_fields, split_key
 from interlock.specs import PipelineSpec
 
 __all__ = ["Simulation"]
-
-_IDLE = TERMINAL_STATES - {RunState.SUCCEEDED, RunState.SHADOWED}
 
 
 @dataclass
@@ -82,7 +80,7 @@ class Simulation:
                     opened_by="trigger",
                 )
         for run in list(self.runs.values()):
-            if run.state not in _IDLE and (part is None or part == run.partition):
+            if woken_by_reading(self.pipeline, run, key=base, partition=part, now=at):
                 self._decide(run.partition)
 
     def job_outcome(

@@ -6,6 +6,8 @@ They run the real ``decide()`` through :class:`interlock.simulate.Simulation`.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from decide_support import GOLD_REVENUE, at, pipeline
 
 from interlock.model import RunState
@@ -255,3 +257,21 @@ def test_dry_run_rerun_and_retry_events() -> None:
         "DRY_RUN_RETRY_EXHAUSTED",
     ]
     assert not any(e.type in {"JOB_TRIGGERED", "RERUN_ACCEPTED"} for e in sim.events)
+
+
+def test_steady_stream_plans_no_runs_ahead() -> None:
+    """A reading every 10 s for two simulated days keeps one planned run per schedule.
+
+    Before the fix each decision of a PENDING run planned its successor, so a stream like
+    this grew the simulation by a future day per reading (quadratic time).
+    """
+    sim = Simulation(pipeline(), start=at("07:00"))
+    step = timedelta(seconds=10)
+    moment = at("07:00")
+    for i in range(2 * 24 * 360):
+        moment = at("07:00") + i * step
+        sim.put_reading("row-count", {"count": i}, at=moment)
+        if i % 360 == 0:
+            pending = [r.partition for r in sim.runs.values() if r.state is RunState.PENDING]
+            assert len(pending) <= 1, (moment, pending)
+    assert sorted(sim.runs) == ["2026-11-23", "2026-11-24", "2026-11-25"]

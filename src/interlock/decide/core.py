@@ -6,8 +6,9 @@ an injected ``now``. The controller loads the inputs, calls :func:`decide`, and 
 returned :class:`~interlock.model.Decision` in one transaction; ``explain`` and ``simulate``
 call the very same function, so what they show is what the controller does.
 
-Order within one call: plan the successor run (once), apply signals (job outcomes, reruns,
-cancels), advance the run by its state, fire due timers, then compute ``next_check_at``.
+Order within one call: apply signals (job outcomes, reruns, cancels), advance the run by its
+state, plan the successor run (once, when this run has become current), fire due timers,
+then compute ``next_check_at``.
 """
 
 from __future__ import annotations
@@ -67,10 +68,10 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
         raise ValueError(msg)
     view = readings.view(run.partition) if isinstance(readings, ReadingSet) else readings
     step = Step(pipeline=pipeline, run=run, view=view, upstream=upstream or {}, now=now)
-    plan_successor(step)
     for signal in signals:
         _apply_signal(step, signal)
     _advance(step)
+    plan_successor(step)
     check_timers(step)
     if step.run.state is RunState.SUCCEEDED:
         sla_verdict(step)

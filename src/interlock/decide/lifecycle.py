@@ -18,7 +18,7 @@ from datetime import datetime
 from interlock.calendar import exclusion_reason, local_day
 from interlock.conditions import rules_of
 from interlock.decide.baseline import capture_baseline, dry_run_sla_projection
-from interlock.decide.plan import successor, trigger_partition
+from interlock.decide.plan import first_check_at, trigger_partition, upcoming_runs
 from interlock.durations import format_duration
 from interlock.events import EventType
 from interlock.model import (
@@ -63,13 +63,22 @@ def excluded_reason(step: Step, *, wall_clock: bool) -> str | None:
 
 
 def plan_successor(step: Step) -> None:
-    """Ask for the next expected run once, the first time this run is decided."""
+    """Plan the next expected run once, when this run's own time has come.
+
+    A run is *current* once its window opened or its first timer (cron fire, deadline) is
+    reached; only then does it plan its successor. A PENDING run decided early (a rerun
+    request, a reading) plans nothing, so at most one run per schedule is ever planned
+    ahead, however often runs are woken.
+    """
     if step.marked("planned-next"):
         return
+    run = step.run
+    if run.state is RunState.PENDING:
+        due = first_check_at(step.pipeline, run.partition)
+        if due is not None and step.now < due:
+            return
     step.mark("planned-next")
-    nxt = successor(step.pipeline, step.run.partition)
-    if nxt is not None:
-        step.actions.append(nxt)
+    step.actions.extend(upcoming_runs(step.pipeline, run.partition, step.now))
 
 
 def try_open(step: Step) -> None:

@@ -43,6 +43,7 @@ __all__ = [
     "planned_runs",
     "successor",
     "trigger_partition",
+    "upcoming_runs",
 ]
 
 _INCLUDE_LOOKBACK_DAYS = 3
@@ -150,6 +151,22 @@ def successor(pipeline: PipelineSpec, partition: str) -> OpenRun | None:
     else:
         nxt = (parsed.day + timedelta(days=1)).isoformat()
     return _open(pipeline, nxt, "schedule")
+
+
+def upcoming_runs(pipeline: PipelineSpec, partition: str, now: datetime) -> tuple[OpenRun, ...]:
+    """The runs to plan when the run of ``partition`` becomes current at ``now``.
+
+    Normally its successor. When the successor's own time has already passed (the run was
+    decided late, or it is a rerun of an old partition), the chain restarts from ``now``
+    exactly as a controller restart would (:func:`planned_runs`), instead of walking every
+    missed day up to today.
+    """
+    nxt = successor(pipeline, partition)
+    if nxt is None:
+        return ()
+    if nxt.check_at > now:
+        return (nxt,)
+    return planned_runs(pipeline, now)
 
 
 def _cron_bootstrap(pipeline: PipelineSpec, now: datetime) -> tuple[OpenRun, ...]:

@@ -49,4 +49,5 @@ def plan_wakes(
             if route.is_trigger:
                 target = partition or local_partition(route.timezone, now)
                 open_runs.add((route.pipeline_id, target))
+                wake.add((route.pipeline_id, target))  # the one PENDING run it may open
     return WakePlan(open_runs=frozenset(open_runs), wake=frozenset(wake))

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from interlock.model import Decision, Event, LaunchJob, OpenRun, Run, RunState, Signal
+from interlock.decide.wake import watch_until
+from interlock.model import Decision, Event, LaunchJob, OpenRun, Run, Signal
 from interlock.specs import PipelineSpec
 from interlock.store import schema as t
 from interlock.store._prepared import Prepared
@@ -47,12 +48,7 @@ if TYPE_CHECKING:
     from interlock.store._routing import WakePlan
     from interlock.store.base import Broker
 
-__all__ = ["WATCH_AFTER_SUCCESS", "Claim", "RunsMixin"]
-
-WATCH_AFTER_SUCCESS = timedelta(hours=48)
-"""How long an undated reading still wakes a succeeded run (dated readings always do)."""
-
-_WATCHING = (RunState.SUCCEEDED.value, RunState.SHADOWED.value)
+__all__ = ["Claim", "RunsMixin"]
 
 
 @dataclass(frozen=True)
@@ -277,14 +273,10 @@ class RunsMixin:
         keep_lease: bool,
     ) -> dict[str, Any]:
         run = decision.run
-        done_at = run.finished_at or run.launched_at
-        watch = done_at + WATCH_AFTER_SUCCESS if run.state.value in _WATCHING and done_at else None
-        if pipeline.post_run is not None and watch is not None and run.finished_at is not None:
-            watch = max(watch, run.finished_at + pipeline.post_run.sensor_timeout)
         return {
             "b_state": run.state.value,
             "b_next_check_at": run.next_check_at,
-            "b_watch_until": watch,
+            "b_watch_until": watch_until(pipeline, run),
             "b_attempt": run.attempt,
             "b_new_version": run.version + 1,
             "b_updated_at": now,

@@ -160,7 +160,7 @@ WAKE_UNDATED = Prepared(
     .where(
         _r.pipeline_id == sa.bindparam("b_pipeline"),
         sa.or_(
-            _one_of(_r.state, ("PENDING", "WAITING")),
+            _r.state == sa.literal("WAITING"),
             sa.and_(
                 _one_of(_r.state, ("SUCCEEDED", "SHADOWED")),
                 _r.watch_until > sa.bindparam("b_now"),
@@ -169,8 +169,13 @@ WAKE_UNDATED = Prepared(
     )
     .values(next_check_at=sa.bindparam("b_now"), version=_r.version + 1)
 )
-"""An undated reading wakes every open run of the pipeline, and succeeded runs it still
-watches (late data, drift); run once per pipeline (``executemany``)."""
+"""An undated reading wakes every open (WAITING) run of the pipeline, and succeeded runs it
+still watches (late data, drift); run once per pipeline (``executemany``).
+
+PENDING runs are left asleep: before its window opens a run only evaluates its trigger, and
+the one PENDING run an undated trigger reading can open (today's) gets a dated wake from
+:func:`~interlock.store._routing.plan_wakes`. Waking future runs on every reading is what
+once let planning run ahead under a steady sensor stream."""
 
 INSERT_EVENTS = Prepared(
     t.events.insert(), ["type", "pipeline_id", "partition", "at", "message", "detail"]
