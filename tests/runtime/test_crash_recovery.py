@@ -20,7 +20,8 @@ from runtime_support import at
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock
 from interlock.controller.loop import ControllerSettings
-from interlock.jobs import CommandBackend, JobBackend, JobHandle, JobRequest, JobStatus
+from interlock.errors import StoreError
+from interlock.jobs import CommandBackend, JobBackend, JobHandle, JobRequest, JobStatus, command
 from interlock.model import RunState
 
 PIPELINE = """
@@ -78,17 +79,14 @@ def setup(tmp_path: Path) -> tuple[Path, Path, str, FakeClock]:
     return folder, marker, f"sqlite:///{tmp_path}/interlock.db", FakeClock(at("08:00"))
 
 
-def crash_first_controller(tmp_path: Path, *, before: bool) -> tuple[Path, str, FakeClock]:
+def crash_first_controller(
+    tmp_path: Path, *, before: bool, backend: JobBackend | None = None
+) -> tuple[Path, str, FakeClock]:
     """Controller A decides the launch and dies in the backend call."""
     folder, marker, db, clock = setup(tmp_path)
     state = tmp_path / "state"
-    real = CommandBackend(state / "jobs")
-    first = Interlock(
-        db=db,
-        pipelines=folder,
-        clock=clock,
-        backends=lambda _t: CrashingBackend(real, before=before),
-    )
+    chosen = backend or CrashingBackend(CommandBackend(state / "jobs"), before=before)
+    first = Interlock(db=db, pipelines=folder, clock=clock, backends=lambda _t: chosen)
     first.apply()
     first.put_reading("etl", "upstream", {"status": "ready"})
     with pytest.raises(Crash):
@@ -103,12 +101,12 @@ def crash_first_controller(tmp_path: Path, *, before: bool) -> tuple[Path, str, 
 def restart(
     tmp_path: Path, db: str, clock: FakeClock, backend: JobBackend | None = None
 ) -> Interlock:
-    """Controller B starts on the same database after A's lease expired, and settles."""
-    clock.advance(timedelta(minutes=6))
+    """Controller B starts on the same database at once (no lease waited out), and settles."""
     chosen = backend or CommandBackend(tmp_path / "state" / "jobs")
     second = Interlock(db=db, clock=clock, backends=lambda _t: chosen)
     controller = second.controller(ControllerSettings(workers=0, owner="B"))
-    for _ in range(50):
+    controller.bootstrap()
+    for _ in range(100):
         controller.run_until_idle()
         run = second.store.get_run("etl", "2026-11-23")
         if run is not None and run.is_terminal:
@@ -153,4 +151,64 @@ def test_unknown_launch_is_raised_not_relaunched(tmp_path: Path) -> None:
     assert "INFRA_FAILURE" in types
     assert types.count("JOB_TRIGGERED") == 0
     assert wait_lines(marker) == ["ran"]
+    second.close()
+
+
+def _die_after(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make ``interlock.jobs.command.<name>`` do its work, then kill the process."""
+    real = getattr(command, name)
+
+    def dying(*args: object, **kwargs: object) -> object:
+        real(*args, **kwargs)
+        raise Crash
+
+    monkeypatch.setattr(command, name, dying)
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        pytest.param("_claim", id="after-launch-record-before-runner"),
+        pytest.param("_start", id="after-supervisor-started-before-handle-returned"),
+    ],
+)
+def test_kill_at_each_step_of_a_command_launch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """Killed anywhere inside the command backend's launch, the job runs exactly once.
+
+    A launch record without a started supervisor is "claimed, never started": the restarted
+    controller launches it then, under the same attempt id, and never reports it lost.
+    """
+    _die_after(monkeypatch, step)
+    marker, db, clock = crash_first_controller(
+        tmp_path, before=False, backend=CommandBackend(tmp_path / "state" / "jobs")
+    )
+    monkeypatch.undo()
+    started = clock.now()
+    second = restart(tmp_path, db, clock)
+    run = second.store.get_run("etl", "2026-11-23")
+    assert run is not None
+    assert (run.state, run.attempt) == (RunState.SUCCEEDED, 1)
+    assert wait_lines(marker) == ["ran"]
+    events = second.store.list_events(pipeline_id="etl")
+    assert [e.type for e in events if e.type.startswith("JOB_")] == [
+        "JOB_TRIGGERED",
+        "JOB_COMPLETED",
+    ]
+    triggered = next(e for e in events if e.type == "JOB_TRIGGERED")
+    assert triggered.at == started  # resolved in the restart's first round, no lease wait
+    second.close()
+
+
+def test_a_second_controller_on_one_sqlite_file_is_refused(tmp_path: Path) -> None:
+    """SQLite takes one controller: a second one says so instead of stealing its leases."""
+    folder, _marker, db, clock = setup(tmp_path)
+    first = Interlock(db=db, pipelines=folder, clock=clock)
+    first.controller(ControllerSettings(workers=0)).bootstrap()
+    second = Interlock(db=db, clock=clock)
+    with pytest.raises(StoreError, match="another controller is already serving"):
+        second.controller(ControllerSettings(workers=0)).bootstrap()
+    first.close()
+    second.controller(ControllerSettings(workers=0)).bootstrap()  # free once the first is gone
     second.close()

@@ -11,15 +11,20 @@
                 launch jobs (worker pool, attempt id = idempotency key)
         sleep until the next due time or a store wake-up
 
-The controller holds no state of its own that matters after a crash: the lease on a run in
-LAUNCHING expires, and the next controller resolves it through the backend's ``find``
-(never a blind relaunch). Its cost follows due work: an idle controller runs one indexed
-``min(next_check_at)`` query per wake-up.
+The controller holds no state of its own that matters after a crash. A run in LAUNCHING is
+leased to the controller calling its backend; the lease is short and renewed while that
+controller lives (:attr:`ControllerSettings.launch_lease`). On SQLite a restarted controller,
+the only one by construction, drops a dead predecessor's leases at once; on PostgreSQL
+another controller takes them over when they lapse. Either way the run is resolved through
+the backend's ``find`` (never a blind relaunch). Its cost follows due work: an idle
+controller runs one indexed ``min(next_check_at)`` query per wake-up.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,29 +48,39 @@ from interlock.specs import PipelineSpec
 from interlock.store._runs import Claim
 from interlock.store.sqlalchemy import SqlStore
 
-__all__ = ["Controller", "ControllerSettings"]
+__all__ = ["Controller", "ControllerSettings", "default_owner"]
 
 log = logging.getLogger("interlock.controller")
+
+
+def default_owner() -> str:
+    """``host:pid``: a lease owner name unique to this process among several controllers."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class ControllerSettings:
     """Knobs of the loop, with the reasons for their defaults."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - every knob is keyword-only and documented below
         self,
         *,
-        owner: str = "controller",
+        owner: str | None = None,
         claim_limit: int = 200,
-        lease: timedelta = timedelta(seconds=60),
+        lease: timedelta = timedelta(seconds=30),
+        launch_lease: timedelta = timedelta(seconds=30),
         max_sleep: float = 1.0,
         workers: int = 4,
     ) -> None:
-        self.owner = owner
+        self.owner = owner or default_owner()
         """Lease owner name; unique per controller process when several share a database."""
         self.claim_limit = claim_limit
         """Runs claimed per round; bounds the time a round holds leases."""
         self.lease = lease
-        """How long a claim is held; a crashed controller's runs are free again after it."""
+        """How long a claim is held while a run is decided (a round takes milliseconds)."""
+        self.launch_lease = launch_lease
+        """How long a LAUNCHING run stays ours while its backend call is out. Renewed every
+        third of it while this controller lives, so it never expires under a slow launch,
+        and another controller takes a dead one's launches over within this time."""
         self.max_sleep = max_sleep
         """Longest sleep between rounds in seconds: timers fire within this of their time,
         and writes from other processes (which cannot wake us directly) are seen by then."""
@@ -96,6 +111,9 @@ class Controller:
             else None
         )
         self._inflight: dict[str, Future[Any]] = {}
+        self._inflight_runs: dict[str, tuple[str, str]] = {}
+        """attempt id → (pipeline, partition) of each launch in flight, for lease renewal."""
+        self._renewed_at: datetime | None = None
         self._stop = threading.Event()
         self.ready = threading.Event()
         """Set once :meth:`bootstrap` has planned every pipeline's expected runs."""
@@ -103,8 +121,16 @@ class Controller:
     # Lifecycle ---------------------------------------------------------------------------
 
     def bootstrap(self) -> None:
-        """Create the expected runs of every pipeline (idempotent; call on start and apply)."""
+        """Start: take over the store, create every pipeline's expected runs (idempotent).
+
+        On SQLite this controller is the only one, so leases left by a dead predecessor are
+        dropped first and its LAUNCHING runs are resolved in the first round (through the
+        backend's ``find``), not after a lease expires.
+        """
         now = self.clock.now()
+        released = self.store.start_controller(now)
+        if released:
+            log.info("took over %d run(s) leased by a previous controller", released)
         planned = [run for spec in self.specs().values() for run in planned_runs(spec, now)]
         self.store.ensure_runs(planned, now)
         self.ready.set()
@@ -119,6 +145,7 @@ class Controller:
         self.bootstrap()
         while not self._stop.is_set():
             seen = self.store.broker.count
+            self._renew_launch_leases()
             processed = self.run_once()
             if processed >= self.settings.claim_limit:
                 continue
@@ -130,6 +157,19 @@ class Controller:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         self.jobs.close()
+
+    def _renew_launch_leases(self) -> None:
+        """The heartbeat: extend the leases of launches in flight every third of a lease."""
+        now = self.clock.now()
+        every = self.settings.launch_lease / 3
+        if self._renewed_at is not None and now - self._renewed_at < every:
+            return
+        self._renewed_at = now
+        self.store.renew_leases(
+            list(self._inflight_runs.values()),
+            owner=self.settings.owner,
+            until=now + self.settings.launch_lease,
+        )
 
     def _sleep_for(self) -> float:
         due = self.store.next_due_at()
@@ -234,7 +274,7 @@ class Controller:
             owner=self.settings.owner,
             now=now,
             signal_ids=[i for i, _ in pending],
-            keep_lease=bool(decision.launches),
+            launch_lease=self.settings.launch_lease if decision.launches else None,
             attempt_update=attempt_update,
             inputs=inputs,
         )
@@ -248,12 +288,14 @@ class Controller:
         if self._pool is None:
             self.jobs.launch(spec, run, launch, self.clock)
             return
-        future = self._pool.submit(self.jobs.launch, spec, run, launch, self.clock)
-        self._inflight[launch.attempt_id] = future
         key = launch.attempt_id
+        self._inflight_runs[key] = (run.pipeline_id, run.partition)
+        future = self._pool.submit(self.jobs.launch, spec, run, launch, self.clock)
+        self._inflight[key] = future
 
         def forget(_done: Future[Any]) -> None:
             self._inflight.pop(key, None)
+            self._inflight_runs.pop(key, None)
 
         future.add_done_callback(forget)
 

@@ -7,13 +7,17 @@ parent. It starts this module, which reads the job spec (JSON) from stdin and fo
 is then nobody's child but init's; it starts the job, enforces the timeout, and writes the
 exit record when the job ends. Files in ``DIR``::
 
-    lock        flock()ed by the supervisor for its whole life: held = the job is being run
+    lock        exists once the supervisor was started; flock()ed by it for its whole life:
+                held = the job is being run, free without exit.json = the supervisor died
+    pid.json    {"pid": the supervisor's pid}, written by the runner right after the fork
     stdout      the job's standard output
     stderr      the job's standard error
     exit.json   {"code": int|null, "timedOut": bool, "timeout": float|null, "error": str|null}
 
-The lock is taken *before* the fork, so it is held continuously from the moment the pid is
-printed; "lock free and no exit record" therefore always means the supervisor died. The
+The lock file is created already locked (:func:`claim_start`) and *before* the fork, so it is
+held continuously from the moment it exists: "no lock file" means the job was never started,
+"lock free and no exit record" means its supervisor died. Creating it is atomic, so two
+runners racing for one attempt start one job. The
 job's environment travels on stdin, never on disk, because it often carries credentials.
 POSIX only (fork, setsid, flock, process groups). Standard library only, so that it can run
 as a plain file in isolated mode, without importing Interlock.
@@ -31,9 +35,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXIT_FILE", "LOCK_FILE", "STDERR_FILE", "STDOUT_FILE", "main", "write_json"]
+__all__ = [
+    "ALREADY_STARTED",
+    "EXIT_FILE",
+    "LOCK_FILE",
+    "PID_FILE",
+    "STDERR_FILE",
+    "STDOUT_FILE",
+    "claim_start",
+    "main",
+    "write_json",
+]
 
+ALREADY_STARTED = 3
+"""The runner's exit code when another runner already started this attempt."""
 LOCK_FILE = "lock"
+PID_FILE = "pid.json"
 STDOUT_FILE = "stdout"
 STDERR_FILE = "stderr"
 EXIT_FILE = "exit.json"
@@ -49,13 +66,19 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Fork the supervisor for the job directory ``argv[0]`` and print its pid."""
+    """Claim the start of the job in ``argv[0]``, fork its supervisor, print its pid.
+
+    Exits :data:`ALREADY_STARTED` (printing nothing) when another runner already claimed
+    this attempt's start: the job is never started twice.
+    """
     directory = Path(argv[0])
     spec = json.loads(sys.stdin.read())
-    lock_fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(lock_fd, fcntl.LOCK_EX)  # blocks only while a status() check holds it
+    lock_fd = claim_start(directory)
+    if lock_fd is None:
+        return ALREADY_STARTED
     pid = os.fork()
     if pid:
+        write_json(directory / PID_FILE, {"pid": pid})
         sys.stdout.write(f"{pid}\n")
         sys.stdout.flush()
         return 0
@@ -67,6 +90,27 @@ def main(argv: list[str]) -> int:
         write_json(directory / EXIT_FILE, {"code": None, "timedOut": False, "error": repr(exc)})
         code = 1
     os._exit(code)
+
+
+def claim_start(directory: Path) -> int | None:
+    """Create ``lock`` already ``flock``-ed, atomically; None if it exists (already started).
+
+    The lock file is made under a private name, locked, then ``link()``-ed into place, so a
+    ``lock`` file is never seen unlocked until its holder is gone. Its existence is the
+    record "this attempt's supervisor was started"; the returned descriptor is inherited by
+    the supervisor, which holds it for its whole life.
+    """
+    private = directory / f".{LOCK_FILE}.{os.getpid()}.tmp"
+    fd = os.open(private, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.link(private, directory / LOCK_FILE)
+    except FileExistsError:
+        os.close(fd)
+        return None
+    finally:
+        private.unlink()
+    return fd
 
 
 def _detach() -> None:

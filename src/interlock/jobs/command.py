@@ -7,9 +7,13 @@ restart must neither lose a running job nor start it twice. So:
 - ``launch`` starts :mod:`interlock.jobs._runner`, which detaches a supervisor that runs the
   command and writes its exit code to a file. ``launch`` returns at once; ``status`` reads
   the files. Nothing about a running job lives in controller memory.
-- Each attempt owns ``state_dir/<safe attempt id>/``. Its ``launch.json`` is created with an
-  atomic ``link()``, which is the idempotency claim: whoever creates it starts the job, every
-  later ``launch`` or ``find`` of that attempt gets the same handle back.
+- Each attempt owns ``state_dir/<safe attempt id>/``. ``launch.json`` records what was asked
+  for. The idempotency claim is the runner's ``lock`` file, created already locked with an
+  atomic ``link()`` (:func:`~interlock.jobs._runner.claim_start`): whoever creates it starts
+  the job, and every later ``launch`` or ``find`` of that attempt gets the same handle back.
+  So a crash between the two steps is told apart: a launch record without a ``lock`` was
+  claimed but never started (``find`` says None and the job is started then, once), a
+  ``lock`` that nobody holds without an exit record is a job that started and was lost.
 - Failures are classified: timeout → ``TIMEOUT``; exit 126/127 or an executable that cannot
   be found → ``PERMANENT`` (a config problem, retrying cannot help); any other non-zero exit
   or a lost supervisor → ``TRANSIENT``.
@@ -40,16 +44,21 @@ from typing import Any
 
 from interlock.errors import JobPermanentError, JobTemporaryError
 from interlock.jobs import _runner
-from interlock.jobs._runner import EXIT_FILE, LOCK_FILE, STDERR_FILE, STDOUT_FILE, write_json
+from interlock.jobs._runner import (
+    ALREADY_STARTED,
+    EXIT_FILE,
+    LOCK_FILE,
+    PID_FILE,
+    STDERR_FILE,
+    STDOUT_FILE,
+    write_json,
+)
 from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus, config_seconds
 
 __all__ = ["CommandBackend"]
 
 LAUNCH_FILE = "launch.json"
-PID_FILE = "pid.json"
 _LAUNCHER_TIMEOUT = 30.0
-_STARTING_GRACE = 30.0
-"""A launch record without a pid this young may still be starting in another thread."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 
 
@@ -66,24 +75,28 @@ class CommandBackend(JobBackend):
         return f"CommandBackend(state_dir={str(self.state_dir)!r})"
 
     def launch(self, request: JobRequest) -> JobHandle:
-        """Start the command unless this attempt already has a launch record."""
+        """Start the command unless this attempt's supervisor was already started."""
         directory = self._directory(request.attempt_id)
-        if (directory / LAUNCH_FILE).exists():
-            return self._recorded(request.attempt_id, directory, wait=True)
-        spec = _job_spec(request.config)
-        directory.mkdir(parents=True, exist_ok=True)
-        if not _claim(directory, _launch_record(request, spec)):
-            return self._recorded(request.attempt_id, directory, wait=True)
-        pid = _start(directory, spec)
-        write_json(directory / PID_FILE, {"pid": pid})
-        return self._handle(request.attempt_id, directory, pid)
+        if not _started(directory):
+            spec = _job_spec(request.config)
+            directory.mkdir(parents=True, exist_ok=True)
+            _claim(directory, _launch_record(request, spec))  # kept if a crash left one
+            pid = _start(directory, spec)
+            if pid is not None:
+                return self._handle(request.attempt_id, directory, pid)
+        return self._recorded(request.attempt_id, directory)
 
     def find(self, request: JobRequest) -> JobHandle | None:
-        """The handle of the attempt if it has a launch record, else None."""
+        """The attempt's handle if its supervisor was ever started, else None.
+
+        A launch record without a started supervisor ("claimed, never started": the
+        controller died between the two) is None too, so the controller launches it now,
+        under the same attempt id; the runner's atomic start claim keeps that to one job.
+        """
         directory = self._directory(request.attempt_id)
-        if not (directory / LAUNCH_FILE).exists():
+        if not _started(directory):
             return None
-        return self._recorded(request.attempt_id, directory, wait=False)
+        return self._recorded(request.attempt_id, directory)
 
     def status(self, handle: JobHandle, request: JobRequest) -> JobStatus:  # noqa: ARG002 - the attempt dir has it all
         """Map the exit record (or the supervisor's liveness) to a job status."""
@@ -95,8 +108,6 @@ class CommandBackend(JobBackend):
         record = record or _read_json(directory / EXIT_FILE)
         if record is not None:
             return _finished(record, output)
-        if _starting(directory):
-            return JobStatus(state="running", message="starting", output=output)
         return JobStatus(
             state="failed",
             category="TRANSIENT",
@@ -107,11 +118,8 @@ class CommandBackend(JobBackend):
     def _directory(self, attempt_id: str) -> Path:
         return self.state_dir / safe_name(attempt_id)
 
-    def _recorded(self, attempt_id: str, directory: Path, *, wait: bool) -> JobHandle:
-        """The handle of a claimed attempt; ``wait`` gives a launch in progress time to finish."""
-        deadline = time.monotonic() + (_LAUNCHER_TIMEOUT if wait else 0.0)
-        while _starting(directory) and time.monotonic() < deadline:
-            time.sleep(0.05)
+    def _recorded(self, attempt_id: str, directory: Path) -> JobHandle:
+        """The handle of a started attempt (the pid is informational and may be missing)."""
         record = _read_json(directory / PID_FILE) or {}
         pid = record.get("pid")
         return self._handle(attempt_id, directory, pid if isinstance(pid, int) else None)
@@ -201,8 +209,11 @@ def _claim(directory: Path, record: Mapping[str, Any]) -> bool:
     return True
 
 
-def _start(directory: Path, spec: Mapping[str, Any]) -> int:
-    """Run the launcher; return the supervisor's pid. A failure is recorded, then raised."""
+def _start(directory: Path, spec: Mapping[str, Any]) -> int | None:
+    """Run the launcher; the supervisor's pid, or None if this attempt was already started.
+
+    A failure is recorded as the attempt's exit, then raised.
+    """
     try:
         # The runner needs only the standard library, so it runs as a file in isolated mode
         # (-I: no PYTHON* variables, no user site, no script directory on sys.path): it
@@ -216,6 +227,8 @@ def _start(directory: Path, spec: Mapping[str, Any]) -> int:
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise _launch_failed(directory, repr(exc)) from exc
+    if result.returncode == ALREADY_STARTED:
+        return None
     pid = result.stdout.decode(errors="replace").strip()
     if result.returncode != 0 or not pid.isdigit():
         stderr = result.stderr.decode(errors="replace").strip()[-500:]
@@ -230,13 +243,9 @@ def _launch_failed(directory: Path, detail: str) -> JobTemporaryError:
     return JobTemporaryError(message)
 
 
-def _starting(directory: Path) -> bool:
-    """True for a launch record with no pid or exit record yet, young enough to be starting."""
-    return (
-        not (directory / PID_FILE).exists()
-        and not (directory / EXIT_FILE).exists()
-        and _age(directory / LAUNCH_FILE) < _STARTING_GRACE
-    )
+def _started(directory: Path) -> bool:
+    """True once the attempt's supervisor was started (or its start failed on record)."""
+    return (directory / LOCK_FILE).exists() or (directory / EXIT_FILE).exists()
 
 
 def _supervisor_alive(directory: Path) -> bool:
@@ -286,10 +295,3 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else None
     return None
-
-
-def _age(path: Path) -> float:
-    try:
-        return time.time() - path.stat().st_mtime
-    except FileNotFoundError:
-        return float("inf")

@@ -32,7 +32,9 @@ from interlock.store._statements import (
     PENDING_SIGNALS,
     RECORD_LAUNCH,
     RELEASE,
+    RELEASE_ALL,
     RELEASE_IF_OWNER,
+    RENEW_LEASE,
     SIGNAL_WAITING,
     WAKE_DATED,
     WAKE_UNDATED,
@@ -186,7 +188,7 @@ class RunsMixin:
         *,
         owner: str,
         limit: int = 100,
-        lease: timedelta = timedelta(seconds=60),
+        lease: timedelta = timedelta(seconds=30),
     ) -> list[Claim]:
         """Lease up to ``limit`` runs whose ``next_check_at`` has come, oldest first."""
         params = {"b_now": now, "b_limit": limit, "b_owner": owner, "b_until": now + lease}
@@ -231,7 +233,7 @@ class RunsMixin:
         owner: str,
         now: datetime,
         signal_ids: Sequence[int] = (),
-        keep_lease: bool = False,
+        launch_lease: timedelta | None = None,
         attempt_update: Mapping[str, Any] | None = None,
         inputs: Mapping[str, int | None] | None = None,
     ) -> bool:
@@ -240,11 +242,13 @@ class RunsMixin:
         Returns False (and changes nothing but dropping the lease) if the run changed since it
         was loaded (a new reading or signal bumps its version) or the lease was lost: the
         caller must then drop the decision and perform no action; the run is due again.
+        With ``launch_lease`` (the decision launches) the caller keeps the run leased for that
+        long while the backend call is outstanding, and renews it (:meth:`renew_leases`).
         """
         run = decision.run
         key = {"b_pipeline": run.pipeline_id, "b_partition": run.partition, "b_owner": owner}
         with self.engine.begin() as conn:
-            values = self._run_values(decision, pipeline, owner, now, keep_lease=keep_lease)
+            values = self._run_values(decision, pipeline, owner, now, launch_lease)
             result = APPLY_RUN.execute(conn, {**key, "b_version": run.version, **values})
             if result.rowcount != 1:
                 RELEASE_IF_OWNER.execute(conn, key)
@@ -269,21 +273,23 @@ class RunsMixin:
         pipeline: PipelineSpec,
         owner: str,
         now: datetime,
-        *,
-        keep_lease: bool,
+        launch_lease: timedelta | None,
     ) -> dict[str, Any]:
         run = decision.run
+        leased_until = now + launch_lease if launch_lease is not None else None
         return {
             "b_state": run.state.value,
-            "b_next_check_at": run.next_check_at,
+            # A launching run is next due when its lease lapses: by then its outcome signal
+            # has made it due anyway, or whoever claims it must recover the launch.
+            "b_next_check_at": leased_until or run.next_check_at,
             "b_watch_until": watch_until(pipeline, run),
             "b_attempt": run.attempt,
             "b_new_version": run.version + 1,
             "b_updated_at": now,
             "b_body": run_to_json(run),
             "b_explanation": dict(decision.explanation.to_dict()),
-            "b_lease_owner": owner if keep_lease else None,
-            "b_lease_until": now + timedelta(minutes=5) if keep_lease else None,
+            "b_lease_owner": owner if launch_lease is not None else None,
+            "b_lease_until": leased_until,
         }
 
     @staticmethod
@@ -357,6 +363,34 @@ class RunsMixin:
             self._add_signal(conn, run.pipeline_id, run.partition, kind, payload, now)
             RELEASE.execute(conn, {"b_pipeline": run.pipeline_id, "b_partition": run.partition})
         self.broker.notify()
+
+    def renew_leases(
+        self, runs: Iterable[tuple[str, str]], *, owner: str, until: datetime
+    ) -> None:
+        """Extend ``owner``'s leases on ``(pipeline, partition)`` runs to ``until``.
+
+        Their next check moves with the lease. This is the controller's heartbeat for launches
+        in flight: a lease stays short, so another controller takes over promptly after a
+        crash, yet it never expires under a live one.
+        """
+        params = [
+            {"b_pipeline": p, "b_partition": part, "b_owner": owner, "b_until": until}
+            for p, part in runs
+        ]
+        if params:
+            with self.engine.begin() as conn:
+                RENEW_LEASE.execute(conn, params)
+
+    def release_stale_leases(self, now: datetime) -> int:
+        """Drop every lease in the database; returns how many runs were leased.
+
+        Only correct where this controller is the only one (SQLite, guarded by
+        :meth:`~interlock.store.sqlalchemy.SqlStore.hold_controller_lock`): any lease found
+        at start then belongs to a controller that is gone, and its runs, LAUNCHING ones
+        included, are resolved at once instead of after the lease would have expired.
+        """
+        with self.engine.begin() as conn:
+            return int(conn.execute(RELEASE_ALL, {"b_now": now}).rowcount)
 
     def release(self, run: Run, *, owner: str) -> None:
         """Give up the lease on ``run`` without changing it."""

@@ -14,13 +14,25 @@ even in a process whose checkpointer is not running.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import logging
+import os
 import threading
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
-__all__ = ["BACKSTOP_PAGES", "CHECKPOINT_INTERVAL", "Checkpointer", "sqlite_pragmas"]
+from interlock.errors import StoreError
+
+__all__ = [
+    "BACKSTOP_PAGES",
+    "CHECKPOINT_INTERVAL",
+    "Checkpointer",
+    "ControllerLock",
+    "sqlite_pragmas",
+]
 
 log = logging.getLogger("interlock.store")
 
@@ -79,3 +91,42 @@ class Checkpointer:
         self._stop.set()
         self._thread.join()
         self.checkpoint()
+
+
+class ControllerLock:
+    """An exclusive lock that makes one process the only controller of a SQLite file.
+
+    SQLite serves one controller (several need PostgreSQL). Holding this lock is what lets a
+    controller treat every lease it finds at start as left by a dead process and resolve
+    those runs at once. ``flock`` is released by the kernel when the holder dies, so a
+    ``kill -9`` never leaves the database locked.
+    """
+
+    def __init__(self, database: str) -> None:
+        self._database = database
+        self.path = Path(f"{database}-controller.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise :class:`StoreError` naming the database if it is held."""
+        if self._fd is not None:
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            msg = (
+                f"another controller is already serving {self._database}"
+                " (SQLite takes one controller; use PostgreSQL for several)"
+            )
+            raise StoreError(msg) from exc
+        self._fd = fd
+
+    def release(self) -> None:
+        """Let go of the lock (idempotent)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -27,7 +27,9 @@ __all__ = [
     "PENDING_SIGNALS",
     "RECORD_LAUNCH",
     "RELEASE",
+    "RELEASE_ALL",
     "RELEASE_IF_OWNER",
+    "RENEW_LEASE",
     "RUN_COLUMNS",
     "SIGNAL_WAITING",
     "WAKE_DATED",
@@ -94,6 +96,21 @@ RELEASE_IF_OWNER = Prepared(
 )
 
 RELEASE = Prepared(t.runs.update().where(*_PK).values(lease_owner=None, lease_until=None))
+
+RELEASE_ALL = (
+    t.runs.update()
+    .where(_r.lease_owner.is_not(None))
+    .values(lease_owner=None, lease_until=None, next_check_at=sa.bindparam("b_now"))
+)
+"""Every lease, at the start of the only controller of a SQLite database; the runs it held
+(being decided, or LAUNCHING) are due at once."""
+
+RENEW_LEASE = Prepared(
+    t.runs.update()
+    .where(*_PK, _r.lease_owner == sa.bindparam("b_owner"))
+    .values(lease_until=sa.bindparam("b_until"), next_check_at=sa.bindparam("b_until"))
+)
+"""A launch in flight is still ours: its run is next due when the renewed lease lapses."""
 
 APPLY_RUN = Prepared(
     t.runs.update()

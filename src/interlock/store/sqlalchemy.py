@@ -33,7 +33,7 @@ from interlock.store import schema as t
 from interlock.store._prepared import Prepared
 from interlock.store._routing import Route, plan_wakes
 from interlock.store._runs import RunsMixin
-from interlock.store._sqlite import Checkpointer, sqlite_pragmas
+from interlock.store._sqlite import Checkpointer, ControllerLock, sqlite_pragmas
 from interlock.store._statements import INSERT_HISTORY, LOAD_READINGS, upsert_latest_reading
 from interlock.store.base import Broker, ReadingInput, StoredPipeline, SyncReport
 
@@ -67,6 +67,8 @@ class SqlStore(RunsMixin):
             upgrade(self.engine)
         on_disk = sqlite and self.engine.url.database not in {None, "", ":memory:"}
         self._checkpointer = Checkpointer(self.engine) if on_disk else None
+        database = self.engine.url.database
+        self._controller_lock = ControllerLock(database) if on_disk and database else None
         self._routes: dict[str, list[Route]] | None = None
         self._routes_token: tuple[Any, ...] = ()
         self._known: frozenset[str] = frozenset()
@@ -84,7 +86,24 @@ class SqlStore(RunsMixin):
         """Checkpoint SQLite's log, then dispose of every pooled connection."""
         if self._checkpointer is not None:
             self._checkpointer.close()
+        if self._controller_lock is not None:
+            self._controller_lock.release()
         self.engine.dispose()
+
+    def start_controller(self, now: datetime) -> int:
+        """Make ready for a controller to start on this store; returns leases released.
+
+        On SQLite the controller must be the only one: it takes the database's controller
+        lock (:class:`StoreError` if another process holds it), then drops every lease
+        left by a previous, dead controller, so its LAUNCHING runs are resolved at once. On
+        PostgreSQL leases stay: other controllers may be alive, and a dead one's short
+        leases expire by themselves (they are renewed only while it lives).
+        """
+        if not self.is_sqlite:
+            return 0
+        if self._controller_lock is not None:
+            self._controller_lock.acquire()
+        return self.release_stale_leases(now)
 
     # Pipelines ---------------------------------------------------------------------------
 
