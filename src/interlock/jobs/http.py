@@ -21,9 +21,10 @@ stops, we go on:
   its value, e.g. from a partition in the ``Idempotency-Key``) is a JobPermanentError naming
   the header, raised before anything is sent: the same bytes would fail on every retry.
 - Secrets (``${env:...}`` values, ``JobRequest.secrets``) are used in the requests but never
-  kept: the handle stores the URLs masked, a poll rebuilds the real ``statusUrl`` from the
+  kept: the handle is masked (``***``), a poll rebuilds the real ``statusUrl`` from the
   attempt's current config and the launch response, and httpx's own log lines (it logs every
-  URL at INFO) are masked while this backend sends.
+  URL at INFO) are masked while this backend sends. Error messages may name the real URL;
+  the controller masks them before storing or logging them.
 
 A status poll that cannot be read (5xx, network, 4xx, not JSON) raises JobTemporaryError: an
 unknown state is not a failure, and the controller's poll window bounds how long it may last.
@@ -332,7 +333,8 @@ def _retry_after(response: httpx.Response) -> float:
 def _launch_handle(request: JobRequest, call: _Call, response: httpx.Response) -> JobHandle:
     """Keep what ``status`` needs: the response JSON and, if asynchronous, how to poll.
 
-    The URLs are kept masked, to explain the job; a poll rebuilds the real one.
+    Everything is kept masked (the URLs, and the response if it echoes a secret): the
+    handle is stored, and a poll rebuilds the real URL from the current config.
     """
     try:
         payload: Any = response.json()
@@ -342,16 +344,18 @@ def _launch_handle(request: JobRequest, call: _Call, response: httpx.Response) -
     if call.poll is not None:
         url, error = _render_status_url(call.poll["template"], payload)
         poll = {key: value for key, value in call.poll.items() if key != "template"}
-        poll.update(url=request.redact(url), error=error)
+        poll.update(url=url, error=error)
     data = {
         "method": call.method,
-        "url": request.redact(call.url),
+        "url": call.url,
         "statusCode": response.status_code,
         "response": payload,
         "output": response.text[:EXCERPT_CHARS],
         "poll": poll,
     }
-    return JobHandle(backend=HttpBackend.type, attempt_id=request.attempt_id, data=data)
+    return JobHandle(
+        backend=HttpBackend.type, attempt_id=request.attempt_id, data=request.redact(data)
+    )
 
 
 def _status_url(handle: JobHandle, poll: Mapping[str, Any], request: JobRequest) -> str:
