@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -211,3 +213,53 @@ def test_invalid_config_is_a_permanent_error(backend, config, message):
 def test_repr_shows_the_state_dir(tmp_path):
     """The repr names the state directory, which is what tells two backends apart."""
     assert str(tmp_path) in repr(CommandBackend(tmp_path))
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """Umask 0 for the test, so only the modes Interlock asks for protect the files."""
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_job_directories_are_private_whatever_the_umask(tmp_path):
+    """The state dir and attempt dir are 0700; every file in it is 0600, the job's output too."""
+    backend = CommandBackend(tmp_path / "state")
+    handle = backend.launch(request(command=python("print('out')")))
+    assert wait_done(backend, handle).state == "succeeded"
+    directory = Path(handle.data["dir"])
+    assert stat.S_IMODE((tmp_path / "state").stat().st_mode) == 0o700
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in directory.iterdir()}
+    files = ("launch.json", "pid.json", "lock", "stdout", "stderr", "exit.json")
+    assert modes == dict.fromkeys(files, 0o600)
+
+
+def test_launch_record_masks_secrets_and_the_job_gets_them(backend):
+    """launch.json shows ``***`` for each secret in the argv; the job receives the real value."""
+    job = JobRequest(
+        pipeline_id="etl",
+        partition="2026-11-22",
+        attempt=1,
+        attempt_id="etl/2026-11-22/1",
+        config={"command": [*python("import sys; print(sys.argv[1])"), "--key=k3y-value"]},
+        secrets=frozenset({"k3y-value"}),
+    )
+    handle = backend.launch(job)
+    assert wait_done(backend, handle).output["stdout"] == "--key=k3y-value\n"
+    record = json.loads((Path(handle.data["dir"]) / "launch.json").read_text())
+    assert record["argv"][-1] == "--key=***"
+
+
+def test_a_program_that_cannot_be_executed_is_not_named_in_the_exit_record(backend, tmp_path):
+    """The runner's exit record gives the OS reason, not the program path (it may hold a secret)."""
+    program = tmp_path / "s3cret-tool"
+    program.write_text("#!/no/such/interpreter\n", encoding="utf-8")
+    program.chmod(0o700)
+    handle = backend.launch(request(command=[str(program)]))
+    status = wait_done(backend, handle)
+    assert (status.state, status.category) == ("failed", "PERMANENT")
+    assert status.message.startswith("cannot execute: ")
+    assert "s3cret" not in (Path(handle.data["dir"]) / "exit.json").read_text()

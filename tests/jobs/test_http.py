@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -244,3 +246,98 @@ def test_configured_idempotency_key_is_replaced_by_the_attempt_id(server, backen
     server.answer("/run", (200, {}))
     backend.launch(request(url=f"{server.url}/run", headers={"idempotency-key": "mine"}))
     assert server.seen[0].headers["idempotency-key"] == ATTEMPT_ID
+
+
+@pytest.mark.parametrize(
+    "partition",
+    [
+        pytest.param("2026-11-22|campaign=a\r\nX-Injected: 1", id="crlf"),
+        pytest.param("2026-11-22|campaign=a\nb", id="lf"),
+        pytest.param("2026-11-22|campaign=a\x00b", id="nul"),
+        pytest.param("2026-11-22|campaign=café", id="non-ascii"),
+    ],
+)
+def test_an_illegal_idempotency_key_is_permanent_and_never_sent(server, backend, partition):
+    """A partition no header may carry fails the launch for good, naming the header, unsent."""
+    server.answer("/run", (200, {}))
+    job = JobRequest(
+        pipeline_id="gold",
+        partition=partition,
+        attempt=1,
+        attempt_id=f"gold/{partition}/1",
+        config={"url": f"{server.url}/run"},
+    )
+    with pytest.raises(JobPermanentError, match=r"^Idempotency-Key \(the attempt id .*\): holds "):
+        backend.launch(job)
+    assert server.seen == []
+
+
+def test_a_configured_header_with_crlf_is_permanent_and_names_the_header(server, backend):
+    """A header value expanded to hold CR/LF is a permanent launch error; the value is not shown."""
+    server.answer("/run", (200, {}))
+    job = request(url=f"{server.url}/run", headers={"X-Partition": "s3cret\r\nX-Injected: 1"})
+    with pytest.raises(
+        JobPermanentError, match=r"^job\.config\.headers\.X-Partition: holds '\\r'"
+    ) as caught:
+        backend.launch(job)
+    assert "s3cret" not in str(caught.value)
+    assert server.seen == []
+
+
+def test_an_invalid_header_name_is_permanent(server, backend):
+    """A header name that is not an HTTP token fails the launch before any request."""
+    with pytest.raises(JobPermanentError, match="'X Team' is not a valid header name"):
+        backend.launch(request(url=f"{server.url}/run", headers={"X Team": "gold"}))
+    assert server.seen == []
+
+
+def test_a_poll_whose_headers_became_illegal_fails_permanently(server, backend):
+    """A poll that can never be sent (its header now holds LF) fails the job instead of retrying."""
+    server.answer("/run", (200, {"id": 1}))
+    config: dict[str, Any] = {"url": f"{server.url}/run", "statusUrl": f"{server.url}/s/${{id}}"}
+    handle = backend.launch(request(**config))
+    status = backend.status(handle, request(**config, headers={"Authorization": "a\nb"}))
+    assert (status.state, status.category) == ("failed", "PERMANENT")
+    assert "job.config.headers.Authorization" in status.message
+    assert len(server.seen) == 1
+
+
+def secret_request(token: str, url: str, **config: Any) -> JobRequest:
+    """A request whose config holds ``token`` as a value expanded from the environment."""
+    return JobRequest(
+        pipeline_id="gold",
+        partition="2026-11-22",
+        attempt=1,
+        attempt_id=ATTEMPT_ID,
+        config={"url": url, **config},
+        secrets=frozenset({token}),
+    )
+
+
+def test_the_handle_masks_secrets_and_a_poll_uses_the_current_real_url(server, backend):
+    """The stored handle shows ``***``; the poll rebuilds statusUrl with the rotated token."""
+    server.answer("/run?key=first-k3y", (200, {"id": "r1"}))
+    server.answer("/runs/r1?key=second-k3y", (200, {"status": "done"}))
+    status_url = f"{server.url}/runs/${{response:id}}?key="
+    first = secret_request("first-k3y", f"{server.url}/run?key=first-k3y")
+    handle = backend.launch(
+        replace(first, config={**first.config, "statusUrl": f"{status_url}first-k3y"})
+    )
+    stored = json.dumps(dict(handle.data))
+    assert "first-k3y" not in stored
+    assert "?key=***" in stored
+    second = secret_request(
+        "second-k3y", f"{server.url}/run?key=second-k3y", statusUrl=f"{status_url}second-k3y"
+    )
+    assert backend.status(handle, second).state == "succeeded"
+    assert [s.path for s in server.seen] == ["/run?key=first-k3y", "/runs/r1?key=second-k3y"]
+
+
+def test_httpx_log_lines_mask_the_secrets_of_the_request(server, backend, caplog):
+    """The httpx logger shows every URL at INFO; while we send, the secrets are masked."""
+    caplog.set_level(logging.INFO, logger="httpx")
+    server.answer("/run?key=l0g-k3y", (200, {}))
+    backend.launch(secret_request("l0g-k3y", f"{server.url}/run?key=l0g-k3y"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert len(lines) == 1
+    assert "/run?key=*** " in lines[0]

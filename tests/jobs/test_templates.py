@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from interlock.errors import JobPermanentError
-from interlock.jobs.templates import expand, template_variables
+from interlock.jobs import JobRequest
+from interlock.jobs.templates import expand, expand_with_secrets, redact, template_variables
 
 VARIABLES = template_variables("gold-revenue", "2026-11-22T08|campaign=501", 2, "run-7")
 ENV = {"TOKEN": "s3cret", "INTERLOCK_API": "https://api.example"}
@@ -113,3 +116,53 @@ def test_path_prefix_is_configurable():
     """Callers can name where the config came from."""
     with pytest.raises(JobPermanentError, match=r"^postRun\.job\.x: "):
         expand({"x": "${nope}"}, VARIABLES, ENV, path="postRun.job")
+
+
+def test_expand_with_secrets_reports_every_environment_value_it_used():
+    """Values from ``${env:...}`` and ``$INTERLOCK_*`` are secrets; run variables are not."""
+    config = {
+        "url": "${INTERLOCK_API}/run?date=${date}",
+        "headers": {"Authorization": "Bearer ${env:TOKEN}"},
+        "unused": "$$INTERLOCK_API",
+    }
+    expansion = expand_with_secrets(config, VARIABLES, {**ENV, "OTHER": "never-used"})
+    assert expansion.config == expand(config, VARIABLES, ENV)
+    assert expansion.secrets == {"https://api.example", "s3cret"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("GET /run?token=s3cret", "GET /run?token=***", id="text"),
+        pytest.param("s3cret and s3cret-long", "*** and ***", id="longest-first"),
+        pytest.param("q=a%20b%2Fc", "q=***", id="percent-encoded"),
+        pytest.param('{"k": "a b/c"}', '{"k": "***"}', id="raw-in-json"),
+        pytest.param({"s3cret": ["x s3cret", 7, None]}, {"***": ["x ***", 7, None]}, id="json"),
+        pytest.param("on 1 of 2", "on 1 of 2", id="short-values-kept"),
+        pytest.param(3.5, 3.5, id="number"),
+    ],
+)
+def test_redact_masks_each_secret(value, expected):
+    """Every form of every secret of four or more characters becomes ``***``."""
+    assert redact(value, {"s3cret", "s3cret-long", "a b/c", "on", "1", ""}) == expected
+
+
+def test_redact_masks_json_escaped_secrets():
+    """A secret with quotes is also masked where a JSON body echoes it escaped."""
+    secret = 'pa"ss\\word'  # noqa: S105 - a test value
+    assert redact(json.dumps({"echo": secret}), {secret}) == '{"echo": "***"}'
+
+
+def test_a_request_repr_masks_its_secrets():
+    """Logging a JobRequest shows its config masked and only the number of secrets."""
+    request = JobRequest(
+        pipeline_id="p",
+        partition="2026-11-22",
+        attempt=1,
+        attempt_id="p/2026-11-22/1",
+        config={"url": "http://x/?t=s3cret"},
+        secrets=frozenset({"s3cret"}),
+    )
+    assert "s3cret" not in repr(request)
+    assert "'http://x/?t=***'" in repr(request)
+    assert request.redact("t=s3cret") == "t=***"

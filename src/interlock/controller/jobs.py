@@ -15,6 +15,11 @@ backend answer                          signal
 ``status``                              ``JobReported``
 ``status`` raised JobTemporaryError     ``JobReported(running)``; retried next poll
 =====================================  ==========================================
+
+This is also the redaction boundary. :meth:`JobRunner.request` expands the config and keeps
+the environment values it used as ``JobRequest.secrets``; every handle, message and output
+tail a backend returns, and every error text, is passed through ``request.redact`` before it
+becomes a signal, an attempt row, an event or a log line. Backends still get the real values.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import Any
 from interlock.controller.clock import Clock
 from interlock.errors import JobError, JobPermanentError
 from interlock.jobs import JobBackend, JobHandle, JobRequest
-from interlock.jobs.templates import expand, template_variables
+from interlock.jobs.templates import expand_with_secrets, redact, template_variables
 from interlock.model import (
     JobReported,
     LaunchFailed,
@@ -66,40 +71,44 @@ class JobRunner:
             backend.close()
 
     def request(self, spec: PipelineSpec, run: Run, attempt: int, attempt_id: str) -> JobRequest:
-        """Expand the job config templates for one attempt."""
+        """Expand the job config templates for one attempt (the backend reshapes it first)."""
         job = spec.job
         if job is None:  # pragma: no cover - decide never launches a pipeline without a job
             raise JobPermanentError(f"pipeline {spec.id!r} has no job")
         variables = template_variables(spec.id, run.partition, attempt, attempt_id)
-        config = expand(job.config, variables, os.environ)
+        config = self.backend(job.type).prepare(job.config)
+        expansion = expand_with_secrets(config, variables, os.environ)
         return JobRequest(
             pipeline_id=spec.id,
             partition=run.partition,
             attempt=attempt,
             attempt_id=attempt_id,
-            config=config,
+            config=expansion.config,
+            secrets=expansion.secrets,
         )
 
     def launch(self, spec: PipelineSpec, run: Run, launch: LaunchJob, clock: Clock) -> None:
         """Call the backend for a decided launch and record the outcome as a signal."""
-        handle: JobHandle | None = None
+        stored: Mapping[str, Any] | None = None
+        secrets: frozenset[str] = frozenset()
         signal: Signal
         try:
             request = self.request(spec, run, launch.attempt, launch.attempt_id)
+            secrets = request.secrets
             handle = self.backend(spec.job.type if spec.job else "").launch(request)
-            signal = LaunchRecorded(
-                attempt=launch.attempt, at=clock.now(), handle=_handle_json(handle)
-            )
+            stored = _handle_json(handle, secrets)
+            signal = LaunchRecorded(attempt=launch.attempt, at=clock.now(), handle=stored)
         except JobError as exc:
             category = "PERMANENT" if isinstance(exc, JobPermanentError) else "TRANSIENT"
-            log.warning("launch of %s failed: %s", launch.attempt_id, exc)
+            message = redact(str(exc), secrets)
+            log.warning("launch of %s failed: %s", launch.attempt_id, message)
             signal = LaunchFailed(
-                attempt=launch.attempt, at=clock.now(), message=str(exc), category=category
+                attempt=launch.attempt, at=clock.now(), message=message, category=category
             )
         self.store.finish_launch(
             run,
             signal,
-            handle=_handle_json(handle) if handle is not None else None,
+            handle=stored,
             message=getattr(signal, "message", None),
             now=clock.now(),
         )
@@ -122,7 +131,9 @@ class JobRunner:
             return LaunchUnknown(attempt=run.attempt, at=now, message=str(exc))
         if handle is None:
             return None
-        return LaunchRecorded(attempt=run.attempt, at=now, handle=_handle_json(handle))
+        return LaunchRecorded(
+            attempt=run.attempt, at=now, handle=_handle_json(handle, request.secrets)
+        )
 
     def poll(
         self, spec: PipelineSpec, run: Run, now: datetime
@@ -136,31 +147,35 @@ class JobRunner:
             attempt_id=run.attempt_id,
             data=record.handle.get("data", {}),
         )
+        secrets: frozenset[str] = frozenset()
         try:
             request = self.request(spec, run, run.attempt, run.attempt_id)
+            secrets = request.secrets
             status = self.backend(record.backend).status(handle, request)
         except JobError as exc:
-            log.warning("status of %s unavailable: %s", run.attempt_id, exc)
-            return JobReported(
-                attempt=run.attempt, status="running", at=now, message=str(exc)
-            ), None
-        update: dict[str, Any] | None = None
-        if status.state != "running":
-            update = {
-                "state": status.state,
-                "finished_at": now,
-                "message": status.message,
-                "output": dict(status.output),
-            }
+            message = redact(str(exc), secrets)
+            log.warning("status of %s unavailable: %s", run.attempt_id, message)
+            return JobReported(attempt=run.attempt, status="running", at=now, message=message), None
+        message = redact(status.message, secrets)
         reported = JobReported(
             attempt=run.attempt,
             status=status.state,
             at=now,
             category=status.category,
-            message=status.message,
+            message=message,
         )
-        return reported, update
+        if status.state == "running":
+            return reported, None
+        output = redact(status.output, secrets)
+        return reported, {
+            "state": status.state,
+            "finished_at": now,
+            "message": message,
+            "output": output,
+        }
 
 
-def _handle_json(handle: JobHandle) -> Mapping[str, Any]:
-    return {"backend": handle.backend, "attemptId": handle.attempt_id, "data": dict(handle.data)}
+def _handle_json(handle: JobHandle, secrets: frozenset[str]) -> dict[str, Any]:
+    """The handle as stored with the attempt and in its signal, secrets masked."""
+    data = redact(dict(handle.data), secrets)
+    return {"backend": handle.backend, "attemptId": handle.attempt_id, "data": data}

@@ -15,7 +15,7 @@ from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus
 from interlock.jobs.command import CommandBackend
 from interlock.jobs.http import HttpBackend
 from interlock.jobs.mock import MockBackend, StatusHandler
-from interlock.jobs.templates import expand, template_variables
+from interlock.jobs.templates import expand, expand_with_secrets, redact, template_variables
 
 __all__ = [
     "BACKENDS",
@@ -29,6 +29,8 @@ __all__ = [
     "StatusHandler",
     "backend_for",
     "expand",
+    "expand_with_secrets",
+    "redact",
     "template_variables",
 ]
 

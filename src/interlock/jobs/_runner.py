@@ -17,8 +17,9 @@ exit record when the job ends. Files in ``DIR``::
 The lock file is created already locked (:func:`claim_start`) and *before* the fork, so it is
 held continuously from the moment it exists: "no lock file" means the job was never started,
 "lock free and no exit record" means its supervisor died. Creating it is atomic, so two
-runners racing for one attempt start one job. The
-job's environment travels on stdin, never on disk, because it often carries credentials.
+runners racing for one attempt start one job. The job's environment and its real argv
+travel on stdin, never on disk, because they often carry credentials, and every file here
+is created ``0600`` (:func:`write_private`), so the job's output is its owner's alone.
 POSIX only (fork, setsid, flock, process groups). Standard library only, so that it can run
 as a plain file in isolated mode, without importing Interlock.
 """
@@ -44,7 +45,9 @@ __all__ = [
     "STDOUT_FILE",
     "claim_start",
     "main",
+    "open_private",
     "write_json",
+    "write_private",
 ]
 
 ALREADY_STARTED = 3
@@ -58,10 +61,23 @@ KILL_GRACE_SECONDS = 5.0
 """After a timeout the job's process group gets SIGTERM, then SIGKILL this much later."""
 
 
+def open_private(path: Path, flags: int) -> int:
+    """``os.open`` creating ``path`` readable and writable by its owner only (``0600``)."""
+    fd = os.open(path, flags | os.O_CREAT, 0o600)
+    os.fchmod(fd, 0o600)  # also for a file left by an older version, whatever the umask
+    return fd
+
+
+def write_private(path: Path, text: str) -> None:
+    """Replace ``path``'s content with ``text``, the file private to its owner."""
+    with os.fdopen(open_private(path, os.O_WRONLY | os.O_TRUNC), "w", encoding="utf-8") as out:
+        out.write(text)
+
+
 def write_json(path: Path, data: Any) -> None:
     """Write ``data`` to ``path`` atomically (a reader sees the old file or the whole new one)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data), encoding="utf-8")
+    write_private(temporary, json.dumps(data))
     temporary.replace(path)
 
 
@@ -125,9 +141,10 @@ def _detach() -> None:
 def _supervise(directory: Path, spec: dict[str, Any]) -> None:
     """Run the job to its end (or its timeout) and write the exit record."""
     env = {**os.environ, **spec.get("env", {})}
+    append = os.O_WRONLY | os.O_APPEND
     with (
-        (directory / STDOUT_FILE).open("ab") as stdout,
-        (directory / STDERR_FILE).open("ab") as stderr,
+        os.fdopen(open_private(directory / STDOUT_FILE, append), "ab") as stdout,
+        os.fdopen(open_private(directory / STDERR_FILE, append), "ab") as stderr,
     ):
         try:
             process = subprocess.Popen(  # noqa: S603 - argv from the pipeline config, never a shell
@@ -140,8 +157,9 @@ def _supervise(directory: Path, spec: dict[str, Any]) -> None:
                 start_new_session=True,
             )
         except OSError as exc:
+            # strerror only: str(exc) names the program, which may hold a secret
             code = 127 if isinstance(exc, FileNotFoundError) else 126
-            record = {"code": code, "timedOut": False, "error": f"cannot execute: {exc}"}
+            record = {"code": code, "timedOut": False, "error": f"cannot execute: {exc.strerror}"}
             write_json(directory / EXIT_FILE, record)
             return
         timed_out = _wait(process, spec.get("timeout"))

@@ -5,6 +5,7 @@ A backend is deliberately tiny (after httpx's ``BaseTransport``)::
     launch(request) -> JobHandle      start attempt ``request.attempt_id`` (idempotent)
     status(handle)  -> JobStatus      running / succeeded / failed (+ category, message)
     find(request)   -> JobHandle|None after a crash: was this attempt already launched?
+    prepare(config) -> config         optional: reshape the config as written, before expansion
     close()
 
 ``attempt_id`` is the idempotency key: launching the same attempt twice must not start two
@@ -14,6 +15,11 @@ jobs. Backends whose remote API has such a key pass it on (Airflow ``dag_run_id`
 Errors: raise :class:`~interlock.errors.JobTemporaryError` for what a retry may fix and
 :class:`~interlock.errors.JobPermanentError` for what it cannot; map foreign exceptions at
 this boundary and re-raise ``from`` them.
+
+Secrets: ``JobRequest.secrets`` holds the environment values expanded into the config. A
+backend uses the real values, but what it writes to disk passes through
+:meth:`JobRequest.redact`; the controller redacts everything else a backend returns (handles,
+messages, output, exception text) before storing, logging or signalling it.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from interlock.durations import parse_duration
 from interlock.errors import JobPermanentError
+from interlock.jobs.templates import redact
 
 __all__ = ["JobBackend", "JobHandle", "JobRequest", "JobStatus", "config_seconds"]
 
@@ -45,15 +52,37 @@ def config_seconds(value: Any, path: str) -> float:
     return float(seconds)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class JobRequest:
-    """Everything a backend needs to start one attempt, with templates already expanded."""
+    """Everything a backend needs to start one attempt, with templates already expanded.
+
+    ``secrets`` are the values that came from the environment (see
+    :mod:`interlock.jobs.templates`); the repr is redacted, so logging a request is safe.
+    """
 
     pipeline_id: str
     partition: str
     attempt: int
     attempt_id: str
     config: Mapping[str, Any]
+    secrets: frozenset[str] = frozenset()
+
+    @overload
+    def redact(self, value: str) -> str: ...
+    @overload
+    def redact(self, value: Mapping[str, Any]) -> dict[str, Any]: ...
+    @overload
+    def redact(self, value: Any) -> Any: ...
+    def redact(self, value: Any) -> Any:
+        """``value`` (text or JSON-like data) with this request's secrets masked as ``***``."""
+        return redact(value, self.secrets)
+
+    def __repr__(self) -> str:
+        return (
+            f"JobRequest(pipeline_id={self.pipeline_id!r}, partition={self.partition!r}, "
+            f"attempt={self.attempt!r}, attempt_id={self.attempt_id!r}, "
+            f"config={self.redact(dict(self.config))!r}, secrets=<{len(self.secrets)}>)"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +131,17 @@ class JobBackend(abc.ABC):
 
         :raises JobTemporaryError: the status could not be read right now.
         """
+
+    def prepare(self, config: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The job config as written, reshaped before its templates are expanded (default: as is).
+
+        A template value must never change the config's shape (a partition holding spaces
+        must not become extra arguments), so a backend that splits strings does it here, on
+        the text as written, and expansion then fills each part on its own.
+
+        :raises JobPermanentError: the config cannot be reshaped (e.g. an unclosed quote).
+        """
+        return config
 
     def find(self, request: JobRequest) -> JobHandle | None:
         """Return the handle of an attempt launched before a crash, or None if it never was.

@@ -18,9 +18,15 @@ restart must neither lose a running job nor start it twice. So:
   be found → ``PERMANENT`` (a config problem, retrying cannot help); any other non-zero exit
   or a lost supervisor → ``TRANSIENT``.
 
-POSIX only, like the runner. Config keys: ``command`` (argv list, or a string split with
-:func:`shlex.split`), ``env`` (added to the controller's environment), ``cwd``, ``timeout``
-(``10m`` or seconds).
+- A string ``command`` is split with :func:`shlex.split` *before* its templates are
+  expanded (:meth:`CommandBackend.prepare`), then each argument is expanded on its own: a
+  partition value holding spaces or quotes stays one argument, never extra flags.
+- Job directories are ``0700`` and their files ``0600``; ``launch.json`` records the argv
+  with every ``${env:...}`` value masked (``***``); the real argv and the env reach the runner
+  on stdin only.
+
+POSIX only, like the runner. Config keys: ``command`` (argv list, or a string split as above),
+``env`` (added to the controller's environment), ``cwd``, ``timeout`` (``10m`` or seconds).
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from interlock.jobs._runner import (
     STDERR_FILE,
     STDOUT_FILE,
     write_json,
+    write_private,
 )
 from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus, config_seconds
 
@@ -79,12 +86,20 @@ class CommandBackend(JobBackend):
         directory = self._directory(request.attempt_id)
         if not _started(directory):
             spec = _job_spec(request.config)
-            directory.mkdir(parents=True, exist_ok=True)
+            self._make_private(directory)
             _claim(directory, _launch_record(request, spec))  # kept if a crash left one
             pid = _start(directory, spec)
             if pid is not None:
                 return self._handle(request.attempt_id, directory, pid)
         return self._recorded(request.attempt_id, directory)
+
+    def prepare(self, config: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Split a string ``command`` into arguments, so that templates fill each one alone.
+
+        :raises JobPermanentError: the string cannot be split (an unclosed quote).
+        """
+        command = config.get("command")
+        return {**config, "command": _split(command)} if isinstance(command, str) else config
 
     def find(self, request: JobRequest) -> JobHandle | None:
         """The attempt's handle if its supervisor was ever started, else None.
@@ -117,6 +132,12 @@ class CommandBackend(JobBackend):
 
     def _directory(self, attempt_id: str) -> Path:
         return self.state_dir / safe_name(attempt_id)
+
+    def _make_private(self, directory: Path) -> None:
+        """Create the attempt directory (and the state dir, if missing) as ``0700``."""
+        self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, exist_ok=True)
+        directory.chmod(0o700)  # also when a failed launch left it behind, whatever the umask
 
     def _recorded(self, attempt_id: str, directory: Path) -> JobHandle:
         """The handle of a started attempt (the pid is informational and may be missing)."""
@@ -157,9 +178,16 @@ def _job_spec(config: Mapping[str, Any]) -> dict[str, Any]:
     return {"argv": argv, "env": env, "cwd": cwd, "timeout": _timeout(config.get("timeout"))}
 
 
+def _split(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError as exc:
+        raise JobPermanentError(f"job.config.command: {exc} in {command!r}") from exc
+
+
 def _argv(command: Any) -> list[str]:
-    if isinstance(command, str):
-        argv = shlex.split(command)
+    if isinstance(command, str):  # a config not reshaped by prepare(): a literal command line
+        argv = _split(command)
     elif isinstance(command, list | tuple):
         argv = [str(part) for part in command]
     else:
@@ -184,13 +212,13 @@ def _require_executable(program: str, path: str, cwd: Any) -> None:
 
 
 def _launch_record(request: JobRequest, spec: Mapping[str, Any]) -> dict[str, Any]:
-    """What ``launch.json`` holds: enough to explain the job, and never the env (secrets)."""
+    """What ``launch.json`` holds: enough to explain the job; never the env, secrets masked."""
     return {
         "attemptId": request.attempt_id,
         "pipeline": request.pipeline_id,
         "partition": request.partition,
-        "argv": spec["argv"],
-        "cwd": spec["cwd"],
+        "argv": request.redact(spec["argv"]),
+        "cwd": request.redact(spec["cwd"]),
         "timeout": spec["timeout"],
         "launchedAt": time.time(),
     }
@@ -199,7 +227,7 @@ def _launch_record(request: JobRequest, spec: Mapping[str, Any]) -> dict[str, An
 def _claim(directory: Path, record: Mapping[str, Any]) -> bool:
     """Create ``launch.json`` atomically; False if another launch created it first."""
     temporary = directory / f".{LAUNCH_FILE}.{uuid.uuid4().hex}.tmp"
-    temporary.write_text(json.dumps(record), encoding="utf-8")
+    write_private(temporary, json.dumps(record))
     try:
         os.link(temporary, directory / LAUNCH_FILE)
     except FileExistsError:

@@ -17,6 +17,14 @@ stops, we go on:
   endpoints never answered. They are read from the job config at each poll (a rotated
   ``${env:TOKEN}`` is picked up) and never stored in the handle, which lives in the database.
 - 429 is throttling, not a bad request: it is a JobTemporaryError honouring ``Retry-After``.
+- A header no HTTP request may carry (CR, LF, another control or a non-ASCII character in
+  its value, e.g. from a partition in the ``Idempotency-Key``) is a JobPermanentError naming
+  the header, raised before anything is sent: the same bytes would fail on every retry.
+- Secrets (``${env:...}`` values, ``JobRequest.secrets``) are used in the requests but never
+  kept: the handle is masked (``***``), a poll rebuilds the real ``statusUrl`` from the
+  attempt's current config and the launch response, and httpx's own log lines (it logs every
+  URL at INFO) are masked while this backend sends. Error messages may name the real URL;
+  the controller masks them before storing or logging them.
 
 A status poll that cannot be read (5xx, network, 4xx, not JSON) raises JobTemporaryError: an
 unknown state is not a failure, and the controller's poll window bounds how long it may last.
@@ -24,11 +32,13 @@ unknown state is not a failure, and the controller's poll window bounds how long
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import random
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +48,7 @@ import tenacity
 
 from interlock.errors import JobPermanentError, JobTemporaryError
 from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus, config_seconds
+from interlock.jobs.templates import redact
 
 __all__ = ["DEFAULT_FAILURE_VALUES", "DEFAULT_SUCCESS_VALUES", "HttpBackend"]
 
@@ -46,6 +57,27 @@ DEFAULT_FAILURE_VALUES = ("failed", "error", "FAILED", "ERROR")
 EXCERPT_CHARS = 500
 """How much of a response body is kept in the handle and in ``JobStatus.output``."""
 _FIELD = re.compile(r"\$\{(?:response:)?([^}]+)\}")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+"""An RFC 9110 token."""
+_HEADER_CHAR = re.compile(r"[\t\x20-\x7e]")
+"""A character httpx can send in a header value: HTAB and visible ASCII (and space)."""
+_IDEMPOTENCY_KEY = "Idempotency-Key"
+_masking = threading.local()
+"""``secrets``: what httpx log lines of the current thread must not show."""
+
+
+class _MaskHttpxLog(logging.Filter):
+    """Masks the sending thread's secrets in the ``httpx`` logger's records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets: frozenset[str] = getattr(_masking, "secrets", frozenset())
+        if secrets:
+            record.msg = redact(record.getMessage(), secrets)
+            record.args = None
+        return True
+
+
+_HTTPX_LOG_FILTER = _MaskHttpxLog()
 
 
 class _ServerError(Exception):
@@ -88,6 +120,7 @@ class HttpBackend(JobBackend):
         self.max_delay = max_delay
         self._launched: dict[str, JobHandle] = {}
         self._lock = threading.Lock()
+        logging.getLogger("httpx").addFilter(_HTTPX_LOG_FILTER)  # once: a set of filters
 
     def __repr__(self) -> str:
         return f"HttpBackend(retries={self.retries})"
@@ -99,13 +132,14 @@ class HttpBackend(JobBackend):
         if known is not None:
             return known
         call = _parse_call(request)
-        headers = {**call.headers, "Idempotency-Key": request.attempt_id}
+        headers = _checked_headers({**call.headers, _IDEMPOTENCY_KEY: request.attempt_id})
         content = call.body if isinstance(call.body, str) else json.dumps(call.body)
-        response = self._send(
-            call.method, call.url, headers=headers, content=content, timeout=call.timeout
-        )
+        with _masked_logs(request.secrets):
+            response = self._send(
+                call.method, call.url, headers=headers, content=content, timeout=call.timeout
+            )
         _raise_for_client_error(response, call.method, call.url)
-        handle = _launch_handle(request.attempt_id, call, response)
+        handle = _launch_handle(request, call, response)
         with self._lock:
             return self._launched.setdefault(request.attempt_id, handle)
 
@@ -121,23 +155,28 @@ class HttpBackend(JobBackend):
         return known
 
     def status(self, handle: JobHandle, request: JobRequest) -> JobStatus:
-        """Succeeded for a synchronous job; otherwise poll ``statusUrl``."""
+        """Succeeded for a synchronous job; otherwise poll ``statusUrl``.
+
+        The URL is rebuilt from the attempt's current config (whose secrets the handle
+        never held) and the launch response kept in the handle.
+        """
         output = {"response": str(handle.data.get("output", ""))}
         poll = handle.data.get("poll")
         if not isinstance(poll, Mapping):
             return JobStatus(state="succeeded", message="launch request accepted", output=output)
-        if poll.get("error"):
-            return JobStatus(
-                state="failed", category="PERMANENT", message=str(poll["error"]), output=output
-            )
-        url = str(poll["url"])
-        response = self._send("GET", url, headers=_poll_headers(request), timeout=poll["timeout"])
+        try:
+            url = _status_url(handle, poll, request)
+            headers = _poll_headers(request)
+        except JobPermanentError as exc:  # this attempt's state can never be read
+            return JobStatus(state="failed", category="PERMANENT", message=str(exc), output=output)
+        with _masked_logs(request.secrets):
+            response = self._send("GET", url, headers=headers, timeout=poll["timeout"])
         output["status"] = response.text[:EXCERPT_CHARS]
         if response.is_error:
             raise JobTemporaryError(
                 f"status poll GET {url}: HTTP {response.status_code}: {output['status']}"
             )
-        return _map_status(response, poll, output)
+        return _map_status(response, {**poll, "url": url}, output)
 
     def close(self) -> None:
         """Close the HTTP client if this backend created it."""
@@ -205,7 +244,41 @@ def _parse_call(request: JobRequest) -> _Call:
 def _poll_headers(request: JobRequest) -> dict[str, str]:
     """The configured headers (credentials included) for a status poll."""
     headers = _parse_call(request).headers
-    return {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    return _checked_headers({k: v for k, v in headers.items() if k.lower() != "content-type"})
+
+
+def _checked_headers(headers: dict[str, str]) -> dict[str, str]:
+    """``headers``, if every name and value can be sent.
+
+    :raises JobPermanentError: naming the header and the character; the value itself is
+        not shown (it may be a credential).
+    """
+    for name, value in headers.items():
+        where = (
+            f"{_IDEMPOTENCY_KEY} (the attempt id {value!r})"
+            if name == _IDEMPOTENCY_KEY
+            else f"job.config.headers.{name}"
+        )
+        if not _HEADER_NAME.fullmatch(name):
+            raise JobPermanentError(f"job.config.headers: {name!r} is not a valid header name")
+        bad = next((char for char in value if not _HEADER_CHAR.fullmatch(char)), None)
+        if bad is not None:
+            raise JobPermanentError(
+                f"{where}: holds {bad!r}, which no HTTP header may carry (CR, LF, other"
+                " control characters and non-ASCII are illegal); the request was not sent"
+            )
+    return headers
+
+
+@contextlib.contextmanager
+def _masked_logs(secrets: frozenset[str]) -> Iterator[None]:
+    """Mask ``secrets`` in httpx's log lines from this thread while the block runs."""
+    previous: frozenset[str] = getattr(_masking, "secrets", frozenset())
+    _masking.secrets = secrets
+    try:
+        yield
+    finally:
+        _masking.secrets = previous
 
 
 def _parse_poll(config: Mapping[str, Any], timeout: float) -> dict[str, Any] | None:
@@ -257,8 +330,12 @@ def _retry_after(response: httpx.Response) -> float:
     return float(value) if value.isdigit() else 0.0
 
 
-def _launch_handle(attempt_id: str, call: _Call, response: httpx.Response) -> JobHandle:
-    """Keep what ``status`` needs: the response JSON and, if asynchronous, how to poll."""
+def _launch_handle(request: JobRequest, call: _Call, response: httpx.Response) -> JobHandle:
+    """Keep what ``status`` needs: the response JSON and, if asynchronous, how to poll.
+
+    Everything is kept masked (the URLs, and the response if it echoes a secret): the
+    handle is stored, and a poll rebuilds the real URL from the current config.
+    """
     try:
         payload: Any = response.json()
     except ValueError:
@@ -276,7 +353,28 @@ def _launch_handle(attempt_id: str, call: _Call, response: httpx.Response) -> Jo
         "output": response.text[:EXCERPT_CHARS],
         "poll": poll,
     }
-    return JobHandle(backend=HttpBackend.type, attempt_id=attempt_id, data=data)
+    return JobHandle(
+        backend=HttpBackend.type, attempt_id=request.attempt_id, data=request.redact(data)
+    )
+
+
+def _status_url(handle: JobHandle, poll: Mapping[str, Any], request: JobRequest) -> str:
+    """The real status URL of an attempt.
+
+    From the current ``statusUrl`` when the config still has one; else the URL recorded at
+    launch (a config that dropped ``statusUrl`` since, or a handle from an older version).
+
+    :raises JobPermanentError: the URL cannot be built (a response field it needs is missing).
+    """
+    error = poll.get("error")
+    template = request.config.get("statusUrl")
+    if not error and isinstance(template, str) and template:
+        url, error = _render_status_url(template, handle.data.get("response"))
+    else:
+        url = poll.get("url")
+    if error or url is None:
+        raise JobPermanentError(str(error or "job.config.statusUrl: no status URL recorded"))
+    return str(url)
 
 
 def _render_status_url(template: str, payload: Any) -> tuple[str | None, str | None]:

@@ -17,18 +17,36 @@ Grammar, inside any string value of the config (keys are never expanded)::
     ${response:FIELD}                                              left for the http backend
 
 ``${response:FIELD}`` is not ours to fill: the http backend fills it from the launch response
-when it polls ``statusUrl``, so expansion passes it through untouched. Pure: no I/O.
+when it polls ``statusUrl``, so expansion passes it through untouched.
+
+Secrets. A value taken from the environment (``${env:NAME}``, ``$INTERLOCK_NAME``) is treated
+as a credential, whatever its name: :func:`expand_with_secrets` returns the set of such values
+it substituted, the controller carries them in ``JobRequest.secrets``, and :func:`redact`
+replaces each occurrence with ``***`` in anything Interlock stores or renders (job handles,
+messages, output tails, ``launch.json``). Only the job itself sees the real value. Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
+from urllib.parse import quote, quote_plus
 
 from interlock.errors import JobPermanentError
 
-__all__ = ["RUN_VARIABLES", "expand", "template_variables"]
+__all__ = [
+    "MASK",
+    "MIN_SECRET_CHARS",
+    "RUN_VARIABLES",
+    "Expansion",
+    "expand",
+    "expand_with_secrets",
+    "redact",
+    "template_variables",
+]
 
 RUN_VARIABLES = ("date", "hour", "partition", "pipeline", "runId", "attempt")
 """The variables :func:`template_variables` always provides, in documentation order."""
@@ -36,6 +54,25 @@ RUN_VARIABLES = ("date", "hour", "partition", "pipeline", "runId", "attempt")
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{|\$(INTERLOCK_[A-Za-z0-9_]+)")
 _RESPONSE_PREFIX = "response:"
 _GO_ENV_PREFIX = "INTERLOCK_"
+
+MASK = "***"
+"""What :func:`redact` writes in place of a secret."""
+MIN_SECRET_CHARS = 4
+"""Environment values shorter than this are not redacted.
+
+An empty value cannot be replaced at all (it occurs between every two characters), and
+masking a one- to three-character value (``1``, ``on``, ``eu``) would garble every message,
+number and URL that happens to contain it while hiding nothing: a credential that short is
+guessed in moments anyway.
+"""
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """An expanded job config and the environment values substituted into it."""
+
+    config: dict[str, Any]
+    secrets: frozenset[str]
 
 
 def template_variables(
@@ -77,64 +114,123 @@ def expand(
     :raises JobPermanentError: an unknown placeholder, an unset environment variable or an
         unterminated ``${``, naming its place in the config.
     """
-    expanded = _expand_value(config, variables, env, path)
-    return dict(expanded)
+    return expand_with_secrets(config, variables, env, path=path).config
 
 
-def _expand_value(
-    value: Any, variables: Mapping[str, str], env: Mapping[str, str], path: str
-) -> Any:
-    if isinstance(value, str):
-        return _expand_string(value, variables, env, path)
-    if isinstance(value, Mapping):
-        return {
-            key: _expand_value(item, variables, env, f"{path}.{key}") for key, item in value.items()
-        }
-    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
-        return [
-            _expand_value(item, variables, env, f"{path}[{index}]")
-            for index, item in enumerate(value)
-        ]
-    return value
+def expand_with_secrets(
+    config: Mapping[str, Any],
+    variables: Mapping[str, str],
+    env: Mapping[str, str],
+    *,
+    path: str = "job.config",
+) -> Expansion:
+    """:func:`expand`, also returning every environment value it substituted (for :func:`redact`).
+
+    :raises JobPermanentError: as :func:`expand`.
+    """
+    secrets: set[str] = set()
+    expanded = _Expander(variables, env, secrets).value(config, path)
+    return Expansion(config=dict(expanded), secrets=frozenset(secrets))
 
 
-def _expand_string(
-    text: str, variables: Mapping[str, str], env: Mapping[str, str], path: str
-) -> str:
-    def replace(match: re.Match[str]) -> str:
-        if match.group(0) == "$${":
-            return "${"
-        if match.group(2) is not None:
-            return _lookup_env(match.group(2), env, path, match.group(0))
-        name = match.group(1)
-        if name is None:
-            raise JobPermanentError(f"{path}: unterminated '${{' (write $${{ for a literal)")
-        return _lookup(name, variables, env, path)
+@dataclass(frozen=True)
+class _Expander:
+    """One expansion: its inputs and the environment values it has used so far."""
 
-    return _TOKEN.sub(replace, text)
+    variables: Mapping[str, str]
+    env: Mapping[str, str]
+    used: set[str]
+
+    def value(self, value: Any, path: str) -> Any:
+        if isinstance(value, str):
+            return self.string(value, path)
+        if isinstance(value, Mapping):
+            return {key: self.value(item, f"{path}.{key}") for key, item in value.items()}
+        if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+            return [self.value(item, f"{path}[{index}]") for index, item in enumerate(value)]
+        return value
+
+    def string(self, text: str, path: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            if match.group(0) == "$${":
+                return "${"
+            if match.group(2) is not None:
+                return self.env_value(match.group(2), path, match.group(0))
+            name = match.group(1)
+            if name is None:
+                raise JobPermanentError(f"{path}: unterminated '${{' (write $${{ for a literal)")
+            return self.lookup(name, path)
+
+        return _TOKEN.sub(replace, text)
+
+    def lookup(self, name: str, path: str) -> str:
+        if name.startswith(_RESPONSE_PREFIX):
+            return f"${{{name}}}"
+        if name.startswith("env:"):
+            return self.env_value(name[4:], path, f"${{{name}}}")
+        if name.startswith(_GO_ENV_PREFIX):
+            return self.env_value(name, path, f"${{{name}}}")
+        if name in self.variables:
+            return self.variables[name]
+        raise _unknown(name, self.variables, path)
+
+    def env_value(self, name: str, path: str, token: str) -> str:
+        if name not in self.env:
+            raise JobPermanentError(
+                f"{path}: environment variable {name} is not set (used as {token})"
+            )
+        self.used.add(self.env[name])
+        return self.env[name]
 
 
-def _lookup(name: str, variables: Mapping[str, str], env: Mapping[str, str], path: str) -> str:
-    if name.startswith(_RESPONSE_PREFIX):
-        return f"${{{name}}}"
-    if name.startswith("env:"):
-        return _lookup_env(name[4:], env, path, f"${{{name}}}")
-    if name.startswith(_GO_ENV_PREFIX):
-        return _lookup_env(name, env, path, f"${{{name}}}")
-    if name in variables:
-        return variables[name]
+def _unknown(name: str, variables: Mapping[str, str], path: str) -> JobPermanentError:
     known = ", ".join(sorted(variables, key=_known_order))
-    raise JobPermanentError(
+    return JobPermanentError(
         f"{path}: unknown placeholder ${{{name}}}; known: {known}, env:NAME"
         " (launch response fields are written ${response:FIELD})"
     )
 
 
-def _lookup_env(name: str, env: Mapping[str, str], path: str, token: str) -> str:
-    if name in env:
-        return env[name]
-    raise JobPermanentError(f"{path}: environment variable {name} is not set (used as {token})")
-
-
 def _known_order(name: str) -> tuple[int, str]:
     return (RUN_VARIABLES.index(name), "") if name in RUN_VARIABLES else (len(RUN_VARIABLES), name)
+
+
+@overload
+def redact(value: str, secrets: Collection[str]) -> str: ...
+@overload
+def redact(value: Mapping[str, Any], secrets: Collection[str]) -> dict[str, Any]: ...
+@overload
+def redact(value: Any, secrets: Collection[str]) -> Any: ...
+def redact(value: Any, secrets: Collection[str]) -> Any:
+    """``value`` with every secret replaced by ``***``: a string, or JSON-like data, recursively.
+
+    Dict keys and values, list items and strings are redacted; other values are returned as
+    they are (a copy for containers). Each secret is also masked in its percent-encoded and
+    JSON-escaped forms, because URLs and response bodies echo it that way; longer forms go
+    first, so a secret containing another is masked whole. Values shorter than
+    :data:`MIN_SECRET_CHARS` are left alone (see there why).
+    """
+    forms = _forms(secrets)
+    return _redact(value, forms) if forms else value
+
+
+def _forms(secrets: Collection[str]) -> tuple[str, ...]:
+    found = {
+        form
+        for secret in secrets
+        if len(secret) >= MIN_SECRET_CHARS
+        for form in (secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1])
+    }
+    return tuple(sorted(found, key=lambda form: (-len(form), form)))
+
+
+def _redact(value: Any, forms: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        for form in forms:
+            value = value.replace(form, MASK)
+        return value
+    if isinstance(value, Mapping):
+        return {_redact(key, forms): _redact(item, forms) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact(item, forms) for item in value]
+    return value
