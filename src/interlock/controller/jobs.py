@@ -122,13 +122,16 @@ class JobRunner:
         job_type = spec.job.type if spec.job else ""
         try:
             request = self.request(spec, run, run.attempt, run.attempt_id)
+        except JobError as exc:  # the config no longer expands: nothing secret was filled in
+            return LaunchUnknown(attempt=run.attempt, at=now, message=str(exc))
+        try:
             handle = self.backend(job_type).find(request)
         except NotImplementedError:
             return LaunchUnknown(
                 attempt=run.attempt, at=now, message=f"backend {job_type!r} cannot look up attempts"
             )
         except JobError as exc:
-            return LaunchUnknown(attempt=run.attempt, at=now, message=str(exc))
+            return LaunchUnknown(attempt=run.attempt, at=now, message=request.redact(str(exc)))
         if handle is None:
             return None
         return LaunchRecorded(
