@@ -1,0 +1,115 @@
+"""Crash injection into the ``http`` backend's launch: never a second server run.
+
+The generic ``http`` backend cannot look an attempt up after a crash yet (its ``find`` is
+not implemented: issue 12 adds it where the status URL can be built from the request), so
+the honest outcome of a controller killed mid-launch is "unknown": the restarted
+controller raises ``INFRA_FAILURE`` and does not launch again. What this pins: whatever the
+moment of the kill, the server sees at most one launch for the attempt, and the restart
+resolves the run at once instead of waiting out a lease.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from http_server import Server
+
+from interlock.app import Interlock
+from interlock.controller.clock import FakeClock
+from interlock.controller.loop import ControllerSettings
+from interlock.jobs import HttpBackend
+from interlock.jobs import http as http_module
+from interlock.model import RunState
+
+PIPELINE = """
+pipeline: {{id: export}}
+schedule:
+  trigger: {{key: ready, check: equals, field: status, value: ready}}
+job:
+  type: http
+  pollInterval: 1m
+  config:
+    url: {url}/run
+    statusUrl: "{url}/runs/${{response:id}}"
+"""
+NOW = datetime(2026, 11, 23, 8, tzinfo=UTC)
+
+
+class Crash(BaseException):
+    """Stands for the controller process dying at this point."""
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    """A client that ignores proxy settings of the machine."""
+    with httpx.Client(trust_env=False) as client:
+        yield client
+
+
+def die_before_post(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process dies just before the launch request is sent."""
+
+    def dying(*_: object, **__: object) -> object:
+        raise Crash
+
+    monkeypatch.setattr(HttpBackend, "_send", dying)
+
+
+def die_after_post(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server answered the launch; the process dies before recording it."""
+
+    def dying(*_: object, **__: object) -> object:
+        raise Crash
+
+    monkeypatch.setattr(http_module, "_launch_handle", dying)
+
+
+@pytest.mark.parametrize(
+    ("kill", "server_runs"),
+    [
+        pytest.param(die_before_post, 0, id="killed-before-the-launch-request"),
+        pytest.param(die_after_post, 1, id="killed-after-the-server-answered"),
+    ],
+)
+def test_kill_mid_launch_never_launches_twice(  # noqa: PLR0917 - fixtures and the table row
+    server: Server,
+    client: httpx.Client,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kill: object,
+    server_runs: int,
+) -> None:
+    """One server run at most; the restart raises the unknown outcome at once."""
+    server.answer("/run", (200, {"id": "r-1"}))
+    server.answer("/runs/r-1", (200, {"status": "SUCCEEDED"}))
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    (folder / "export.yaml").write_text(PIPELINE.format(url=server.url), encoding="utf-8")
+    db = f"sqlite:///{tmp_path}/i.db"
+    clock = FakeClock(NOW)
+    backend = HttpBackend(client=client, retries=0)
+    first = Interlock(db=db, pipelines=folder, clock=clock, backends=lambda _t: backend)
+    first.apply()
+    first.put_reading("export", "ready", {"status": "ready"})
+    kill(monkeypatch)  # type: ignore[operator]
+    with pytest.raises(Crash):
+        first.controller(ControllerSettings(workers=0, owner="A")).run_until_idle()
+    first.close()
+    monkeypatch.undo()
+
+    second = Interlock(db=db, clock=clock, backends=lambda _t: backend)
+    controller = second.controller(ControllerSettings(workers=0, owner="B"))
+    controller.bootstrap()
+    controller.run_until_idle()
+    run = second.store.get_run("export", "2026-11-23")
+    types = [e.type for e in second.store.list_events(pipeline_id="export")]
+    second.close()
+    assert [s.method for s in server.seen] == ["POST"] * server_runs
+    assert run is not None
+    assert run.state is RunState.FAILED
+    assert "INFRA_FAILURE" in types
+    assert "JOB_TRIGGERED" not in types
