@@ -152,7 +152,10 @@ def serve(pipelines: Path | None, db: str | None, workers: int) -> None:
     click.echo(
         f"interlock serving {len(il.specs())} pipelines on {il.store.engine.url!r}", err=True
     )
-    controller.serve()
+    try:
+        controller.serve()
+    except InterlockError as exc:  # e.g. another controller already serves this SQLite file
+        _fail(exc)
     click.echo("interlock stopped cleanly", err=True)
     il.close()
 
