@@ -78,9 +78,7 @@ def test_sqlite_busy_is_temporary_and_the_write_works_once_the_lock_is_gone(
 
 
 @pytest.mark.postgres
-def test_postgres_lock_timeout_is_temporary(
-    postgres_url: str, tmp_path: Path
-) -> None:
+def test_postgres_lock_timeout_is_temporary(postgres_url: str, tmp_path: Path) -> None:
     """A lock held by another session past ``lock_timeout``: retry later, nothing stored."""
     il = install(postgres_url + "?options=-c%20lock_timeout%3D100", tmp_path)
     holder = sa.create_engine(postgres_url)
@@ -103,11 +101,12 @@ def test_a_connection_killed_mid_transaction_is_temporary_and_the_pool_recovers(
 ) -> None:
     """A server restart or a killed backend: the store's next call reconnects by itself."""
     il = install(postgres_url, tmp_path)
-    with pytest.raises(TemporaryStoreError) as excinfo, il.store.engine.begin() as conn:
+    with il.store.engine.begin() as conn:
         pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
         with postgres_admin.connect() as killer:
             killer.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        conn.exec_driver_sql("SELECT 1")
+        with pytest.raises(TemporaryStoreError) as excinfo:
+            conn.exec_driver_sql("SELECT 1")
     assert isinstance(excinfo.value.__cause__, psycopg.OperationalError)
     assert il.put_readings([READING]) == 1  # the dead connection was not reused
     il.close()
@@ -151,7 +150,7 @@ def test_an_unopenable_sqlite_file_is_a_store_error(tmp_path: Path) -> None:
 
 def test_an_unreachable_server_is_temporary() -> None:
     """Nothing listening on the port: worth retrying (the server may be starting)."""
-    with pytest.raises(TemporaryStoreError, match="Connection refused|connection failed"):
+    with pytest.raises(TemporaryStoreError, match=r"Connection refused|connection failed"):
         SqlStore("postgresql+psycopg://postgres@127.0.0.1:1/interlock")
 
 
@@ -181,9 +180,7 @@ def test_an_unusable_url_is_an_input_error_that_does_not_echo_it(url: str) -> No
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
 )
-def test_which_postgres_failures_are_worth_retrying(
-    original: Exception, temporary: bool
-) -> None:
+def test_which_postgres_failures_are_worth_retrying(original: Exception, temporary: bool) -> None:
     """Transaction rollbacks, lock timeouts, shutdowns and lost connections are retried."""
     error = sa.exc.DBAPIError.instance(None, None, original, psycopg.Error)
     assert is_temporary(error) is temporary
