@@ -101,12 +101,16 @@ def test_a_connection_killed_mid_transaction_is_temporary_and_the_pool_recovers(
 ) -> None:
     """A server restart or a killed backend: the store's next call reconnects by itself."""
     il = install(postgres_url, tmp_path)
-    with il.store.engine.begin() as conn:
-        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-        with postgres_admin.connect() as killer:
-            killer.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        with pytest.raises(TemporaryStoreError) as excinfo:
+
+    def killed_mid_transaction() -> None:
+        with il.store.engine.begin() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            with postgres_admin.connect() as killer:
+                killer.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             conn.exec_driver_sql("SELECT 1")
+
+    with pytest.raises(TemporaryStoreError) as excinfo:
+        killed_mid_transaction()
     assert isinstance(excinfo.value.__cause__, psycopg.OperationalError)
     assert il.put_readings([READING]) == 1  # the dead connection was not reused
     il.close()
