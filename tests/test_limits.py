@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,9 @@ from interlock.limits import (
     MAX_JSON_DEPTH,
     MAX_KEY_LENGTH,
     MAX_PARTITION_LENGTH,
+    MAX_PIPELINE_ID_LENGTH,
     MAX_READING_BYTES,
+    MAX_REASON_LENGTH,
     CheckedReading,
     check_data,
     check_message,
@@ -218,3 +221,15 @@ def test_text_that_is_not_json_is_a_decode_error() -> None:
     """Callers decide what non-JSON means (the CLI keeps ``note=hello`` a string)."""
     with pytest.raises(json.JSONDecodeError):
         parse_json("hello", field="f")
+
+
+def test_the_readme_documents_the_limits_in_force() -> None:
+    """The README's limits table states the values the code enforces."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"| sensor key | 1 to {MAX_KEY_LENGTH} characters" in readme
+    assert (
+        f"| partition, pipeline id, rerun reason | at most {MAX_PARTITION_LENGTH}, "
+        f"{MAX_PIPELINE_ID_LENGTH}, {MAX_REASON_LENGTH} characters |"
+    ) in readme
+    assert f"at most {MAX_JSON_DEPTH} levels deep and 1 MiB" in readme
+    assert MAX_READING_BYTES == 1 << 20
