@@ -24,8 +24,8 @@ __all__ = ["is_temporary", "map_errors", "store_error"]
 
 _TEMPORARY_SQLSTATE_CLASSES = ("08", "40", "53", "57")
 """PostgreSQL: connection exception, transaction rollback (serialization failure, deadlock),
-insufficient resources (too many connections), operator intervention (shutdown, statement
-timeout). https://www.postgresql.org/docs/current/errcodes-appendix.html"""
+insufficient resources (too many connections, disk full, out of memory: may clear),
+operator intervention (shutdown, statement timeout). https://www.postgresql.org/docs/current/errcodes-appendix.html"""
 
 _TEMPORARY_SQLSTATES = frozenset({"55P03"})
 """PostgreSQL ``lock_not_available`` (a ``lock_timeout`` expired)."""
