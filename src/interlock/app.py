@@ -32,8 +32,8 @@ from interlock.decide import decide, planned_runs
 from interlock.decide.plan import local_partition
 from interlock.errors import InputError, UnknownPipelineError
 from interlock.jobs import JobBackend, backend_for
+from interlock.limits import check_message, check_partition, check_reason, check_text
 from interlock.model import CancelRequested, Decision, JobReported, RerunRequested, Run
-from interlock.partitions import parse_partition
 from interlock.specs import CalendarSpec, PipelineSpec
 from interlock.store.base import ReadingInput, SyncReport
 from interlock.store.sqlalchemy import CONFIG_RECHECK_SECONDS, SqlStore, default_url
@@ -179,16 +179,17 @@ class Interlock:
     ) -> None:
         """An external job reports its outcome; ``run_id`` is ``pipeline/partition[/attempt]``."""
         pipeline_id, partition, attempt = self._parse_run_id(run_id)
+        message = check_message(message, field="message")
         signal = JobReported(
             attempt=attempt, status=status, at=self.clock.now(), message=message, category=category
         )
         self.store.add_signal(pipeline_id, partition, signal, self.clock.now())
 
     def _parse_run_id(self, run_id: str) -> tuple[str, str, int]:
-        parts = run_id.split("/")
+        parts = check_text(run_id, field="run_id", what="run id", limit=None).split("/")
         if len(parts) not in (2, 3):
             raise InputError(f"{run_id!r} is not PIPELINE/PARTITION[/ATTEMPT]", field="run_id")
-        pipeline_id, partition = parts[0], str(parse_partition(parts[1]))
+        pipeline_id, partition = parts[0], check_partition(parts[1], field="run_id")
         self.spec(pipeline_id)
         if len(parts) == 3:
             if not parts[2].isdigit():
@@ -202,7 +203,8 @@ class Interlock:
     def rerun(self, pipeline_id: str, partition: str, *, reason: str = "manual") -> None:
         """Ask for the partition to run again (budgets and the freshness breaker apply)."""
         self.spec(pipeline_id)
-        part = str(parse_partition(partition))
+        part = check_partition(partition)
+        reason = check_reason(reason)
         self.store.add_signal(
             pipeline_id, part, RerunRequested(reason=reason, at=self.clock.now()), self.clock.now()
         )
@@ -210,7 +212,8 @@ class Interlock:
     def cancel(self, pipeline_id: str, partition: str, *, reason: str = "") -> None:
         """Cancel the partition's run (a running job is left alone; no new launch happens)."""
         self.spec(pipeline_id)
-        part = str(parse_partition(partition))
+        part = check_partition(partition)
+        reason = check_message(reason, field="reason")
         self.store.add_signal(
             pipeline_id, part, CancelRequested(at=self.clock.now(), reason=reason), self.clock.now()
         )
@@ -225,7 +228,7 @@ class Interlock:
     def explain(self, pipeline_id: str, partition: str | None = None) -> Decision:
         """What the controller would decide for the partition right now (nothing is applied)."""
         spec = self.spec(pipeline_id)
-        part = str(parse_partition(partition)) if partition else self.default_partition(pipeline_id)
+        part = check_partition(partition) if partition else self.default_partition(pipeline_id)
         now = self.clock.now()
         run = self.store.get_run(pipeline_id, part) or Run(
             pipeline_id=pipeline_id, partition=part, created_at=now

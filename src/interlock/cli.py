@@ -12,18 +12,34 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
 from interlock.conditions import AnyOf, Condition, Rule
 from interlock.config import PipelineSpec, load_pipelines
 from interlock.durations import format_duration
-from interlock.errors import ConfigError, ConfigProblem
+from interlock.errors import ConfigError, ConfigProblem, InterlockError
 
 __all__ = ["main", "summary"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The ``interlock`` group: an Interlock error no command caught is still one line.
+
+    Commands catch the errors they expect; a database that is down or locked
+    (:class:`~interlock.errors.StoreError`) can surface from any of them, and a user should
+    see ``error: database ...`` and a non-zero exit, never a traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InterlockError as exc:
+            fail(exc)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="interlock")
 def main() -> None:
     """Interlock: launch a pipeline's job only when its safety conditions hold."""
@@ -137,6 +153,6 @@ def _short(delta: timedelta) -> str:
 
 
 # The runtime commands (serve, sensor, events, demo, ...) live in their own module.
-from interlock.cli_runtime import register  # noqa: E402
+from interlock.cli_runtime import fail, register  # noqa: E402
 
 register(main)

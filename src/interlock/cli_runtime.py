@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, NoReturn, cast
 
 import click
 from rich.console import Console
@@ -21,12 +21,13 @@ from rich.table import Table
 
 from interlock.app import Interlock
 from interlock.controller.loop import ControllerSettings
-from interlock.errors import ConfigError, InterlockError
+from interlock.errors import ConfigError, InputError, InterlockError
 from interlock.events import severity
+from interlock.limits import parse_json
 from interlock.model import Decision, Run
 from interlock.replay import event_json
 
-__all__ = ["parse_field", "register"]
+__all__ = ["fail", "parse_field", "reading_data", "register"]
 
 console = Console()
 _COLOURS = {"error": "red", "warning": "yellow", "ok": "green", "info": "cyan"}
@@ -44,7 +45,11 @@ def _open(db: str | None, pipelines: Path | None = None) -> Interlock:
     return Interlock(db=db, pipelines=pipelines)
 
 
-def _fail(exc: InterlockError) -> None:
+def fail(exc: InterlockError) -> NoReturn:
+    """Print an Interlock error for a person (one line; a config error: one per problem), exit.
+
+    Exit 1 for an invalid config (as ``validate``), 2 for every other error.
+    """
     if isinstance(exc, ConfigError):
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -54,14 +59,41 @@ def _fail(exc: InterlockError) -> None:
 
 
 def parse_field(text: str) -> tuple[str, Any]:
-    """``count=1500`` → ("count", 1500); JSON values (numbers, true, null, objects) are typed."""
+    """``count=1500`` → ("count", 1500); JSON values (numbers, true, null, objects) are typed.
+
+    A value that is not JSON stays a string; a JSON value beyond the reading limits is refused.
+
+    :raises InputError: for text without ``=``, or a value over a limit of :mod:`interlock.limits`.
+    """
     name, sep, raw = text.partition("=")
     if not sep or not name:
-        raise click.BadParameter(f"{text!r} is not field=value")
+        raise InputError(f"{text!r} is not field=value", field="fields")
     try:
-        return name, json.loads(raw)
+        return name, parse_json(raw, field=name)
     except json.JSONDecodeError:
         return name, raw
+
+
+def reading_data(fields: tuple[str, ...], raw_json: str | None) -> dict[str, Any]:
+    """The data of ``sensor put``: ``field=value`` arguments plus the ``--json`` object.
+
+    A field named twice (or both ways) is refused rather than one value silently winning.
+    """
+    data: dict[str, Any] = {}
+    pairs = [parse_field(f) for f in fields]
+    if raw_json is not None:
+        try:
+            loaded = parse_json(raw_json, field="--json")
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not JSON: {exc}", field="--json") from exc
+        if not isinstance(loaded, dict):
+            raise InputError("must be a JSON object", field="--json")
+        pairs.extend(loaded.items())
+    for name, value in pairs:
+        if name in data:
+            raise InputError(f"field {name!r} is given twice", field="fields")
+        data[name] = value
+    return data
 
 
 def _time_arg(value: str | None) -> datetime | None:
@@ -117,7 +149,7 @@ def apply(path: Path, db: str | None) -> None:
     try:
         report = _open(db).apply(path)
     except InterlockError as exc:
-        _fail(exc)
+        fail(exc)
         return
     click.echo(
         f"added {len(report.added)}, changed {len(report.changed)}, "
@@ -141,7 +173,7 @@ def serve(pipelines: Path | None, db: str | None, workers: int) -> None:
         if pipelines is not None:
             il.apply()
     except InterlockError as exc:
-        _fail(exc)
+        fail(exc)
     controller = il.controller(ControllerSettings(workers=workers))
 
     def stop(_signum: int, _frame: object) -> None:
@@ -220,7 +252,7 @@ def explain(pipeline: str, partition: str | None, db: str | None, *, as_json: bo
     try:
         decision = _open(db).explain(pipeline, partition)
     except InterlockError as exc:
-        _fail(exc)
+        fail(exc)
         return
     if as_json:
         _echo_json({"run": _run_json(decision.run), "explanation": decision.explanation.to_dict()})
@@ -321,7 +353,7 @@ def _signal(action: Callable[[Interlock], None], db: str | None) -> None:
     try:
         action(_open(db))
     except InterlockError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @click.group()
@@ -352,23 +384,15 @@ def sensor_put(
         fields = ((key,) if key else ()) + fields
     elif key is None:
         raise click.UsageError("KEY is required (or use --shared KEY)")
-    data: dict[str, Any] = dict(parse_field(f) for f in fields)
-    if raw_json is not None:
-        try:
-            loaded = json.loads(raw_json)
-        except json.JSONDecodeError as exc:
-            raise click.BadParameter(f"--json is not JSON: {exc.msg}") from exc
-        if not isinstance(loaded, dict):
-            raise click.BadParameter("--json must be a JSON object")
-        data.update(loaded)
-    il = _open(db)
     try:
+        data = reading_data(fields, raw_json)
+        il = _open(db)
         if shared:
             il.put_shared(target, data, partition=partition)
         else:
             il.put_reading(target, cast("str", key), data, partition=partition)
     except InterlockError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo("ok")
 
 
@@ -416,7 +440,7 @@ def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_
             items = parse_timeline(handle)
         result = replay(spec, items, until=_time_arg(until))
     except InterlockError as exc:
-        _fail(exc)
+        fail(exc)
         return
     for event in result:
         line = event_json(event)

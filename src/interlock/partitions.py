@@ -73,8 +73,14 @@ def normalize_date(text: str) -> str | None:
 def parse_partition(text: str) -> Partition:
     """Parse a partition string in canonical or compact form.
 
-    :raises InputError: naming the ``partition`` field and the accepted forms.
+    :raises InputError: naming the ``partition`` field and the accepted forms (also for a
+        non-string, which callers from Python may pass: ``20261122`` is an int).
     """
+    if not isinstance(text, str):
+        raise InputError(
+            f"partition must be a string such as 2026-11-22, got {type(text).__name__}",
+            field="partition",
+        )
     head, *dims = text.strip().split("|")
     day_text, _, hour_text = head.partition("T")
     day = normalize_date(day_text)

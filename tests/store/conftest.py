@@ -7,6 +7,7 @@ starts it. Each test gets a fresh database, dropped afterwards. Set
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,9 +21,9 @@ ADMIN_URL = os.environ.get(
 )
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test."""
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """Create a fresh, empty PostgreSQL database; drop it on exit."""
     if os.environ.get("INTERLOCK_TEST_POSTGRES") == "skip":
         pytest.skip("INTERLOCK_TEST_POSTGRES=skip")
     name = f"interlock_test_{uuid.uuid4().hex[:12]}"
@@ -35,6 +36,30 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_module_url() -> Iterator[str]:
+    """One fresh PostgreSQL database shared by a module (hypothesis tests reuse it)."""
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_admin() -> Iterator[sa.Engine]:
+    """A superuser engine on the server's ``postgres`` database, to break things from outside."""
+    if os.environ.get("INTERLOCK_TEST_POSTGRES") == "skip":
+        pytest.skip("INTERLOCK_TEST_POSTGRES=skip")
+    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

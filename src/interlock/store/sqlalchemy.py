@@ -14,7 +14,6 @@ the engine, pipelines and readings.
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -26,10 +25,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from interlock.errors import InputError, UnknownPipelineError
+from interlock.limits import check_pipeline_id, check_reading
 from interlock.model import Reading, ReadingSet
-from interlock.partitions import parse_partition, partition_from_fields, split_key
 from interlock.specs import PipelineSpec
 from interlock.store import schema as t
+from interlock.store._errors import map_errors
 from interlock.store._prepared import Prepared
 from interlock.store._routing import Route, plan_wakes
 from interlock.store._runs import RunsMixin
@@ -48,6 +48,21 @@ def default_url() -> str:
     return "sqlite:///" + str(Path("interlock.db").resolve())
 
 
+def _create_engine(url: str, *, pre_ping: bool) -> Engine:
+    """The engine for ``url``; pre-ping guards against dropped server connections.
+
+    :raises InputError: for a URL SQLAlchemy cannot use (never echoed: it may hold a password).
+    """
+    try:
+        return sa.create_engine(url, pool_pre_ping=pre_ping)
+    except sa.exc.ArgumentError as exc:  # unparsable, or an unknown dialect or driver
+        raise InputError(
+            f"not a usable database URL ({type(exc).__name__}); use sqlite:///path.db or "
+            "postgresql+psycopg://user@host/db",
+            field="db",
+        ) from exc
+
+
 class SqlStore(RunsMixin):
     """Interlock's persistence on one SQLAlchemy engine."""
 
@@ -57,8 +72,8 @@ class SqlStore(RunsMixin):
         self.url = url or default_url()
         self.broker = broker or Broker()
         sqlite = self.url.startswith("sqlite")
-        # pre-ping guards against dropped server connections; a SQLite file has none.
-        self.engine: Engine = sa.create_engine(self.url, pool_pre_ping=not sqlite)
+        self.engine: Engine = _create_engine(self.url, pre_ping=not sqlite)
+        map_errors(self.engine)
         if sqlite:
             sa.event.listen(self.engine, "connect", sqlite_pragmas)
         if migrate:
@@ -259,35 +274,22 @@ class SqlStore(RunsMixin):
 
     @staticmethod
     def _normalise(index: int, item: ReadingInput, known: frozenset[str]) -> dict[str, Any]:
+        """One row, or :class:`InputError` naming ``readings[index].<field>`` and the limit.
+
+        Every limit is checked here, before the database (:mod:`interlock.limits`), so SQLite
+        and PostgreSQL accept exactly the same readings.
+        """
         where = f"readings[{index}]"
-        if not isinstance(item.data, Mapping):
-            raise InputError(
-                f"reading data must be a JSON object, got {type(item.data).__name__}",
-                field=f"{where}.data",
-            )
-        if not item.key or not isinstance(item.key, str):
-            raise InputError("sensor key must be a non-empty string", field=f"{where}.key")
-        if item.pipeline_id is not None and item.pipeline_id not in known:
-            raise UnknownPipelineError(item.pipeline_id)
-        key, from_key = split_key(item.key)
-        partition = item.partition or from_key or partition_from_fields(item.data)
-        if partition is not None:
-            try:
-                partition = str(parse_partition(partition))
-            except InputError as exc:
-                raise InputError(str(exc), field=f"{where}.partition") from exc
-        try:
-            data = dict(item.data)
-            json.dumps(data, allow_nan=False)  # refuse NaN and non-JSON values before storing
-        except (TypeError, ValueError) as exc:
-            raise InputError(
-                f"reading data is not valid JSON: {exc}", field=f"{where}.data"
-            ) from exc
+        if item.pipeline_id is not None:
+            check_pipeline_id(item.pipeline_id, field=f"{where}.pipeline_id")
+            if item.pipeline_id not in known:
+                raise UnknownPipelineError(item.pipeline_id)
+        reading = check_reading(item.key, item.partition, item.data, where=where)
         return {
             "scope": item.pipeline_id or "",
-            "key": key,
-            "partition": partition or "",
-            "data": data,
+            "key": reading.key,
+            "partition": reading.partition or "",
+            "data": reading.data,
         }
 
     def _upsert_latest(
