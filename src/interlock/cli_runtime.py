@@ -184,10 +184,7 @@ def serve(pipelines: Path | None, db: str | None, workers: int) -> None:
     click.echo(
         f"interlock serving {len(il.specs())} pipelines on {il.store.engine.url!r}", err=True
     )
-    try:
-        controller.serve()
-    except InterlockError as exc:  # e.g. another controller already serves this SQLite file
-        _fail(exc)
+    controller.serve()  # a refused start (another SQLite controller) is one line, from main()
     click.echo("interlock stopped cleanly", err=True)
     il.close()
 
