@@ -94,3 +94,27 @@ def test_kill_nine_while_launching_runs_every_job_once(tmp_path: Path) -> None:
     failed = final.store.list_events(types=["JOB_FAILED", "INFRA_FAILURE"])
     final.close()
     assert failed == [], seed
+
+
+def test_a_second_serve_on_one_sqlite_file_says_so(tmp_path: Path) -> None:
+    """Two ``interlock serve`` on one SQLite file: the second exits 2 with one line."""
+    db = f"sqlite:///{tmp_path}/interlock.db"
+    first = serve(tmp_path, db)
+    try:
+        deadline = time.monotonic() + 30
+        lock = tmp_path / "interlock.db-controller.lock"
+        while not lock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # the lock file exists just before it is locked
+        second = subprocess.run(
+            [str(CLI), "serve", "--db", db], capture_output=True, text=True, timeout=60, check=False
+        )
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(30)
+    assert second.returncode == 2
+    assert second.stderr.splitlines()[-1] == (
+        f"error: another controller is already serving {tmp_path}/interlock.db"
+        " (SQLite takes one controller; use PostgreSQL for several)"
+    )
+    assert "Traceback" not in second.stderr
