@@ -1,4 +1,4 @@
-"""YAML text → plain data plus the line of every key and value.
+r"""YAML text → plain data plus the line of every key and value.
 
 The loader must point at the exact line of a mistake, which ``yaml.safe_load`` forgets. So we
 ``compose`` the node graph (every node keeps its start mark) and convert it ourselves into
@@ -13,7 +13,9 @@ limited to the JSON scalar types (``!!str``, ``!!int``, ``!!float``, ``!!bool``,
 
 What the raw YAML layer itself can get wrong becomes a :class:`ConfigProblem` here: syntax
 errors (with the parser's line), duplicate keys (PyYAML silently keeps the last one),
-non-string keys, unsupported tags, recursive aliases and alias bombs. Nothing else escapes.
+non-string keys, unsupported tags, recursive aliases, alias bombs, lone surrogates
+(``"\ud800"`` is half a UTF-16 pair, not a character, and cannot be stored or printed) and
+nesting deeper than :data:`MAX_NESTING`. Nothing else escapes.
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ YamlPath = tuple[str | int, ...]
 MAX_NODES = 100_000
 """More converted nodes than this is an alias bomb, not a pipeline config."""
 
+MAX_NESTING = 64
+"""How many mappings and lists deep a document may nest (a pipeline needs about six).
+
+Composing and converting recurse once per level, so the limit is what keeps any input,
+``[[[[...`` a million deep included, a problem with a line rather than a ``RecursionError``.
+libyaml stops at 1,000 levels by itself; the pure-Python parser is stopped here.
+"""
+
 _TAG = "tag:yaml.org,2002:"
 _MERGE = f"{_TAG}merge"
 _INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
@@ -46,6 +56,8 @@ _FLOAT = re.compile(
 )
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_FLATTEN_FIX = "flatten this part: a pipeline config needs only a few levels"
 
 
 class _CoreResolver(yaml.resolver.BaseResolver):
@@ -70,7 +82,11 @@ class _Loader(
     yaml.constructor.SafeConstructor,
     _CoreResolver,
 ):
-    """Composes nodes only; ``SafeConstructor`` is here for ``flatten_mapping`` (``<<``)."""
+    """Composes nodes only; ``SafeConstructor`` is here for ``flatten_mapping`` (``<<``).
+
+    Its composer recurses per level, so it stops at :data:`MAX_NESTING` (raising
+    :class:`_TooDeepError`) rather than at Python's recursion limit.
+    """
 
     def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
@@ -79,6 +95,28 @@ class _Loader(
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
         _CoreResolver.__init__(self)
+        self.nesting: list[str | int] = []
+        """Where each open mapping or list sits; ``[0]`` is the root's (``"?"``)."""
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        """Compose one node, counting the mappings and lists it sits in."""
+        if not self.check_event(yaml.events.CollectionStartEvent):
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        self.nesting.append(_path_part(index))
+        try:
+            if len(self.nesting) > MAX_NESTING:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise _TooDeepError(int(mark.line) + 1, tuple(self.nesting[1:]))
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        finally:
+            self.nesting.pop()
+
+
+def _path_part(index: object) -> str | int:
+    """Where the composer puts a node: under a key (its key node), at a list index, or "?"."""
+    if isinstance(index, ScalarNode):
+        return str(index.value)
+    return index if isinstance(index, int) else "?"
 
 
 def _c_loader_class() -> Callable[[str], Any] | None:
@@ -113,7 +151,7 @@ class YamlDocument:
 
     def is_invalid(self, path: YamlPath) -> bool:
         """True when ``path`` or an ancestor was already reported by the YAML layer."""
-        return any(path[: len(bad)] == bad for bad in self.invalid)
+        return any(path[:end] in self.invalid for end in range(len(path) + 1))
 
     def line(self, path: YamlPath) -> int:
         """The line of the value at ``path``.
@@ -147,6 +185,15 @@ def render_path(path: YamlPath) -> str:
 
 class _TooLargeError(Exception):
     """Raised inside the converter when the node budget is spent."""
+
+
+class _TooDeepError(Exception):
+    """Raised inside the pure-Python composer at the first node past :data:`MAX_NESTING`."""
+
+    def __init__(self, line: int, path: YamlPath) -> None:
+        super().__init__(line, path)
+        self.line = line
+        self.path = path
 
 
 @dataclass
@@ -195,6 +242,10 @@ class _Converter:
                 replaced=True,
             )
             return None
+        if len(self.active) >= MAX_NESTING:  # ``active``: the mappings and lists around it
+            message = f"nested more than {MAX_NESTING} levels deep"
+            self.problem(node, path, message, _FLATTEN_FIX, replaced=True)
+            return None
         self.active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
@@ -237,6 +288,9 @@ class _Converter:
         if not isinstance(node, ScalarNode):
             self.problem(node, path, "a key must be a plain name", "write keys as plain names")
             return None
+        if _has_surrogate(node.value):
+            self.surrogate(node, path)
+            return None
         try:
             value = _scalar_value(node.tag, node.value)
         except ValueError:
@@ -249,6 +303,9 @@ class _Converter:
 
     def scalar(self, node: ScalarNode, path: YamlPath) -> object:
         """A scalar by its (resolved or explicit) tag, limited to the JSON types."""
+        if _has_surrogate(node.value):
+            self.surrogate(node, path, replaced=True)
+            return None
         try:
             return _scalar_value(node.tag, node.value)
         except ValueError as exc:
@@ -256,6 +313,19 @@ class _Converter:
                 node, path, str(exc), "write a plain string, number, boolean or null", replaced=True
             )
             return None
+
+    def surrogate(self, node: ScalarNode, path: YamlPath, *, replaced: bool = False) -> None:
+        """Report a key or value holding a lone surrogate (only an escape can write one)."""
+        code = ord(next(char for char in node.value if _has_surrogate(char)))
+        fix = r"write the character itself, or one \U escape for it: \U0001F600, not \ud83d\ude00"
+        self.problem(
+            node, path, f"lone surrogate \\u{code:04x} is not a character", fix, replaced=replaced
+        )
+
+
+def _has_surrogate(text: str) -> bool:
+    """True when ``text`` holds a UTF-16 surrogate code point (cheap for ASCII text)."""
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def _scalar_value(tag: str, text: str) -> object:
@@ -312,6 +382,16 @@ def parse_yaml(text: str, source: str) -> tuple[YamlDocument | None, list[Config
         fix = "check the indentation, quoting and colons near this line"
         line = _error_line(exc, text)
         return None, [_document_problem(source, line, _describe(exc), fix)]
+    except _TooDeepError as exc:
+        message = f"nested more than {MAX_NESTING} levels deep"
+        problem = ConfigProblem(
+            file=source,
+            line=exc.line,
+            field=render_path(exc.path),
+            message=message,
+            fix=_FLATTEN_FIX,
+        )
+        return None, [problem]
     except (RecursionError, _TooLargeError):
         fix = "simplify the document (deep nesting or alias expansion)"
         return None, [_document_problem(source, 1, "document is too large or deep", fix)]
@@ -334,7 +414,7 @@ def _compose(text: str, source: str) -> tuple[object, _Converter]:
     if _CLoader is not None:
         try:
             return _compose_with(_CLoader(text), source)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, UnicodeEncodeError):  # the latter: surrogates in ``text``
             pass
     return _compose_with(_Loader(text), source)
 
