@@ -95,6 +95,40 @@ def test_parse_duration_reports_overflow_as_a_value_error(value):
     assert isinstance(info.value, ValueError)
 
 
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        pytest.param(
+            "postRun: {driftThreshold: 1" + "0" * 400 + "}", "postRun.driftThreshold", id="float"
+        ),
+        pytest.param(
+            "job: {type: mock, maxRetries: " + "9" * 5000 + "}", "job.maxRetries", id="str"
+        ),
+        pytest.param(
+            "job: {type: mock, config: {x: 0x" + "f" * 5000 + "}}", "job.config.x", id="hex"
+        ),
+        pytest.param(
+            "postRun: {driftThreshold: 18446744073709551616}", "postRun.driftThreshold", id="2**64"
+        ),
+    ],
+)
+def test_an_integer_past_64_bits_is_a_problem(text, field):
+    """Integers no float or str can take (``OverflowError``, ``ValueError``) are refused early."""
+    problem = only(problems(f"pipeline: {{id: p}}\n{text}\n"))
+    assert (problem.line, problem.field) == (2, field)
+    assert problem.message.endswith("does not fit in 64 bits")
+    assert len(problem.message) < 80  # the digits are not all repeated back
+    assert "quote it" in problem.fix
+
+
+@pytest.mark.parametrize("value", ["18446744073709551615", "-9223372036854775808", "0x" + "f" * 16])
+def test_integers_in_64_bits_load(value):
+    """Go's ``int64`` and ``uint64`` ranges both load, as Go's yaml.v3 reads them."""
+    spec = parse_pipeline(f"pipeline: {{id: p}}\njob: {{type: mock, config: {{x: {value}}}}}\n")
+    assert spec.job is not None
+    assert spec.job.config["x"] == int(value, 0)
+
+
 def nested_groups(depth: int) -> str:
     """A pipeline whose first rule is ``depth`` allOf groups deep, one per line."""
     lines = ["pipeline:", "  id: p", "validation:", "  rules:"]

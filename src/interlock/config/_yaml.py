@@ -56,6 +56,8 @@ _FLOAT = re.compile(
 )
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_INT_LIMIT = 2**64  # integers run from -2**63 (int64) to 2**64 - 1 (uint64), as in Go
+_MAX_INT_DIGITS = 22  # 2**64 in octal; longer (after leading zeros) is out of range
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _FLATTEN_FIX = "flatten this part: a pipeline config needs only a few levels"
 
@@ -308,10 +310,8 @@ class _Converter:
             return None
         try:
             return _scalar_value(node.tag, node.value)
-        except ValueError as exc:
-            self.problem(
-                node, path, str(exc), "write a plain string, number, boolean or null", replaced=True
-            )
+        except _ScalarError as exc:
+            self.problem(node, path, str(exc), exc.fix, replaced=True)
             return None
 
     def surrogate(self, node: ScalarNode, path: YamlPath, *, replaced: bool = False) -> None:
@@ -338,15 +338,40 @@ def _scalar_value(tag: str, text: str) -> object:
     if kind == "bool" and _BOOL.match(text):
         return text.lower() == "true"
     if kind == "int" and _INT.match(text):
-        base = {"0o": 8, "0x": 16}.get(text[:2], 10)
-        return int(text[2:] if base != 10 else text, base)
+        return _integer(text)
     if kind == "float" and _FLOAT.match(text):
         lowered = text.lower()
         if lowered.endswith(".inf"):
             return -math.inf if lowered.startswith("-") else math.inf
         return math.nan if lowered == ".nan" else float(text)
     msg = f"unsupported YAML value {text!r} tagged {tag}"
-    raise ValueError(msg)
+    raise _ScalarError(msg, "write a plain string, number, boolean or null")
+
+
+def _integer(text: str) -> int:
+    """A YAML integer in 64 bits (Go's ``int64`` or ``uint64``). :raises _ScalarError: if not.
+
+    Bigger ones are refused before Python builds them: past 4,300 digits ``int`` and ``str``
+    refuse them, past 1e308 ``float`` does, and a config has no use for either.
+    """
+    body = text.lstrip("+-")
+    base = {"0o": 8, "0x": 16}.get(body[:2], 10)
+    digits = (body[2:] if base != 10 else body).lstrip("0") or "0"
+    value = int(digits, base) if len(digits) <= _MAX_INT_DIGITS else _INT_LIMIT
+    value = -value if text.startswith("-") else value
+    if not -(_INT_LIMIT // 2) <= value < _INT_LIMIT:
+        shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
+        fix = "quote it to keep it as text, or write a float such as 1e30"
+        raise _ScalarError(f"integer {shown} does not fit in 64 bits", fix)
+    return value
+
+
+class _ScalarError(ValueError):
+    """A scalar that cannot be a config value, and how to write it instead."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 def _describe(exc: yaml.YAMLError) -> str:
