@@ -201,6 +201,25 @@ def test_any_nesting_depth_is_a_clean_problem(text):
     assert problem.field
 
 
+def merged(depth: int) -> str:
+    """A pipeline whose ``job.config`` is ``depth`` merges deep: ``{<<: {<<: ... {}}}``."""
+    merges = "{<<: " * depth + "{}" + "}" * depth
+    return f"pipeline: {{id: p}}\njob: {{type: mock, config: {merges}}}\n"
+
+
+def test_nested_merges_flatten_into_one_mapping():
+    """Merges nest without adding levels: 60 of them are one empty mapping."""
+    spec = parse_pipeline(merged(60))
+    assert spec.job is not None
+    assert spec.job.config == {}
+
+
+def test_merges_nested_a_thousand_deep_are_a_problem():
+    """Flattening that many merges recurses too deep: one clean problem, not a crash."""
+    problem = only(problems(merged(990)))
+    assert problem.message == "document is too large or deep"
+
+
 def test_nesting_through_aliases_is_limited_too():
     """Aliases can nest deeper than the text does; the converted document is still bounded."""
     lines = ["a0: &a0 [x]"] + [f"a{i}: &a{i} [[[[*a{i - 1}]]]]" for i in range(1, 20)]

@@ -290,7 +290,7 @@ class _Converter:
         if not isinstance(node, ScalarNode):
             self.problem(node, path, "a key must be a plain name", "write keys as plain names")
             return None
-        if _has_surrogate(node.value):
+        if not node.value.isascii() and _has_surrogate(node.value):
             self.surrogate(node, path)
             return None
         try:
@@ -305,7 +305,7 @@ class _Converter:
 
     def scalar(self, node: ScalarNode, path: YamlPath) -> object:
         """A scalar by its (resolved or explicit) tag, limited to the JSON types."""
-        if _has_surrogate(node.value):
+        if not node.value.isascii() and _has_surrogate(node.value):  # isascii: O(1)
             self.surrogate(node, path, replaced=True)
             return None
         try:
@@ -324,12 +324,12 @@ class _Converter:
 
 
 def _has_surrogate(text: str) -> bool:
-    """True when ``text`` holds a UTF-16 surrogate code point (cheap for ASCII text)."""
-    return not text.isascii() and _SURROGATE.search(text) is not None
+    """True when ``text`` holds a UTF-16 surrogate code point."""
+    return _SURROGATE.search(text) is not None
 
 
 def _scalar_value(tag: str, text: str) -> object:
-    """Construct a core-schema scalar. :raises ValueError: for other tags or bad text."""
+    """Construct a core-schema scalar. :raises _ScalarError: for other tags or bad text."""
     kind = tag.removeprefix(_TAG)
     if kind == "str":
         return text
@@ -356,6 +356,8 @@ def _integer(text: str) -> int:
     """
     body = text.lstrip("+-")
     base = {"0o": 8, "0x": 16}.get(body[:2], 10)
+    if len(text) <= 18:  # the common case, always in range: 18 digits, or 16 after 0x / 0o
+        return int(body[2:] if base != 10 else text, base)
     digits = (body[2:] if base != 10 else body).lstrip("0") or "0"
     value = int(digits, base) if len(digits) <= _MAX_INT_DIGITS else _INT_LIMIT
     value = -value if text.startswith("-") else value

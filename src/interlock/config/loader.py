@@ -26,8 +26,9 @@ sexagesimal 600; ``yes`` is a string). See :mod:`interlock.config._yaml`.
 Limits, each a problem naming itself rather than a crash or a long stall: a file is at most
 :data:`MAX_FILE_BYTES` (1 MiB), nests at most :data:`~interlock.config._yaml.MAX_NESTING`
 (64) mappings and lists deep, rule groups at most
-:data:`~interlock.config._rules.MAX_RULE_GROUP_DEPTH` (16) deep, and a duration is at most
-:data:`~interlock.config._check.MAX_DURATION` (36500d, 100 years).
+:data:`~interlock.config._rules.MAX_RULE_GROUP_DEPTH` (16) deep, a duration is at most
+:data:`~interlock.config._check.MAX_DURATION` (36500d, 100 years), and an integer fits in 64
+bits (Go's ``int64`` or ``uint64``). Problems print on one line whatever the values hold.
 """
 
 from __future__ import annotations
