@@ -32,7 +32,6 @@ DURATION_FIELDS = [
         "schedule:\n  evaluation:\n    interval: VALUE\n", 5, "schedule.evaluation.interval"
     ),
     pytest.param("sla:\n  expectedDuration: VALUE\n", 4, "sla.expectedDuration"),
-    pytest.param(TRIGGER + "sla:\n  maxDuration: VALUE\n", 6, "sla.maxDuration"),
     pytest.param("job:\n  type: mock\n  pollInterval: VALUE\n", 5, "job.pollInterval"),
     pytest.param("postRun:\n  sensorTimeout: VALUE\n", 4, "postRun.sensorTimeout"),
     pytest.param("postRun:\n  evaluation: {window: VALUE}\n", 4, "postRun.evaluation.window"),
@@ -69,6 +68,14 @@ def test_a_huge_duration_is_a_problem_in_every_field(section, line, field, value
     assert (problem.file, problem.line, problem.field) == ("p.yaml", line, field)
     assert problem.message == f"{value} is too large; the largest accepted is 36500d (100 years)"
     assert "36500d" in problem.fix
+
+
+@pytest.mark.parametrize("value", HUGE_DURATIONS)
+def test_a_huge_max_duration_exceeds_its_own_limit(value):
+    """``sla.maxDuration`` has a tighter limit (24h) and says so, however long the value."""
+    problem = only(problems(f"pipeline:\n  id: p\n{TRIGGER}sla:\n  maxDuration: {value}\n"))
+    assert (problem.line, problem.field) == (6, "sla.maxDuration")
+    assert problem.message == f"sla.maxDuration exceeds 24h ({value})"
 
 
 def test_a_huge_negative_duration_is_refused_as_negative():

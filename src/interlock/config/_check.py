@@ -186,12 +186,14 @@ class Checker:
         return float(value)
 
     def duration(
-        self, path: YamlPath, value: object, *, allow_zero: bool = False
+        self, path: YamlPath, value: object, *, allow_zero: bool = False, capped: bool = True
     ) -> timedelta | None:
         """A duration string (Go syntax plus ``d``/``w``), > 0 (or ≥ 0 with ``allow_zero``).
 
-        At most :data:`MAX_DURATION`; longer ones, even those no ``timedelta`` can hold, are
-        reported as too large (or as negative, when they are).
+        At most :data:`MAX_DURATION`: longer ones, even those no ``timedelta`` can hold, are
+        reported as too large. ``capped=False`` is for a field with a tighter maximum of its
+        own, checked by the caller: a value too long for a ``timedelta`` comes back as
+        ``timedelta.max``, for that check to refuse.
         """
         if value is None:
             return None
@@ -202,19 +204,18 @@ class Checker:
             self.expect(path, value, "a duration string", fix)
             return None
         try:
-            parsed: timedelta | None = parse_duration(value)
-        except DurationTooLargeError:
-            parsed = None
+            parsed = parse_duration(value)
+        except DurationTooLargeError:  # saturate, keeping the sign for the checks below
+            parsed = timedelta.min if value.strip().startswith("-") else timedelta.max
         except ValueError:
             message = f'{render_path(path)} invalid Go duration "{value}"'
             self.report(path, message, _DURATION_FIX)
             return None
-        negative = value.strip().startswith("-") if parsed is None else parsed < timedelta(0)
-        if negative or (parsed == timedelta(0) and not allow_zero):
+        if parsed < timedelta(0) or (parsed == timedelta(0) and not allow_zero):
             bound = "≥ 0" if allow_zero else "> 0"
             self.report(path, f"must be {bound}, got {value!r}", _DURATION_FIX)
             return None
-        if parsed is None or parsed > MAX_DURATION:
+        if capped and parsed > MAX_DURATION:
             message = f"{value.strip()} is too large; the largest accepted is {_LONGEST}"
             self.report(path, message, f"use at most {MAX_DURATION.days}d")
             return None
