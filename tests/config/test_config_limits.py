@@ -22,6 +22,7 @@ from interlock.config import (
     load_pipelines,
     parse_pipeline,
 )
+from interlock.config._yaml import REWORD_LIMIT, _CLoader
 from interlock.durations import DurationTooLargeError, parse_duration
 from interlock.errors import ConfigError, ConfigProblem
 
@@ -185,27 +186,38 @@ def test_rule_groups_thousands_deep_are_a_nesting_problem():
     rule = "{allOf: [" * 10_000 + "{key: a, check: exists}" + "]}" * 10_000
     problem = only(problems(f"pipeline: {{id: p}}\nvalidation:\n  rules: [{rule}]\n"))
     assert problem.message == f"nested more than {MAX_NESTING} levels deep"
-    assert problem.field.startswith("validation.rules[0].allOf[0]")
+    assert problem.line == 3
+    assert problem.field == ""  # libyaml stopped it, at 1,000 levels: there is no node yet
+
+
+def test_rule_groups_thousands_deep_in_a_small_file_name_the_field():
+    """Under 64 KiB the pure-Python parser finds the same limit and names the field."""
+    rule = "{allOf: [" * 2_000 + "{key: a, check: exists}" + "]}" * 2_000
+    problem = only(problems(f"pipeline: {{id: p}}\nvalidation:\n  rules: [{rule}]\n"))
+    assert problem.message == f"nested more than {MAX_NESTING} levels deep"
+    assert problem.line == 3
+    assert problem.field.startswith("validation.rules[0].allOf[0].allOf[0]")
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "field"),
     [
-        pytest.param("[" * 10_000 + "]" * 10_000, id="flow-10000"),
-        pytest.param("[" * 1_000_000, id="flow-1000000-unclosed"),
-        pytest.param("- " * 10_000 + "x\n", id="block-10000"),
-        pytest.param("pipeline:\n  id: p\n" + "x: {" * 500 + "}" * 500, id="flow-500-parsed-by-c"),
+        pytest.param("[" * 10_000 + "]" * 10_000, "[0]" * MAX_NESTING, id="flow-10000"),
+        pytest.param("- " * 10_000 + "x\n", "[0]" * MAX_NESTING, id="block-10000"),
+        pytest.param("[" * 1_000_000, "", id="flow-1000000-unclosed-past-64-KiB"),
+        pytest.param(
+            "x: {" * 500 + "}" * 500, ".".join("x" * MAX_NESTING), id="flow-500-parsed-by-libyaml"
+        ),
     ],
 )
-def test_any_nesting_depth_is_a_clean_problem(text):
+def test_any_nesting_depth_is_a_clean_problem(text, field):
     """However deep the nesting, it is refused at the documented limit, quickly."""
     started = time.perf_counter()
     found = problems(text)
     assert time.perf_counter() - started < 2
     problem = next(p for p in found if "nested" in p.message)
     assert problem.message == f"nested more than {MAX_NESTING} levels deep"
-    assert problem.line is not None
-    assert problem.field
+    assert (problem.line, problem.field) == (1, field)
 
 
 def merged(depth: int) -> str:
@@ -313,6 +325,19 @@ def test_a_file_at_the_size_limit_is_read(tmp_path):
     path.write_bytes(head + b"#" * (MAX_FILE_BYTES - len(head) - 1) + b"\n")
     assert path.stat().st_size == MAX_FILE_BYTES == 1024 * 1024
     assert load_pipeline_file(path).id == "p"
+
+
+@pytest.mark.skipif(_CLoader is None, reason="PyYAML built without libyaml")
+def test_a_large_broken_file_is_worded_by_libyaml(tmp_path):
+    """Past 64 KiB a syntax error keeps libyaml's words: the seconds-slow re-parse is skipped."""
+    rules = "    - {key: k, check: exists}\n" * (REWORD_LIMIT // 30)
+    path = tmp_path / "big.yaml"
+    path.write_text(f"pipeline: {{id: p}}\nvalidation:\n  rules:\n{rules}  x: [\n")
+    with pytest.raises(ConfigError) as info:
+        load_pipeline_file(path)
+    problem = only(info.value.problems)
+    assert problem.line == 4 + REWORD_LIMIT // 30 + 1
+    assert "did not find expected node content" in problem.message  # libyaml's phrase
 
 
 def test_text_over_the_size_limit_is_refused():

@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -44,7 +44,17 @@ MAX_NESTING = 64
 
 Composing and converting recurse once per level, so the limit is what keeps any input,
 ``[[[[...`` a million deep included, a problem with a line rather than a ``RecursionError``.
-libyaml stops at 1,000 levels by itself; the pure-Python parser is stopped here.
+libyaml stops at 1,000 levels by itself and the pure-Python parser is stopped here, at the
+node and field past the limit; in a document over :data:`REWORD_LIMIT`, libyaml's stop is
+the problem (its line, no field), so that no slow re-parse is needed.
+"""
+
+REWORD_LIMIT = 64 * 1024
+"""Documents longer than this (in characters) keep libyaml's own wording of a syntax error.
+
+The pure-Python parser takes about 5 s per MiB; past 64 KiB (a tenth of a second) a broken
+file is reported in milliseconds instead, in libyaml's words, at the line libyaml found. Go's
+``yaml.v3`` is a port of libyaml, so its verdict on such a file is Go's.
 """
 
 _TAG = "tag:yaml.org,2002:"
@@ -59,6 +69,7 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _INT_LIMIT = 2**64  # integers run from -2**63 (int64) to 2**64 - 1 (uint64), as in Go
 _MAX_INT_DIGITS = 22  # 2**64 in octal; longer (after leading zeros) is out of range
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
 _FLATTEN_FIX = "flatten this part: a pipeline config needs only a few levels"
 
 
@@ -436,14 +447,24 @@ def _compose(text: str, source: str) -> tuple[object, _Converter]:
 
     libyaml's C parser does the work (about 10x faster; 10,000 pipelines load at controller
     start). A document it rejects is parsed again by the pure-Python parser, whose error
-    messages are the ones users see and tests pin.
+    messages are the ones users see and tests pin, unless it is over :data:`REWORD_LIMIT`.
     """
     if _CLoader is not None:
         try:
             return _compose_with(_CLoader(text), source)
-        except (yaml.YAMLError, UnicodeEncodeError):  # the latter: surrogates in ``text``
+        except yaml.YAMLError as exc:
+            if len(text) > REWORD_LIMIT:
+                _raise_as_is(exc, text)
+        except UnicodeEncodeError:  # surrogates in ``text``: the Python reader words them
             pass
     return _compose_with(_Loader(text), source)
+
+
+def _raise_as_is(exc: yaml.YAMLError, text: str) -> NoReturn:
+    """Raise libyaml's error unworded, its nesting limit (1,000) as ours, at libyaml's line."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem == _LIBYAML_TOO_DEEP:
+        raise _TooDeepError(_error_line(exc, text), ()) from exc
+    raise exc
 
 
 def _compose_with(loader: Any, source: str) -> tuple[object, _Converter]:
