@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,74 @@ def test_main_is_a_group_with_validate(runner):
     result = runner.invoke(main, ["--help"])
     assert result.exit_code == 0
     assert "validate" in result.stdout
+
+
+FUZZED = {
+    "huge-window.yaml": b"pipeline: {id: p}\nschedule: {evaluation: {window: 9999999999999999w}}\n",
+    "huge-poll.yaml": b"pipeline: {id: p}\njob: {type: mock, pollInterval: 99999999999999999d}\n",
+    "deep-groups.yaml": (
+        b"pipeline: {id: p}\nvalidation:\n  rules:\n    - "
+        + b"{allOf: [" * 244
+        + b"{key: a, check: exists}"
+        + b"]}" * 244
+        + b"\n"
+    ),
+    "deep-flow.yaml": b"pipeline: {id: p}\nx: " + b"[" * 10_000 + b"]" * 10_000 + b"\n",
+    "surrogate.yaml": b'pipeline:\n  id: "\\ud800"\n',
+    "newline.yaml": b'pipeline: {id: p}\nschedule: {timezone: "Europe/\\nBerlin"}\n',
+    "latin-1.yaml": b"pipeline: {id: p, owner: caf\xe9}\n",
+    "huge.yaml": b"pipeline: {id: p}\n" + b"x: [\n" * 300_000,
+}
+"""Files like those a fuzzing run found crashing the loader, one per kind of crash."""
+
+
+@pytest.fixture
+def fuzzed(tmp_path) -> dict[str, Path]:
+    """Each fuzzed file written on its own."""
+    paths = {}
+    for name, content in FUZZED.items():
+        paths[name] = tmp_path / name
+        paths[name].write_bytes(content)
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "field", "message"),
+    [
+        ("huge-window.yaml", 2, "schedule.evaluation.window", "is too large"),
+        ("huge-poll.yaml", 2, "job.pollInterval", "is too large"),
+        ("deep-groups.yaml", 4, "validation.rules[0]", "rule groups nest more than"),
+        ("deep-flow.yaml", 2, "x", "levels deep"),
+        ("surrogate.yaml", 2, "pipeline.id", "lone surrogate"),
+        ("newline.yaml", 2, "schedule.timezone", 'unknown time zone "Europe/\\nBerlin"'),
+        ("latin-1.yaml", 1, "<document>", "not UTF-8 text"),
+        ("huge.yaml", None, "<document>", "the limit is 1,048,576 bytes"),
+    ],
+)
+def test_fuzzed_files_are_problems_not_tracebacks(  # noqa: PLR0917 - a table row
+    runner, fuzzed, name, line, field, message
+):
+    """``validate`` prints each problem on one line and exits 1; nothing escapes as a crash."""
+    path = fuzzed[name]
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    *problems, count = result.stderr.splitlines()
+    assert count.endswith(("problem found", "problems found"))
+    where = f"{path}:{line}" if line is not None else str(path)
+    first = next(p for p in problems if message in p)
+    assert first.startswith(f"{where}: {field}")
+
+
+def test_fuzzed_files_through_the_real_command(fuzzed, tmp_path):
+    """The installed command on all of them at once: exit 1, UTF-8 output, no traceback."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from interlock.cli import main; main()", "validate", str(tmp_path)],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    stderr = result.stderr.decode("utf-8")
+    assert "Traceback" not in stderr
+    assert len(fuzzed) <= stderr.count(str(tmp_path))

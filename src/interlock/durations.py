@@ -2,7 +2,9 @@
 
 Pipeline configs written for the Go Interlock use ``300ms``, ``30s``, ``5m``, ``1h30m`` and
 ``1.5h``; we accept all of them unchanged and add ``d`` (24h) and ``w`` (7d), which the Go
-version rejects (spec §13). Pure: no I/O.
+version rejects (spec §13). A well-formed duration too long for a ``timedelta`` (more
+than 999999999 days) is a :class:`DurationTooLargeError`, a ``ValueError`` like every other
+unusable duration, so callers need no second except clause. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-__all__ = ["format_duration", "parse_duration"]
+__all__ = ["DurationTooLargeError", "format_duration", "parse_duration"]
 
 _UNITS_SECONDS = {
     "ns": 1e-9,
@@ -25,6 +27,10 @@ _UNITS_SECONDS = {
     "w": 604800.0,
 }
 _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d|w)")
+
+
+class DurationTooLargeError(ValueError):
+    """A well-formed duration longer than a ``timedelta`` holds (``99999999999999999d``)."""
 
 
 def parse_duration(text: str) -> timedelta:
@@ -53,7 +59,11 @@ def parse_duration(text: str) -> timedelta:
     if not body or pos != len(body):
         msg = f"{text!r} is not a valid duration (use e.g. 300ms, 30s, 5m, 1h30m, 1.5h, 2d, 1w)"
         raise ValueError(msg)
-    return timedelta(seconds=sign * total)
+    try:
+        return timedelta(seconds=sign * total)
+    except OverflowError:  # past 999999999 days, or infinite: float("1e400")
+        msg = f"{text!r} is too large (a duration is at most 999999999d)"
+        raise DurationTooLargeError(msg) from None
 
 
 def format_duration(delta: timedelta) -> str:

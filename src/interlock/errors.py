@@ -41,10 +41,16 @@ class InterlockError(Exception):
 
 @dataclass(frozen=True, kw_only=True)
 class ConfigProblem:
-    """One thing wrong in one config file, located precisely enough to fix it.
+    r"""One thing wrong in one config file, located precisely enough to fix it.
 
     ``line`` is 1-based and ``None`` when the problem has no single place (a duplicate id
     across files names the second file's ``pipeline.id`` line instead).
+
+    The text fields are always one printable line: a value quoted from a file may hold a
+    newline, a control character or a lone surrogate, and those are escaped on construction
+    as ``repr`` does (``\n``, ``\x1b``, ``\ud800``). So ``str(problem)`` is one
+    ``file:line: field: message (fix)`` line for editors and CI annotators, and every field
+    encodes to UTF-8 for terminals and JSON. Backslashes are kept as written (paths, regexes).
     """
 
     file: str
@@ -53,10 +59,21 @@ class ConfigProblem:
     message: str
     fix: str = ""
 
+    def __post_init__(self) -> None:
+        for name in ("file", "field", "message", "fix"):
+            text = getattr(self, name)
+            if not text.isprintable():
+                object.__setattr__(self, name, _one_line(text))
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         text = f"{where}: {self.field or '<document>'}: {self.message}"
         return f"{text} ({self.fix})" if self.fix else text
+
+
+def _one_line(text: str) -> str:
+    """``text`` with each unprintable character (line breaks, controls, surrogates) escaped."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class ConfigError(InterlockError):

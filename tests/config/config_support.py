@@ -31,3 +31,19 @@ def assert_problem(problem: ConfigProblem, file: str, expected: Expected) -> Non
     assert (problem.file, problem.line, problem.field) == (file, expected.line, expected.field)
     assert expected.message in problem.message
     assert expected.fix in problem.fix
+
+
+def assert_sound(problems: tuple[ConfigProblem, ...], source: str, text: str) -> None:
+    """Every problem names ``source``, says something, and points at a line of ``text`` or none.
+
+    And prints as one line that encodes to UTF-8, whatever the file held: a message spread
+    over lines breaks ``file:line:`` parsers, and a lone surrogate breaks any terminal.
+    """
+    assert problems
+    last_line = len(text.splitlines()) + 2
+    for problem in problems:
+        assert problem.file == source
+        assert problem.field or problem.message
+        assert problem.line is None or 1 <= problem.line <= last_line
+        assert len(str(problem).splitlines()) == 1
+        str(problem).encode("utf-8")

@@ -3,13 +3,18 @@
 :func:`load_pipelines` reads a file or a directory (with its ``calendars/``);
 :func:`parse_pipeline` parses one document from text. Both raise one
 :class:`~interlock.errors.ConfigError` listing every problem, each with file, line, field
-and fix. The specs are the only thing the rest of Interlock sees of a config.
+and fix. The specs are the only thing the rest of Interlock sees of a config. The ``MAX_*``
+constants are the documented limits on a file (size, nesting, rule groups, durations).
 """
 
 from __future__ import annotations
 
 from interlock.config._build import JOB_TYPES
+from interlock.config._check import MAX_DURATION
+from interlock.config._rules import MAX_RULE_GROUP_DEPTH
+from interlock.config._yaml import MAX_NESTING
 from interlock.config.loader import (
+    MAX_FILE_BYTES,
     load_calendars,
     load_pipeline_file,
     load_pipelines,
@@ -33,6 +38,10 @@ __all__ = [
     "DEFAULT_EVALUATION_INTERVAL",
     "DEFAULT_EVALUATION_WINDOW",
     "JOB_TYPES",
+    "MAX_DURATION",
+    "MAX_FILE_BYTES",
+    "MAX_NESTING",
+    "MAX_RULE_GROUP_DEPTH",
     "CalendarSpec",
     "EvaluationSpec",
     "ExcludeSpec",

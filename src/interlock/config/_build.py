@@ -132,7 +132,7 @@ def _sla(c: Checker, raw: object) -> SlaSpec | None:
 def _max_duration(c: Checker, raw: object) -> timedelta | None:
     """``sla.maxDuration``: a relative SLA of at most 24h from the first sensor arrival."""
     path: YamlPath = ("sla", "maxDuration")
-    duration = c.duration(path, raw)
+    duration = c.duration(path, raw, capped=False)
     if duration is not None and duration > _MAX_DURATION_LIMIT:
         c.report(path, f"sla.maxDuration exceeds 24h ({raw})", "use at most 24h")
         return None

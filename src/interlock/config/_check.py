@@ -16,11 +16,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from interlock.config._yaml import YamlDocument, YamlPath, render_path
-from interlock.durations import parse_duration
+from interlock.durations import DurationTooLargeError, parse_duration
 from interlock.errors import ConfigProblem
 
-__all__ = ["Checker", "suggestion"]
+__all__ = ["MAX_DURATION", "Checker", "suggestion"]
 
+MAX_DURATION = timedelta(days=36500)
+"""The longest duration any config field accepts: 100 years (36500d).
+
+Nothing real waits a century, and a window near the ``timedelta`` maximum (999999999d)
+would overflow the date arithmetic (``now + window`` past year 9999) while the controller
+runs, long after loading let it through; 100 years keeps every such sum in range.
+"""
+
+_LONGEST = f"{MAX_DURATION.days}d (100 years)"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DURATION_FIX = "use a duration such as 30s, 5m, 1h30m or 2d"
 
@@ -177,9 +186,15 @@ class Checker:
         return float(value)
 
     def duration(
-        self, path: YamlPath, value: object, *, allow_zero: bool = False
+        self, path: YamlPath, value: object, *, allow_zero: bool = False, capped: bool = True
     ) -> timedelta | None:
-        """A duration string (Go syntax plus ``d``/``w``), > 0 (or ≥ 0 with ``allow_zero``)."""
+        """A duration string (Go syntax plus ``d``/``w``), > 0 (or ≥ 0 with ``allow_zero``).
+
+        At most :data:`MAX_DURATION`: longer ones, even those no ``timedelta`` can hold, are
+        reported as too large. ``capped=False`` is for a field with a tighter maximum of its
+        own, checked by the caller: a value too long for a ``timedelta`` comes back as
+        ``timedelta.max``, for that check to refuse.
+        """
         if value is None:
             return None
         if not isinstance(value, str):
@@ -190,6 +205,8 @@ class Checker:
             return None
         try:
             parsed = parse_duration(value)
+        except DurationTooLargeError:  # saturate, keeping the sign for the checks below
+            parsed = timedelta.min if value.strip().startswith("-") else timedelta.max
         except ValueError:
             message = f'{render_path(path)} invalid Go duration "{value}"'
             self.report(path, message, _DURATION_FIX)
@@ -197,6 +214,10 @@ class Checker:
         if parsed < timedelta(0) or (parsed == timedelta(0) and not allow_zero):
             bound = "≥ 0" if allow_zero else "> 0"
             self.report(path, f"must be {bound}, got {value!r}", _DURATION_FIX)
+            return None
+        if capped and parsed > MAX_DURATION:
+            message = f"{value.strip()} is too large; the largest accepted is {_LONGEST}"
+            self.report(path, message, f"use at most {MAX_DURATION.days}d")
             return None
         return parsed
 

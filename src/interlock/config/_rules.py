@@ -3,8 +3,10 @@
 A rule item is ``{key, check, field, value}`` as in Go. Interlock adds nested groups: an item
 may instead be ``{allOf: [...]}`` or ``{anyOf: [...]}`` whose items are rules or groups again,
 so ``A and (B or C)`` needs no second pipeline. Go configs never contain these keys, so they
-load unchanged. Static problems of a rule (unknown check, a value the check can never accept)
-come from :func:`interlock.rules.rule_problems`, so config load and evaluation agree.
+load unchanged. Groups nest at most :data:`MAX_RULE_GROUP_DEPTH` deep, far below what would
+strain the recursion of compiling and evaluating them. Static problems of a rule (unknown
+check, a value the check can never accept) come from :func:`interlock.rules.rule_problems`,
+so config load and evaluation agree.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ if TYPE_CHECKING:
     from interlock.config._check import Checker
     from interlock.config._yaml import YamlPath
 
-__all__ = ["RULE_KEYS", "compile_items", "compile_rule"]
+__all__ = ["MAX_RULE_GROUP_DEPTH", "RULE_KEYS", "compile_items", "compile_rule"]
+
+MAX_RULE_GROUP_DEPTH = 16
+"""How deep ``allOf`` / ``anyOf`` groups may nest; real rules need three levels at most."""
 
 RULE_KEYS = ("key", "check", "field", "value")
 """The keys of one rule item, in the order the docs write them."""
@@ -53,6 +58,10 @@ def _compile_group(c: Checker, path: YamlPath, raw: dict[str, object]) -> Condit
         c.report(path, "a group has either `allOf` or `anyOf`, not both", fix)
         return None
     name = names[0]
+    if sum(part in _GROUPS for part in path) >= MAX_RULE_GROUP_DEPTH:
+        fix = "flatten them: an allOf directly inside an allOf is the same as one allOf"
+        c.report(path, f"rule groups nest more than {MAX_RULE_GROUP_DEPTH} deep", fix)
+        return None
     c.mapping(path, raw, (name,))
     children = compile_items(c, (*path, name), raw[name])
     if not children:

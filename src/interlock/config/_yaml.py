@@ -1,4 +1,4 @@
-"""YAML text → plain data plus the line of every key and value.
+r"""YAML text → plain data plus the line of every key and value.
 
 The loader must point at the exact line of a mistake, which ``yaml.safe_load`` forgets. So we
 ``compose`` the node graph (every node keeps its start mark) and convert it ourselves into
@@ -13,7 +13,9 @@ limited to the JSON scalar types (``!!str``, ``!!int``, ``!!float``, ``!!bool``,
 
 What the raw YAML layer itself can get wrong becomes a :class:`ConfigProblem` here: syntax
 errors (with the parser's line), duplicate keys (PyYAML silently keeps the last one),
-non-string keys, unsupported tags, recursive aliases and alias bombs. Nothing else escapes.
+non-string keys, unsupported tags, recursive aliases, alias bombs, lone surrogates
+(``"\ud800"`` is half a UTF-16 pair, not a character, and cannot be stored or printed) and
+nesting deeper than :data:`MAX_NESTING`. Nothing else escapes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -37,6 +39,24 @@ YamlPath = tuple[str | int, ...]
 MAX_NODES = 100_000
 """More converted nodes than this is an alias bomb, not a pipeline config."""
 
+MAX_NESTING = 64
+"""How many mappings and lists deep a document may nest (a pipeline needs about six).
+
+Composing and converting recurse once per level, so the limit is what keeps any input,
+``[[[[...`` a million deep included, a problem with a line rather than a ``RecursionError``.
+libyaml stops at 1,000 levels by itself and the pure-Python parser is stopped here, at the
+node and field past the limit; in a document over :data:`REWORD_LIMIT`, libyaml's stop is
+the problem (its line, no field), so that no slow re-parse is needed.
+"""
+
+REWORD_LIMIT = 64 * 1024
+"""Documents longer than this (in characters) keep libyaml's own wording of a syntax error.
+
+The pure-Python parser takes about 5 s per MiB; past 64 KiB (a tenth of a second) a broken
+file is reported in milliseconds instead, in libyaml's words, at the line libyaml found. Go's
+``yaml.v3`` is a port of libyaml, so its verdict on such a file is Go's.
+"""
+
 _TAG = "tag:yaml.org,2002:"
 _MERGE = f"{_TAG}merge"
 _INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
@@ -46,6 +66,11 @@ _FLOAT = re.compile(
 )
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_INT_LIMIT = 2**64  # integers run from -2**63 (int64) to 2**64 - 1 (uint64), as in Go
+_MAX_INT_DIGITS = 22  # 2**64 in octal; longer (after leading zeros) is out of range
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
+_FLATTEN_FIX = "flatten this part: a pipeline config needs only a few levels"
 
 
 class _CoreResolver(yaml.resolver.BaseResolver):
@@ -70,7 +95,11 @@ class _Loader(
     yaml.constructor.SafeConstructor,
     _CoreResolver,
 ):
-    """Composes nodes only; ``SafeConstructor`` is here for ``flatten_mapping`` (``<<``)."""
+    """Composes nodes only; ``SafeConstructor`` is here for ``flatten_mapping`` (``<<``).
+
+    Its composer recurses per level, so it stops at :data:`MAX_NESTING` (raising
+    :class:`_TooDeepError`) rather than at Python's recursion limit.
+    """
 
     def __init__(self, stream: str) -> None:
         yaml.reader.Reader.__init__(self, stream)
@@ -79,6 +108,28 @@ class _Loader(
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
         _CoreResolver.__init__(self)
+        self.nesting: list[str | int] = []
+        """Where each open mapping or list sits; ``[0]`` is the root's (``"?"``)."""
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        """Compose one node, counting the mappings and lists it sits in."""
+        if not self.check_event(yaml.events.CollectionStartEvent):
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        self.nesting.append(_path_part(index))
+        try:
+            if len(self.nesting) > MAX_NESTING:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise _TooDeepError(int(mark.line) + 1, tuple(self.nesting[1:]))
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        finally:
+            self.nesting.pop()
+
+
+def _path_part(index: object) -> str | int:
+    """Where the composer puts a node: under a key (its key node), at a list index, or "?"."""
+    if isinstance(index, ScalarNode):
+        return str(index.value)
+    return index if isinstance(index, int) else "?"
 
 
 def _c_loader_class() -> Callable[[str], Any] | None:
@@ -113,7 +164,7 @@ class YamlDocument:
 
     def is_invalid(self, path: YamlPath) -> bool:
         """True when ``path`` or an ancestor was already reported by the YAML layer."""
-        return any(path[: len(bad)] == bad for bad in self.invalid)
+        return any(path[:end] in self.invalid for end in range(len(path) + 1))
 
     def line(self, path: YamlPath) -> int:
         """The line of the value at ``path``.
@@ -147,6 +198,15 @@ def render_path(path: YamlPath) -> str:
 
 class _TooLargeError(Exception):
     """Raised inside the converter when the node budget is spent."""
+
+
+class _TooDeepError(Exception):
+    """Raised inside the pure-Python composer at the first node past :data:`MAX_NESTING`."""
+
+    def __init__(self, line: int, path: YamlPath) -> None:
+        super().__init__(line, path)
+        self.line = line
+        self.path = path
 
 
 @dataclass
@@ -195,6 +255,10 @@ class _Converter:
                 replaced=True,
             )
             return None
+        if len(self.active) >= MAX_NESTING:  # ``active``: the mappings and lists around it
+            message = f"nested more than {MAX_NESTING} levels deep"
+            self.problem(node, path, message, _FLATTEN_FIX, replaced=True)
+            return None
         self.active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
@@ -237,6 +301,9 @@ class _Converter:
         if not isinstance(node, ScalarNode):
             self.problem(node, path, "a key must be a plain name", "write keys as plain names")
             return None
+        if not node.value.isascii() and _has_surrogate(node.value):
+            self.surrogate(node, path)
+            return None
         try:
             value = _scalar_value(node.tag, node.value)
         except ValueError:
@@ -249,17 +316,31 @@ class _Converter:
 
     def scalar(self, node: ScalarNode, path: YamlPath) -> object:
         """A scalar by its (resolved or explicit) tag, limited to the JSON types."""
+        if not node.value.isascii() and _has_surrogate(node.value):  # isascii: O(1)
+            self.surrogate(node, path, replaced=True)
+            return None
         try:
             return _scalar_value(node.tag, node.value)
-        except ValueError as exc:
-            self.problem(
-                node, path, str(exc), "write a plain string, number, boolean or null", replaced=True
-            )
+        except _ScalarError as exc:
+            self.problem(node, path, str(exc), exc.fix, replaced=True)
             return None
+
+    def surrogate(self, node: ScalarNode, path: YamlPath, *, replaced: bool = False) -> None:
+        """Report a key or value holding a lone surrogate (only an escape can write one)."""
+        code = ord(next(char for char in node.value if _has_surrogate(char)))
+        fix = r"write the character itself, or one \U escape for it: \U0001F600, not \ud83d\ude00"
+        self.problem(
+            node, path, f"lone surrogate \\u{code:04x} is not a character", fix, replaced=replaced
+        )
+
+
+def _has_surrogate(text: str) -> bool:
+    """True when ``text`` holds a UTF-16 surrogate code point."""
+    return _SURROGATE.search(text) is not None
 
 
 def _scalar_value(tag: str, text: str) -> object:
-    """Construct a core-schema scalar. :raises ValueError: for other tags or bad text."""
+    """Construct a core-schema scalar. :raises _ScalarError: for other tags or bad text."""
     kind = tag.removeprefix(_TAG)
     if kind == "str":
         return text
@@ -268,15 +349,42 @@ def _scalar_value(tag: str, text: str) -> object:
     if kind == "bool" and _BOOL.match(text):
         return text.lower() == "true"
     if kind == "int" and _INT.match(text):
-        base = {"0o": 8, "0x": 16}.get(text[:2], 10)
-        return int(text[2:] if base != 10 else text, base)
+        return _integer(text)
     if kind == "float" and _FLOAT.match(text):
         lowered = text.lower()
         if lowered.endswith(".inf"):
             return -math.inf if lowered.startswith("-") else math.inf
         return math.nan if lowered == ".nan" else float(text)
     msg = f"unsupported YAML value {text!r} tagged {tag}"
-    raise ValueError(msg)
+    raise _ScalarError(msg, "write a plain string, number, boolean or null")
+
+
+def _integer(text: str) -> int:
+    """A YAML integer in 64 bits (Go's ``int64`` or ``uint64``). :raises _ScalarError: if not.
+
+    Bigger ones are refused before Python builds them: past 4,300 digits ``int`` and ``str``
+    refuse them, past 1e308 ``float`` does, and a config has no use for either.
+    """
+    body = text.lstrip("+-")
+    base = {"0o": 8, "0x": 16}.get(body[:2], 10)
+    if len(text) <= 18:  # the common case, always in range: 18 digits, or 16 after 0x / 0o
+        return int(body[2:] if base != 10 else text, base)
+    digits = (body[2:] if base != 10 else body).lstrip("0") or "0"
+    value = int(digits, base) if len(digits) <= _MAX_INT_DIGITS else _INT_LIMIT
+    value = -value if text.startswith("-") else value
+    if not -(_INT_LIMIT // 2) <= value < _INT_LIMIT:
+        shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} characters)"
+        fix = "quote it to keep it as text, or write a float such as 1e30"
+        raise _ScalarError(f"integer {shown} does not fit in 64 bits", fix)
+    return value
+
+
+class _ScalarError(ValueError):
+    """A scalar that cannot be a config value, and how to write it instead."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 def _describe(exc: yaml.YAMLError) -> str:
@@ -312,6 +420,16 @@ def parse_yaml(text: str, source: str) -> tuple[YamlDocument | None, list[Config
         fix = "check the indentation, quoting and colons near this line"
         line = _error_line(exc, text)
         return None, [_document_problem(source, line, _describe(exc), fix)]
+    except _TooDeepError as exc:
+        message = f"nested more than {MAX_NESTING} levels deep"
+        problem = ConfigProblem(
+            file=source,
+            line=exc.line,
+            field=render_path(exc.path),
+            message=message,
+            fix=_FLATTEN_FIX,
+        )
+        return None, [problem]
     except (RecursionError, _TooLargeError):
         fix = "simplify the document (deep nesting or alias expansion)"
         return None, [_document_problem(source, 1, "document is too large or deep", fix)]
@@ -329,14 +447,24 @@ def _compose(text: str, source: str) -> tuple[object, _Converter]:
 
     libyaml's C parser does the work (about 10x faster; 10,000 pipelines load at controller
     start). A document it rejects is parsed again by the pure-Python parser, whose error
-    messages are the ones users see and tests pin.
+    messages are the ones users see and tests pin, unless it is over :data:`REWORD_LIMIT`.
     """
     if _CLoader is not None:
         try:
             return _compose_with(_CLoader(text), source)
-        except yaml.YAMLError:
+        except yaml.YAMLError as exc:
+            if len(text) > REWORD_LIMIT:
+                _raise_as_is(exc, text)
+        except UnicodeEncodeError:  # surrogates in ``text``: the Python reader words them
             pass
     return _compose_with(_Loader(text), source)
+
+
+def _raise_as_is(exc: yaml.YAMLError, text: str) -> NoReturn:
+    """Raise libyaml's error unworded, its nesting limit (1,000) as ours, at libyaml's line."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem == _LIBYAML_TOO_DEEP:
+        raise _TooDeepError(_error_line(exc, text), ()) from exc
+    raise exc
 
 
 def _compose_with(loader: Any, source: str) -> tuple[object, _Converter]:

@@ -22,12 +22,20 @@ Beyond Go (each one an error a Go user would want rather than a silent fallback)
 
 Scalars follow YAML 1.2 as Go's ``yaml.v3`` does (``deadline: 10:00`` is a string, not
 sexagesimal 600; ``yes`` is a string). See :mod:`interlock.config._yaml`.
+
+Limits, each a problem naming itself rather than a crash or a long stall: a file is at most
+:data:`MAX_FILE_BYTES` (1 MiB), nests at most :data:`~interlock.config._yaml.MAX_NESTING`
+(64) mappings and lists deep, rule groups at most
+:data:`~interlock.config._rules.MAX_RULE_GROUP_DEPTH` (16) deep, a duration is at most
+:data:`~interlock.config._check.MAX_DURATION` (36500d, 100 years), and an integer fits in 64
+bits (Go's ``int64`` or ``uint64``). Problems print on one line whatever the values hold.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -41,6 +49,7 @@ from interlock.errors import ConfigError, ConfigProblem
 from interlock.specs import CalendarSpec, PipelineSpec
 
 __all__ = [
+    "MAX_FILE_BYTES",
     "YAML_SUFFIXES",
     "load_calendars",
     "load_pipeline_file",
@@ -50,6 +59,13 @@ __all__ = [
 
 YAML_SUFFIXES = (".yaml", ".yml")
 """File name endings that hold pipelines or calendars (as in Go)."""
+
+MAX_FILE_BYTES = 1024 * 1024
+"""The largest pipeline or calendar file read: 1 MiB, some 200 times the largest example.
+
+Bigger files are refused unread, as one problem: the pure-Python parser that words syntax
+errors takes seconds per MiB, and no hand-written pipeline comes close.
+"""
 
 
 class _Loaded(NamedTuple):
@@ -69,6 +85,9 @@ def parse_pipeline(
     :param calendars: named calendars that ``schedule.calendar`` may refer to.
     :raises ConfigError: listing every problem in the document.
     """
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise ConfigError([_too_large(source, size)])
     loaded = _parse(text, source, calendars or {})
     if loaded.spec is None:
         raise ConfigError(loaded.problems)
@@ -149,14 +168,22 @@ def _load_file(path: Path, calendars: Mapping[str, CalendarSpec]) -> _Loaded:
 
 
 def _read_text(path: Path) -> tuple[str, ConfigProblem | None]:
-    """The UTF-8 text of ``path``, or a problem saying why it cannot be read."""
+    """The UTF-8 text of ``path``, or a problem saying why it cannot be read.
+
+    Reads at most one byte past :data:`MAX_FILE_BYTES`, so a huge file (or ``/dev/zero``)
+    costs no more than a large one.
+    """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+            size = os.fstat(handle.fileno()).st_size
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         return "", ConfigProblem(
             file=str(path), line=None, field="", message=f"cannot read: {reason}"
         )
+    if len(data) > MAX_FILE_BYTES:
+        return "", _too_large(str(path), size if size > MAX_FILE_BYTES else None)
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
@@ -166,6 +193,18 @@ def _read_text(path: Path) -> tuple[str, ConfigProblem | None]:
             file=str(path), line=line, field="", message="not UTF-8 text", fix=fix
         )
         return "", problem
+
+
+def _too_large(source: str, size: int | None) -> ConfigProblem:
+    """The problem of a file over :data:`MAX_FILE_BYTES` (``size`` is None for a stream)."""
+    shown = f"{size:,} bytes" if size is not None else f"over {MAX_FILE_BYTES:,} bytes"
+    return ConfigProblem(
+        file=source,
+        line=None,
+        field="",
+        message=f"file is {shown}; the limit is {MAX_FILE_BYTES:,} bytes (1 MiB)",
+        fix="split it: one pipeline per file (a pipeline file is usually a few KB)",
+    )
 
 
 def _yaml_files(path: Path) -> tuple[list[Path], list[ConfigProblem]]:
