@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from interlock.errors import JobPermanentError
 from interlock.jobs import JobRequest
-from interlock.jobs.templates import expand, expand_with_secrets, redact, template_variables
+from interlock.jobs.templates import (
+    expand,
+    expand_with_secrets,
+    redact,
+    run_key,
+    template_variables,
+)
 
 VARIABLES = template_variables("gold-revenue", "2026-11-22T08|campaign=501", 2, "run-7")
 ENV = {"TOKEN": "s3cret", "INTERLOCK_API": "https://api.example"}
@@ -22,6 +31,7 @@ def test_template_variables_of_an_hourly_partition_with_a_dimension():
         "partition": "2026-11-22T08|campaign=501",
         "pipeline": "gold-revenue",
         "runId": "run-7",
+        "runKey": run_key("run-7"),
         "attempt": "2",
         "dim:campaign": "501",
     }
@@ -166,3 +176,35 @@ def test_a_request_repr_masks_its_secrets():
     assert "s3cret" not in repr(request)
     assert "'http://x/?t=***'" in repr(request)
     assert request.redact("t=s3cret") == "t=***"
+
+
+RUN_KEY_ALPHABET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+"""Where Airflow run ids, Prefect keys, Step Functions names and Databricks tokens meet."""
+
+
+@pytest.mark.parametrize(
+    ("attempt_id", "expected_prefix"),
+    [
+        ("gold-revenue/2026-11-22/1", "il-gold-revenue-2026-11-22-1-"),
+        ("etl/2026-11-22T08|campaign=501|region=eu west/12", "il-etl-2026-11-22T08-campaign-501-"),
+    ],
+)
+def test_run_key_is_readable_and_safe_everywhere(attempt_id: str, expected_prefix: str) -> None:
+    """``${runKey}`` keeps the pipeline, partition and attempt readable in a safe alphabet."""
+    key = run_key(attempt_id)
+    assert key.startswith(expected_prefix)
+    assert RUN_KEY_ALPHABET.match(key)
+
+
+@given(st.text(min_size=1, max_size=400), st.text(min_size=1, max_size=400))
+def test_run_keys_are_stable_safe_and_unique(first: str, second: str) -> None:
+    """Any attempt id maps to one safe key of at most 64 characters; different ids differ."""
+    assert run_key(first) == run_key(first)
+    assert RUN_KEY_ALPHABET.match(run_key(first))
+    if first != second:
+        assert run_key(first) != run_key(second)
+
+
+def test_run_key_is_a_template_variable() -> None:
+    """Job configs write ``${runKey}``; it is the key of the attempt's id."""
+    assert VARIABLES["runKey"] == run_key("run-7")

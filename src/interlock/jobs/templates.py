@@ -10,6 +10,8 @@ launched with a half-empty argument is worse than one not launched at all.
 Grammar, inside any string value of the config (keys are never expanded)::
 
     ${date} ${hour} ${partition} ${pipeline} ${runId} ${attempt}   from the run
+    ${runKey}                                                      the attempt, as an id
+                                                                   any orchestrator accepts
     ${dim:NAME}                                                    a partition dimension
     ${env:NAME}                                                    the controller's environment
     ${INTERLOCK_NAME}, $INTERLOCK_NAME                             Go-compatible env form
@@ -28,6 +30,7 @@ messages, output tails, ``launch.json``). Only the job itself sees the real valu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -40,15 +43,17 @@ from interlock.errors import JobPermanentError
 __all__ = [
     "MASK",
     "MIN_SECRET_CHARS",
+    "RUN_KEY_MAX",
     "RUN_VARIABLES",
     "Expansion",
     "expand",
     "expand_with_secrets",
     "redact",
+    "run_key",
     "template_variables",
 ]
 
-RUN_VARIABLES = ("date", "hour", "partition", "pipeline", "runId", "attempt")
+RUN_VARIABLES = ("date", "hour", "partition", "pipeline", "runId", "runKey", "attempt")
 """The variables :func:`template_variables` always provides, in documentation order."""
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{|\$(INTERLOCK_[A-Za-z0-9_]+)")
@@ -93,10 +98,33 @@ def template_variables(
         "runId": run_id,
         "attempt": str(attempt),
     }
+    variables["runKey"] = run_key(run_id)
     for dimension in dimensions:
         name, _, value = dimension.partition("=")
         variables[f"dim:{name}"] = value
     return variables
+
+
+RUN_KEY_MAX = 64
+"""The longest ``${runKey}``: Databricks' ``idempotency_token`` takes at most 64 characters."""
+_RUN_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
+
+
+def run_key(attempt_id: str) -> str:
+    """An id for one attempt that every orchestrator accepts: ``${runKey}``.
+
+    ``il-<readable>-<hash>``: letters, digits, ``-`` and ``_`` only, at most
+    :data:`RUN_KEY_MAX` characters, so it is a valid Airflow ``dag_run_id``
+    (``[A-Za-z0-9_.~:+-]``), Prefect idempotency key, Step Functions execution name
+    (``[A-Za-z0-9_-]``, 80) and Databricks idempotency token (64). The readable part is the
+    pipeline, partition and attempt with every other character folded to ``-`` (so it is
+    not unique on its own); the 16 hex digits of SHA-256 over the exact attempt id are.
+    Stable: the same attempt always has the same key, across processes and restarts.
+    """
+    digest = hashlib.sha256(attempt_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    readable = _RUN_KEY_UNSAFE.sub("-", attempt_id).strip("-")
+    room = RUN_KEY_MAX - len("il--") - len(digest)
+    return f"il-{readable[:room].rstrip('-')}-{digest}"
 
 
 def expand(
