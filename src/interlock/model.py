@@ -178,6 +178,8 @@ class Run:
     marks: frozenset[str] = frozenset()
     """Once-only cursors (``sla-warning``, ``schedule-missed``, …): an alert fires once per run."""
     baseline: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    status_refusals: int = 0
+    """Consecutive status polls whose credentials were refused (a good poll resets it)."""
     post_run_cursor: datetime | None = None
     """Newest post-run reading already checked; only newer readings are checked again."""
     trigger_cursor: datetime | None = None
@@ -230,8 +232,20 @@ class JobReported:
     status: Literal["running", "succeeded", "failed"]
     at: datetime
     category: str | None = None
-    """For failures: ``TRANSIENT`` (default), ``PERMANENT`` (``maxCodeRetries``) or ``TIMEOUT``."""
+    """For failures: ``TRANSIENT`` (default), ``PERMANENT`` (``maxCodeRetries``), ``TIMEOUT``,
+    ``CANCELLED`` (stopped in the job system: never retried) or ``AUTH`` (credentials
+    refused: never retried with the same ones)."""
     message: str = ""
+    unavailable: bool = False
+    """The status could not be read this time (``message`` says why); the job may run on."""
+    refused: bool = False
+    """…because the job system refused the credentials (HTTP 401/403)."""
+    phase: str = ""
+    """For a running job, the backend's word for where it is: ``queued`` before it starts."""
+    state_value: str = ""
+    """The state exactly as the job system reported it (``queued``, ``RUNNING``, …)."""
+    unrecognised: bool = False
+    """``state_value`` is in none of the backend's configured lists (counted as running)."""
 
 
 @dataclass(frozen=True, kw_only=True)

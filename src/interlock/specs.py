@@ -128,6 +128,10 @@ class JobSpec:
     max_manual_reruns: int = 1
     poll_window: timedelta = timedelta(seconds=3600)
     poll_interval: timedelta = timedelta(seconds=60)
+    queued_timeout: timedelta = timedelta(minutes=30)
+    """A job still queued (accepted, not started) this long after launch is reported."""
+    max_status_refusals: int = 3
+    """Consecutive status polls refused (401/403) before the attempt fails for good."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -60,6 +60,8 @@ _JOB_KEYS = (
     "maxManualReruns",
     "jobPollWindowSeconds",
     "pollInterval",
+    "queuedTimeout",
+    "maxStatusRefusals",
 )
 _POST_RUN_KEYS = ("rules", "evaluation", "sensorTimeout", "driftField", "driftThreshold")
 _MAX_DURATION_LIMIT = timedelta(hours=24)
@@ -177,6 +179,12 @@ def _job(c: Checker, raw: object) -> JobSpec | None:
         poll_window=timedelta(seconds=window),
         poll_interval=c.duration((*path, "pollInterval"), section.get("pollInterval"))
         or timedelta(seconds=60),
+        queued_timeout=c.duration((*path, "queuedTimeout"), section.get("queuedTimeout"))
+        or timedelta(minutes=30),
+        max_status_refusals=c.integer(
+            (*path, "maxStatusRefusals"), section.get("maxStatusRefusals"), 1, 100
+        )
+        or 3,
     )
 
 

@@ -34,6 +34,7 @@ from interlock.partitions import parse_partition
 from interlock.rules.evaluate import evaluate
 from interlock.schedule import fire_for_partition
 
+from .job_status import AUTH, CANCELLED, NEVER_RETRIED, observe_poll, refusal_failure
 from .step import Step
 
 __all__ = [
@@ -293,19 +294,40 @@ def _launch_unknown(step: Step, signal: LaunchUnknown) -> None:
 
 
 def _job_reported(step: Step, signal: JobReported) -> None:
-    if step.run.state is RunState.LAUNCHING:
+    if step.run.state is RunState.LAUNCHING and not signal.unavailable:
         _record_launch(step, {})  # a fast job can finish before its handle is recorded
+    if observe_poll(step, signal):
+        failure = refusal_failure(step) if signal.refused else None
+        if failure is not None:
+            _fail_attempt(step, f"{failure} ({signal.message})", AUTH)
+        return
     if signal.status == "succeeded":
         _succeed(step, signal.message)
-    elif signal.status == "failed":
-        category = signal.category or "TRANSIENT"
-        step.emit(
-            EventType.JOB_FAILED,
-            f"job failed: {signal.message}" if signal.message else "job failed",
-            attempt=step.run.attempt,
-            category=category,
-        )
-        _after_failure(step, category)
+    elif signal.category == CANCELLED:
+        _cancelled_in_job_system(step, signal.message)
+    else:
+        message = f"job failed: {signal.message}" if signal.message else "job failed"
+        _fail_attempt(step, message, signal.category or "TRANSIENT")
+
+
+def _fail_attempt(step: Step, message: str, category: str) -> None:
+    step.emit(EventType.JOB_FAILED, message, attempt=step.run.attempt, category=category)
+    _after_failure(step, category)
+
+
+def _cancelled_in_job_system(step: Step, message: str) -> None:
+    """Someone stopped the job where it runs: their decision stands, nothing is retried."""
+    attempt = step.run.attempt
+    step.emit(
+        EventType.RUN_CANCELLED,
+        f"attempt {attempt} was cancelled in the job system; not retried"
+        + (f" ({message})" if message else ""),
+        attempt=attempt,
+        source="job",
+        previousState=step.run.state.value,
+    )
+    step.update(finished_at=step.now, failure_category=CANCELLED)
+    step.move(RunState.CANCELLED, f"attempt {attempt} was cancelled in the job system")
 
 
 def _record_launch(step: Step, handle: dict[str, object]) -> None:
@@ -329,17 +351,25 @@ def _succeed(step: Step, message: str) -> None:
 
 
 def _after_failure(step: Step, category: str) -> None:
+    step.update(finished_at=step.now, failure_category=category)
+    if category in NEVER_RETRIED:
+        step.move(
+            RunState.FAILED,
+            f"attempt {step.run.attempt} failed ({category}); not retried automatically",
+        )
+        return
     job = step.pipeline.job
+    name = "maxCodeRetries" if category == "PERMANENT" else "maxRetries"
     budget = (job.max_code_retries if category == "PERMANENT" else job.max_retries) if job else 0
     used = step.run.rerun_count(RETRY_REASON)
-    step.update(finished_at=step.now, failure_category=category)
     if used >= budget:
         step.emit(
             EventType.RETRY_EXHAUSTED,
-            f"retry limit reached ({used}/{budget})",
+            f"retry limit reached ({used}/{budget} {name})",
             retries=used,
-            maxRetries=budget,
+            budget=name,
             category=category,
+            **{name: budget},
         )
         step.move(
             RunState.FAILED,
@@ -358,11 +388,10 @@ def reopen(step: Step, reason: str) -> None:
     """Back to WAITING with a fresh window; the next launch is a new attempt for ``reason``."""
     record = RerunRecord(reason=reason, at=step.now, attempt=step.run.attempt + 1)
     window = step.pipeline.schedule.evaluation.window
-    step.update(
+    step.update(  # opened_at stays: the run opened once, whatever its attempts
         state=RunState.WAITING,
         reruns=(*step.run.reruns, record),
         attempt_reason=reason,
-        opened_at=step.now,
         window_closes_at=step.now + window,
     )
     evaluate_window(step)

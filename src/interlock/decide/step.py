@@ -65,6 +65,11 @@ class Step:
         """Set a once-only cursor so the matching alert never repeats for this run."""
         self.update(marks=self.run.marks | {mark})
 
+    def unmark(self, mark: str) -> None:
+        """Clear a cursor whose condition ended (the next occurrence is reported again)."""
+        if mark in self.run.marks:
+            self.update(marks=self.run.marks - {mark})
+
     @property
     def dry_run(self) -> bool:
         """Shadow mode: record what would happen, never launch."""

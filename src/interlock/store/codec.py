@@ -61,6 +61,8 @@ def run_to_json(run: Run) -> dict[str, Any]:
         "baseline": {k: dict(v) for k, v in run.baseline.items()},
         "version": run.version,
     }
+    if run.status_refusals:  # absent in runs stored before it existed, and when zero
+        data["status_refusals"] = run.status_refusals
     for name in _TIMES:
         value = getattr(run, name)
         data[name] = value.isoformat() if value is not None else None
@@ -91,6 +93,7 @@ def run_from_json(data: Mapping[str, Any]) -> Run:
         ),
         marks=frozenset(data.get("marks", ())),
         baseline=data.get("baseline", {}),
+        status_refusals=int(data.get("status_refusals", 0)),
         version=int(data.get("version", 0)),
         **times,
     )
