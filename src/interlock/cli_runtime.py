@@ -403,27 +403,41 @@ def job_report(
 )
 @json_option
 def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_json: bool) -> None:
-    """Replay a timeline through one pipeline on a virtual clock and print every event."""
-    from interlock.config import load_pipeline_file  # noqa: PLC0415 - keeps CLI start fast
-    from interlock.replay import parse_timeline, replay  # noqa: PLC0415
+    """Replay a timeline through one pipeline on a virtual clock and print every event.
 
-    try:
-        spec = load_pipeline_file(pipeline_file)
-        with readings_file.open(encoding="utf-8") as handle:
-            items = parse_timeline(handle)
-        result = replay(spec, items, until=_time_arg(until))
-    except InterlockError as exc:
-        _fail(exc)
-        return
-    for event in result:
+    Events are printed as they happen, in constant memory. The first bad line stops the
+    replay with one error naming it (the events of the lines before it are already
+    printed) and a non-zero exit.
+    """
+    from rich.markup import escape  # noqa: PLC0415 - keeps CLI start fast
+
+    from interlock.config import load_pipeline_file  # noqa: PLC0415
+    from interlock.model import Event  # noqa: PLC0415
+    from interlock.replay import (  # noqa: PLC0415
+        iter_timeline,
+        parse_time,
+        read_lines,
+        run_timeline,
+    )
+
+    def show(event: Event) -> None:
         line = event_json(event)
         if as_json:
             click.echo(json.dumps(line, default=str))
-        else:
+        else:  # partitions and messages are user text: printed as is, never as markup
             colour = _COLOURS[severity(event.type)]
-            console.print(
-                f"{line['at']} [{colour}]{event.type:<26}[/] {line['partition']} {event.message}"
-            )
+            text = escape(f"{line['partition']} {event.message}")
+            console.print(f"{line['at']} [{colour}]{event.type:<26}[/] {text}")
+
+    try:
+        spec = load_pipeline_file(pipeline_file)
+        end = parse_time(until, "--until") if until is not None else None
+        # surrogateescape: a byte that is not UTF-8 is reported with its own line number
+        with readings_file.open(encoding="utf-8", errors="surrogateescape") as handle:
+            run_timeline(spec, iter_timeline(read_lines(handle)), on_event=show, until=end)
+    except InterlockError as exc:
+        sys.stdout.flush()
+        _fail(exc)
     sys.stdout.flush()
 
 
