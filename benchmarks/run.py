@@ -10,7 +10,9 @@ Figures:
   (wake-up and worker hand-off included; no target, for reference);
 - ``ingest_readings_per_s``: batch API on SQLite (target ≥ 20,000/s);
 - ``idle``: controller CPU share and RSS with 10,000 pipelines and 100,000 runs waiting on
-  future times (targets ≤ 2 % of one core, ≤ 300 MB).
+  future times (targets ≤ 2 % of one core, ≤ 300 MB);
+- ``simulate_stream``: ``interlock simulate`` over 10k, 100k and 1M timeline lines, seconds
+  and peak RSS (targets linear time, < 200 MB at 1M); see ``simulate_stream.py``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from simulate_stream import QUICK_SIZES, SIZES, bench_simulate_stream
 
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock, SystemClock
@@ -250,6 +254,7 @@ def main() -> None:
                 root, 50 if q else 1000, 2000 if q else 100_000, 500 if q else 1000
             ),
             "idle": bench_idle(root, 50 if q else 10_000, 500 if q else 100_000, 2 if q else 20),
+            "simulate_stream": bench_simulate_stream(root, QUICK_SIZES if q else SIZES),
         }
     print(json.dumps(report, indent=2))
 

@@ -24,7 +24,7 @@ from interlock.controller.loop import ControllerSettings
 from interlock.errors import ConfigError, InputError, InterlockError
 from interlock.events import severity
 from interlock.limits import parse_json
-from interlock.model import Decision, Run
+from interlock.model import FAILURE_CATEGORIES, Decision, Run
 from interlock.replay import event_json
 
 __all__ = ["fail", "parse_field", "reading_data", "register"]
@@ -402,7 +402,7 @@ def job() -> None:
 @click.argument("run_id")
 @click.argument("outcome", type=click.Choice(["succeeded", "failed", "running"]))
 @click.option("--message", default="")
-@click.option("--category", type=click.Choice(["TRANSIENT", "PERMANENT", "TIMEOUT"]), default=None)
+@click.option("--category", type=click.Choice(FAILURE_CATEGORIES), default=None)
 @db_option
 def job_report(
     run_id: str, outcome: str, message: str, category: str | None, db: str | None
@@ -427,27 +427,41 @@ def job_report(
 )
 @json_option
 def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_json: bool) -> None:
-    """Replay a timeline through one pipeline on a virtual clock and print every event."""
-    from interlock.config import load_pipeline_file  # noqa: PLC0415 - keeps CLI start fast
-    from interlock.replay import parse_timeline, replay  # noqa: PLC0415
+    """Replay a timeline through one pipeline on a virtual clock and print every event.
 
-    try:
-        spec = load_pipeline_file(pipeline_file)
-        with readings_file.open(encoding="utf-8") as handle:
-            items = parse_timeline(handle)
-        result = replay(spec, items, until=_time_arg(until))
-    except InterlockError as exc:
-        fail(exc)
-        return
-    for event in result:
+    Events are printed as they happen, in constant memory. The first bad line stops the
+    replay with one error naming it (the events of the lines before it are already
+    printed) and a non-zero exit.
+    """
+    from rich.markup import escape  # noqa: PLC0415 - keeps CLI start fast
+
+    from interlock.config import load_pipeline_file  # noqa: PLC0415
+    from interlock.model import Event  # noqa: PLC0415
+    from interlock.replay import (  # noqa: PLC0415
+        iter_timeline,
+        parse_time,
+        read_lines,
+        run_timeline,
+    )
+
+    def show(event: Event) -> None:
         line = event_json(event)
         if as_json:
             click.echo(json.dumps(line, default=str))
-        else:
+        else:  # partitions and messages are user text: printed as is, never as markup
             colour = _COLOURS[severity(event.type)]
-            console.print(
-                f"{line['at']} [{colour}]{event.type:<26}[/] {line['partition']} {event.message}"
-            )
+            text = escape(f"{line['partition']} {event.message}")
+            console.print(f"{line['at']} [{colour}]{event.type:<26}[/] {text}")
+
+    try:
+        spec = load_pipeline_file(pipeline_file)
+        end = parse_time(until, "--until") if until is not None else None
+        # surrogateescape: a byte that is not UTF-8 is reported with its own line number
+        with readings_file.open(encoding="utf-8", errors="surrogateescape") as handle:
+            run_timeline(spec, iter_timeline(read_lines(handle)), on_event=show, until=end)
+    except InterlockError as exc:
+        sys.stdout.flush()
+        fail(exc)
     sys.stdout.flush()
 
 

@@ -217,7 +217,10 @@ def check_data(data: object, *, field: str) -> dict[str, Any]:
     except ValueError as exc:  # NaN, Infinity, or an int past Python's 4,300-digit limit
         nan = "Out of range float" in str(exc)
         reason = (
-            "NaN and Infinity are not JSON numbers" if nan else f"reading data is not JSON: {exc}"
+            "NaN and Infinity are not JSON numbers (a number past 1.8e308, such as 1e400,"
+            " reads as Infinity)"
+            if nan
+            else f"reading data is not JSON: {exc}"
         )
         raise InputError(reason, field=field) from exc
     except TypeError as exc:  # a set, bytes, datetime, ...

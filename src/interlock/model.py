@@ -24,6 +24,7 @@ from typing import Any, Literal, TypeAlias
 from interlock.conditions import Evaluation
 
 __all__ = [
+    "FAILURE_CATEGORIES",
     "TERMINAL_STATES",
     "Action",
     "CancelRequested",
@@ -222,6 +223,12 @@ class Event:
 
 
 # Signals: things that happened to a run and are not readings.
+
+
+FAILURE_CATEGORIES = ("TRANSIENT", "PERMANENT", "TIMEOUT", "CANCELLED", "AUTH")
+"""What a failed job may be: ``PERMANENT`` is retried within ``maxCodeRetries``,
+``TRANSIENT`` and ``TIMEOUT`` within ``maxRetries``; ``CANCELLED`` (stopped in the job
+system) and ``AUTH`` (credentials refused) are never retried automatically."""
 
 
 @dataclass(frozen=True, kw_only=True)

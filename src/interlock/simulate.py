@@ -7,17 +7,25 @@ and the scenario tests, so all three exercise the code path the controller runs.
 
 The simulated job backend accepts every launch at once; job outcomes are inputs
 (:meth:`Simulation.job_outcome`).
+
+Cost follows the work, not the clock or the history, so a replay of years of input is
+linear in its decisions: due timers come off a heap (an idle gap with nothing due costs
+nothing, however long), a reading looks only at the runs it can wake, and each decision sees
+only the readings of its own partition plus the undated ones. With ``record=False`` events
+go to ``on_event`` and nothing grows with the length of the replay but the runs themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import heapq
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from interlock.decide import decide, planned_runs, trigger_partition
-from interlock.decide.wake import woken_by_reading
+from interlock.decide.plan import local_partition
+from interlock.decide.wake import watch_until, woken_by_reading
 from interlock.model import (
     CancelRequested,
     Decision,
@@ -38,10 +46,39 @@ from interlock.specs import PipelineSpec
 
 __all__ = ["Simulation"]
 
+_LIVE = frozenset({RunState.LAUNCHING, RunState.RUNNING, RunState.SHADOWED})
+"""States whose job a ``job`` outcome without a partition may be about (the latest launch)."""
+
+_WATCHED = frozenset({RunState.SUCCEEDED, RunState.SHADOWED})
+
+UNDATED_WAKE_STATES = frozenset({RunState.WAITING}) | _WATCHED
+"""States in which an undated reading may wake a run (besides today's PENDING run).
+
+A superset of what :func:`~interlock.decide.wake.woken_by_reading` wakes, used only to pick
+the candidates that rule is then asked about; ``tests/test_simulate_robustness.py`` checks
+that it stays a superset if the rule changes."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Launch:
+    """A max-heap entry for "the latest launched run": heapq pops the smallest, so invert."""
+
+    launched_at: datetime
+    partition: str
+
+    def __lt__(self, other: _Launch) -> bool:
+        return (self.launched_at, self.partition) > (other.launched_at, other.partition)
+
 
 @dataclass
 class Simulation:
-    """One pipeline on a virtual clock starting at ``start``."""
+    """One pipeline on a virtual clock starting at ``start``.
+
+    ``runs`` and ``readings`` are its state: read them, change them through the inputs
+    (:meth:`put_reading`, :meth:`job_outcome`, ...), which keep the indexes below in step.
+    ``on_event`` is called with every event as it happens; ``record=False`` keeps
+    ``events`` and ``decisions`` empty, for replays too long to hold in memory.
+    """
 
     pipeline: PipelineSpec
     start: datetime
@@ -49,9 +86,22 @@ class Simulation:
     readings: dict[tuple[str, str | None], Reading] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
+    on_event: Callable[[Event], None] | None = None
+    record: bool = True
+    _timers: list[tuple[datetime, str]] = field(default_factory=list, init=False, repr=False)
+    _launches: list[_Launch] = field(default_factory=list, init=False, repr=False)
+    _rank: dict[str, int] = field(default_factory=dict, init=False, repr=False)
+    _wakeable: set[str] = field(default_factory=set, init=False, repr=False)
+    _undated: dict[str, Reading] = field(default_factory=dict, init=False, repr=False)
+    _dated: dict[str, dict[str, Reading]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.now = self.start
+        given, self.runs = self.runs, {}
+        for run in given.values():
+            self._put(run)
+        for reading in self.readings.values():
+            self._index(reading)
         for planned in planned_runs(self.pipeline, self.start):
             self._open(planned)
         self.advance_to(self.start)
@@ -69,19 +119,21 @@ class Simulation:
             key=base, data=dict(data), updated_at=at, partition=part, pipeline_id=self.pipeline.id
         )
         self.readings[(base, part)] = reading
+        self._index(reading)
         trigger = self.pipeline.schedule.trigger
         if trigger is not None and base in trigger.keys:
             target = trigger_partition(self.pipeline, reading, at)
             if target not in self.runs:
-                self.runs[target] = Run(
-                    pipeline_id=self.pipeline.id,
-                    partition=target,
-                    created_at=at,
-                    opened_by="trigger",
+                self._put(
+                    Run(
+                        pipeline_id=self.pipeline.id,
+                        partition=target,
+                        created_at=at,
+                        opened_by="trigger",
+                    )
                 )
-        for run in list(self.runs.values()):
-            if woken_by_reading(self.pipeline, run, key=base, partition=part, now=at):
-                self._decide(run.partition)
+        for woken in self._woken_by(base, part, at):
+            self._decide(woken)
 
     def job_outcome(
         self,
@@ -115,55 +167,125 @@ class Simulation:
             self._decide(partition, (CancelRequested(at=at, reason=reason),))
 
     def advance_to(self, until: datetime) -> None:
-        """Fire every timer due up to ``until``, in time order, then set the clock there."""
-        while True:
-            due = [
-                r
-                for r in self.runs.values()
-                if r.next_check_at is not None and r.next_check_at <= until
-            ]
-            if not due:
-                break
-            first = min(due, key=lambda r: (r.next_check_at or until, r.partition))
-            self.now = max(self.now, first.next_check_at or until)
-            self._decide(first.partition)
+        """Fire every timer due up to ``until``, in time order, then set the clock there.
+
+        Timers come off a heap of ``(next_check_at, partition)``, the order the controller
+        claims due runs in; an entry whose run has since been rescheduled is skipped.
+        """
+        timers = self._timers
+        while timers and timers[0][0] <= until:
+            due, partition = heapq.heappop(timers)
+            if self.runs[partition].next_check_at != due:
+                continue  # stale: the run was decided since and has a newer entry
+            self.now = max(self.now, due)
+            self._decide(partition)
         self.now = max(self.now, until)
+
+    # Indexes ----------------------------------------------------------------------------
+
+    def _put(self, run: Run) -> None:
+        """Store ``run`` and keep every index in step with it (the one place runs change)."""
+        partition = run.partition
+        old = self.runs.get(partition)
+        if old is None:
+            self._rank[partition] = len(self._rank)  # creation order: the order runs wake in
+        self.runs[partition] = run
+        due = run.next_check_at
+        if due is not None and (old is None or old.next_check_at != due):
+            heapq.heappush(self._timers, (due, partition))
+        if run.state in UNDATED_WAKE_STATES:
+            self._wakeable.add(partition)
+        else:
+            self._wakeable.discard(partition)
+        launched = run.launched_at or self.start
+        if run.state in _LIVE and (
+            old is None or old.state not in _LIVE or (old.launched_at or self.start) != launched
+        ):
+            heapq.heappush(self._launches, _Launch(launched, partition))
+
+    def _index(self, reading: Reading) -> None:
+        if reading.partition is None:
+            self._undated[reading.key] = reading
+        else:
+            self._dated.setdefault(reading.partition, {})[reading.key] = reading
+
+    def _readings_for(self, partition: str) -> ReadingSet:
+        """What a run of ``partition`` can see: its own dated readings and the undated ones."""
+        own = self._dated.get(partition)
+        undated = tuple(self._undated.values())
+        return ReadingSet(undated + tuple(own.values()) if own else undated)
+
+    def _woken_by(self, key: str, partition: str | None, at: datetime) -> list[str]:
+        """The runs a reading wakes, in creation order, by the one wake rule of ``decide``."""
+        if partition is not None:
+            candidates = [partition] if partition in self.runs else []
+        else:
+            candidates = self._undated_candidates(at)
+        return [
+            p
+            for p in candidates
+            if woken_by_reading(self.pipeline, self.runs[p], key=key, partition=partition, now=at)
+        ]
+
+    def _undated_candidates(self, at: datetime) -> list[str]:
+        """Runs an undated reading at ``at`` may wake; finished runs past their watch leave.
+
+        The clock only moves forward, so a run whose watch has ended is never woken by an
+        undated reading again until it changes (a rerun puts it back).
+        """
+        found: set[str] = set()
+        for partition in list(self._wakeable):
+            run = self.runs[partition]
+            if run.state in _WATCHED:
+                watch = watch_until(self.pipeline, run)
+                if watch is None or watch <= at:
+                    self._wakeable.discard(partition)
+                    continue
+            found.add(partition)
+        today = local_partition(self.pipeline.schedule.timezone, at)
+        if today in self.runs:
+            found.add(today)
+        return sorted(found, key=self._rank.__getitem__)
+
+    def _launched(self, partition: str | None) -> Run | None:
+        """The live run of ``partition``, or the latest launched live run (a max-heap)."""
+        if partition is not None:
+            run = self.runs.get(partition)
+            return run if run is not None and run.state in _LIVE else None
+        heap = self._launches
+        while heap:
+            top = heap[0]
+            run = self.runs[top.partition]
+            if run.state in _LIVE and (run.launched_at or self.start) == top.launched_at:
+                return run
+            heapq.heappop(heap)  # stale: finished, or launched again since (a newer entry)
+        return None
 
     # Internals --------------------------------------------------------------------------
 
-    def _launched(self, partition: str | None) -> Run | None:
-        live = [
-            r
-            for r in self.runs.values()
-            if r.state in (RunState.LAUNCHING, RunState.RUNNING, RunState.SHADOWED)
-            and (partition is None or r.partition == partition)
-        ]
-        return max(live, key=lambda r: (r.launched_at or self.start, r.partition), default=None)
-
     def _ensure(self, partition: str, at: datetime) -> None:
         if partition not in self.runs:
-            self.runs[partition] = Run(
-                pipeline_id=self.pipeline.id, partition=partition, created_at=at
-            )
+            self._put(Run(pipeline_id=self.pipeline.id, partition=partition, created_at=at))
 
     def _open(self, planned: OpenRun) -> None:
         if planned.partition not in self.runs:
-            self.runs[planned.partition] = Run(
-                pipeline_id=self.pipeline.id,
-                partition=planned.partition,
-                created_at=self.now,
-                opened_by=planned.opened_by,
-                next_check_at=max(planned.check_at, self.now),
+            self._put(
+                Run(
+                    pipeline_id=self.pipeline.id,
+                    partition=planned.partition,
+                    created_at=self.now,
+                    opened_by=planned.opened_by,
+                    next_check_at=max(planned.check_at, self.now),
+                )
             )
 
     def _decide(self, partition: str, signals: Iterable[Signal] = ()) -> Decision:
         run = self.runs[partition]
         decision = decide(
-            self.pipeline, run, ReadingSet.of(self.readings.values()), now=self.now, signals=signals
+            self.pipeline, run, self._readings_for(partition), now=self.now, signals=signals
         )
-        self.runs[partition] = decision.run
-        self.events.extend(decision.events)
-        self.decisions.append(decision)
+        self._put(decision.run)
+        self._emit(decision)
         for action in decision.actions:
             if isinstance(action, OpenRun):
                 self._open(action)
@@ -173,3 +295,11 @@ class Simulation:
                 )
                 self._decide(partition, (accepted,))
         return decision
+
+    def _emit(self, decision: Decision) -> None:
+        if self.on_event is not None:
+            for event in decision.events:
+                self.on_event(event)
+        if self.record:
+            self.events.extend(decision.events)
+            self.decisions.append(decision)

@@ -174,8 +174,8 @@ def test_retry_exhausted_names_the_budget_it_spent() -> None:
             break
         run = replace(run, state=RunState.RUNNING, attempt=run.attempt + 1, launched_at=now)
     (exhausted,) = [e for e in decision.events if e.type == "RETRY_EXHAUSTED"]
-    assert exhausted.detail["budget"] == "maxCodeRetries"
     assert exhausted.detail["maxCodeRetries"] == 1
+    assert exhausted.message == "retry limit reached (1/1 of maxCodeRetries)"
     assert "maxRetries" not in exhausted.detail
 
 

@@ -25,7 +25,7 @@ ENV = {"TOKEN": "s3cret", "INTERLOCK_API": "https://api.example"}
 
 def test_template_variables_of_an_hourly_partition_with_a_dimension():
     """Date, hour, partition, pipeline, run id, attempt and dimensions are all provided."""
-    assert VARIABLES == {
+    expected = {
         "date": "2026-11-22",
         "hour": "08",
         "partition": "2026-11-22T08|campaign=501",
@@ -35,6 +35,7 @@ def test_template_variables_of_an_hourly_partition_with_a_dimension():
         "attempt": "2",
         "dim:campaign": "501",
     }
+    assert expected == VARIABLES
 
 
 def test_template_variables_of_a_daily_partition_have_an_empty_hour():

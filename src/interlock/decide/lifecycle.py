@@ -363,13 +363,13 @@ def _after_failure(step: Step, category: str) -> None:
     budget = (job.max_code_retries if category == "PERMANENT" else job.max_retries) if job else 0
     used = step.run.rerun_count(RETRY_REASON)
     if used >= budget:
-        step.emit(
+        spent = " of maxCodeRetries" if name == "maxCodeRetries" else ""
+        step.emit(  # the detail names the budget that was spent
             EventType.RETRY_EXHAUSTED,
-            f"retry limit reached ({used}/{budget} {name})",
+            f"retry limit reached ({used}/{budget}{spent})",
             retries=used,
-            budget=name,
-            category=category,
             **{name: budget},
+            category=category,
         )
         step.move(
             RunState.FAILED,
