@@ -143,7 +143,8 @@ BAD_SECOND_LINES = [
     pytest.param(
         "{" + T + ', "job": "failed", "category": "WHATEVER"}',
         "line 2.category: ",
-        "'WHATEVER' is not a failure category (use one of TRANSIENT, PERMANENT, TIMEOUT, CANCELLED, AUTH)",
+        "'WHATEVER' is not a failure category"
+        " (use one of TRANSIENT, PERMANENT, TIMEOUT, CANCELLED, AUTH)",
         id="category-WHATEVER",
     ),
     pytest.param(
