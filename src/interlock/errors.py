@@ -10,7 +10,9 @@
     │   └── TemporaryStoreError   worth retrying (lock timeout, lost connection)
     └── JobError               a job backend failed
         ├── JobTemporaryError     worth retrying after ``delay`` seconds
-        └── JobPermanentError     retrying the same request cannot help (4xx, bad config)
+        ├── JobPermanentError     retrying the same request cannot help (4xx, bad config)
+        │   └── JobRefusedError      the job system refused the credentials (401/403)
+        └── JobOutcomeUnknownError   the job system may have started the job: never resend
 
 Foreign exceptions (SQLAlchemy, httpx, subprocess, boto3) are mapped to this tree at the
 boundary and re-raised ``from`` the original, so callers only ever catch Interlock types.
@@ -27,7 +29,9 @@ __all__ = [
     "InputError",
     "InterlockError",
     "JobError",
+    "JobOutcomeUnknownError",
     "JobPermanentError",
+    "JobRefusedError",
     "JobTemporaryError",
     "StoreError",
     "TemporaryStoreError",
@@ -126,3 +130,15 @@ class JobTemporaryError(JobError):
 
 class JobPermanentError(JobError):
     """The call cannot succeed as configured (4xx, missing executable, bad config)."""
+
+
+class JobRefusedError(JobPermanentError):
+    """The job system refused the credentials; sending them again cannot help."""
+
+
+class JobOutcomeUnknownError(JobError):
+    """The job system may have started the job, but what it answered cannot be used.
+
+    Never relaunched: a new attempt could start the job a second time. The controller raises
+    the run as ``INFRA_FAILURE`` for a person to check.
+    """

@@ -12,7 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from interlock.errors import JobPermanentError, JobTemporaryError
+from interlock.errors import (
+    JobOutcomeUnknownError,
+    JobPermanentError,
+    JobRefusedError,
+    JobTemporaryError,
+)
 from interlock.jobs import HttpBackend, JobRequest
 
 ATTEMPT_ID = "gold/2026-11-22T08/1"
@@ -160,21 +165,29 @@ def test_custom_success_values(server, backend):
     assert backend.status(handle, job).state == "succeeded"
 
 
-def test_status_url_field_missing_from_response_fails_permanently(server, backend):
-    """A statusUrl naming a field the launch response lacks fails the job as PERMANENT."""
+def test_status_url_field_missing_from_the_launch_response_is_an_unknown_outcome(
+    server, backend
+):
+    """A 2xx launch without the field statusUrl needs: the job may run, so never relaunch."""
     server.answer("/run", (200, {"other": 1}))
     job = request(url=f"{server.url}/run", statusUrl=f"{server.url}/r/${{id}}")
-    handle = backend.launch(job)
-    status = backend.status(handle, job)
-    assert (status.state, status.category) == ("failed", "PERMANENT")
-    assert "id" in status.message
+    with pytest.raises(JobOutcomeUnknownError, match="needs id from the launch response"):
+        backend.launch(job)
+
+
+def test_a_launch_response_that_is_not_json_is_said_at_launch(server, backend):
+    """gzip without Content-Encoding (or HTML) at launch: said then, not at the first poll."""
+    server.answer("/run", (200, "\x1f\x8b not json"))
+    job = request(url=f"{server.url}/run", statusUrl=f"{server.url}/r/${{response:id}}")
+    with pytest.raises(JobOutcomeUnknownError, match="the response is not JSON"):
+        backend.launch(job)
 
 
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
         pytest.param((502, "bad gateway"), "HTTP 502", id="5xx"),
-        pytest.param((401, "who are you"), "HTTP 401", id="4xx"),
+        pytest.param((404, "no such run"), "HTTP 404", id="4xx"),
         pytest.param((200, "<html>"), "not JSON", id="not-json"),
     ],
 )

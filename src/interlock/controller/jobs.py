@@ -7,13 +7,17 @@ answers and errors into signals for ``decide()``:
 backend answer                          signal
 =====================================  ==========================================
 ``launch`` returned a handle            ``LaunchRecorded``
+``launch`` raised JobRefusedError       ``LaunchFailed`` (AUTH: never retried)
 ``launch`` raised JobPermanentError     ``LaunchFailed`` (PERMANENT)
 ``launch`` raised JobTemporaryError     ``LaunchFailed`` (TRANSIENT)
+``launch`` raised JobOutcomeUnknown     ``LaunchUnknown`` → INFRA_FAILURE, no relaunch
 ``find`` found the attempt              ``LaunchRecorded`` (the crash came after launch)
 ``find`` says never launched            launch again with the same attempt id
+``find`` raised JobTemporaryError       asked again later (the run stays LAUNCHING)
 ``find`` cannot tell                    ``LaunchUnknown`` → INFRA_FAILURE, no relaunch
 ``status``                              ``JobReported``
-``status`` raised JobTemporaryError     ``JobReported(running)``; retried next poll
+``status`` raised JobRefusedError       ``JobReported(running, unavailable, refused)``
+``status`` raised JobTemporaryError     ``JobReported(running, unavailable)``; next poll
 =====================================  ==========================================
 
 This is also the redaction boundary. :meth:`JobRunner.request` expands the config and keeps
@@ -31,7 +35,14 @@ from datetime import datetime
 from typing import Any
 
 from interlock.controller.clock import Clock
-from interlock.errors import JobError, JobPermanentError
+from interlock.decide.job_status import AUTH
+from interlock.errors import (
+    JobError,
+    JobOutcomeUnknownError,
+    JobPermanentError,
+    JobRefusedError,
+    JobTemporaryError,
+)
 from interlock.jobs import JobBackend, JobHandle, JobRequest
 from interlock.jobs.templates import expand_with_secrets, redact, template_variables
 from interlock.model import (
@@ -98,12 +109,15 @@ class JobRunner:
             handle = self.backend(spec.job.type if spec.job else "").launch(request)
             stored = _handle_json(handle, secrets)
             signal = LaunchRecorded(attempt=launch.attempt, at=clock.now(), handle=stored)
+        except JobOutcomeUnknownError as exc:  # it may have started: raised, never resent
+            message = redact(str(exc), secrets)
+            log.warning("launch of %s has an unknown outcome: %s", launch.attempt_id, message)
+            signal = LaunchUnknown(attempt=launch.attempt, at=clock.now(), message=message)
         except JobError as exc:
-            category = "PERMANENT" if isinstance(exc, JobPermanentError) else "TRANSIENT"
             message = redact(str(exc), secrets)
             log.warning("launch of %s failed: %s", launch.attempt_id, message)
             signal = LaunchFailed(
-                attempt=launch.attempt, at=clock.now(), message=message, category=category
+                attempt=launch.attempt, at=clock.now(), message=message, category=_category(exc)
             )
         self.store.finish_launch(
             run,
@@ -126,10 +140,11 @@ class JobRunner:
             return LaunchUnknown(attempt=run.attempt, at=now, message=str(exc))
         try:
             handle = self.backend(job_type).find(request)
-        except NotImplementedError:
-            return LaunchUnknown(
-                attempt=run.attempt, at=now, message=f"backend {job_type!r} cannot look up attempts"
-            )
+        except NotImplementedError as exc:
+            why = str(exc) or f"backend {job_type!r} cannot look up attempts"
+            return LaunchUnknown(attempt=run.attempt, at=now, message=request.redact(why))
+        except JobTemporaryError as exc:  # cannot ask now: the caller asks again later
+            raise JobTemporaryError(request.redact(str(exc)), delay=exc.delay) from exc
         except JobError as exc:
             return LaunchUnknown(attempt=run.attempt, at=now, message=request.redact(str(exc)))
         if handle is None:
@@ -158,7 +173,15 @@ class JobRunner:
         except JobError as exc:
             message = redact(str(exc), secrets)
             log.warning("status of %s unavailable: %s", run.attempt_id, message)
-            return JobReported(attempt=run.attempt, status="running", at=now, message=message), None
+            unavailable = JobReported(
+                attempt=run.attempt,
+                status="running",
+                at=now,
+                message=message,
+                unavailable=True,
+                refused=isinstance(exc, JobRefusedError),
+            )
+            return unavailable, None
         message = redact(status.message, secrets)
         reported = JobReported(
             attempt=run.attempt,
@@ -166,6 +189,9 @@ class JobRunner:
             at=now,
             category=status.category,
             message=message,
+            phase=status.phase,
+            state_value=redact(status.value, secrets),
+            unrecognised=status.unrecognised,
         )
         if status.state == "running":
             return reported, None
@@ -176,6 +202,13 @@ class JobRunner:
             "message": message,
             "output": output,
         }
+
+
+def _category(exc: JobError) -> str:
+    """The failure category of a launch error: AUTH, PERMANENT or TRANSIENT."""
+    if isinstance(exc, JobRefusedError):
+        return AUTH
+    return "PERMANENT" if isinstance(exc, JobPermanentError) else "TRANSIENT"
 
 
 def _handle_json(handle: JobHandle, secrets: frozenset[str]) -> dict[str, Any]:

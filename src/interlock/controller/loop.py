@@ -34,6 +34,7 @@ from typing import Any
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.decide import decide, planned_runs
+from interlock.errors import JobTemporaryError
 from interlock.model import (
     JobReported,
     LaunchFailed,
@@ -220,47 +221,68 @@ class Controller:
 
     def _process(self, claim: Claim, spec: PipelineSpec | None, now: datetime) -> None:
         run = claim.run
-        if spec is None:
-            log.warning(
-                "run %s/%s belongs to no loaded pipeline; left alone",
-                run.pipeline_id,
-                run.partition,
-            )
-            self.store.release(run, owner=self.settings.owner)
-            return
-        if run.state is RunState.LAUNCHING and run.attempt_id in self._inflight:
+        if spec is None or (run.state is RunState.LAUNCHING and run.attempt_id in self._inflight):
+            if spec is None:
+                log.warning(
+                    "run %s/%s belongs to no loaded pipeline; left alone",
+                    run.pipeline_id,
+                    run.partition,
+                )
             self.store.release(run, owner=self.settings.owner)
             return
         pending = self.store.pending_signals(run) if claim.has_signals else []
         signals: list[Signal] = [s for _, s in pending]
         if run.state is RunState.LAUNCHING and not _answers_launch(signals, run):
-            recovered = self.jobs.recover(spec, run, now)
-            if recovered is None:  # never launched: launch it now, same attempt id
-                self._submit(
-                    spec,
-                    run,
-                    LaunchJob(
-                        pipeline_id=run.pipeline_id,
-                        partition=run.partition,
-                        attempt=run.attempt,
-                        attempt_id=run.attempt_id,
-                    ),
-                )
+            recovered = self._recover(spec, run, now)
+            if recovered is None:
                 return
             signals.append(recovered)
-        attempt_update: dict[str, Any] | None = None
-        if isinstance(
-            recovered := next((s for s in signals if isinstance(s, LaunchRecorded)), None),
-            LaunchRecorded,
-        ):
-            attempt_update = {
-                "state": "running",
-                "handle": dict(recovered.handle),
-                "launched_at": recovered.at,
-            }
+        attempt_update = _recorded_launch(signals)
         if run.state is RunState.RUNNING and not _answers_job(signals, run):
             polled, attempt_update = self.jobs.poll(spec, run, now)
             signals.append(polled)
+        self._decide_and_apply(
+            spec,
+            run,
+            signals=signals,
+            signal_ids=[i for i, _ in pending],
+            attempt_update=attempt_update,
+            now=now,
+        )
+
+    def _recover(self, spec: PipelineSpec, run: Run, now: datetime) -> Signal | None:
+        """A LAUNCHING run nobody answered for: the backend's word, or None if handled here.
+
+        Never launched: launched now under the same attempt id. The backend cannot be asked
+        right now: the run stays LAUNCHING and is asked about again a poll interval later.
+        """
+        try:
+            recovered = self.jobs.recover(spec, run, now)
+        except JobTemporaryError as exc:
+            interval = spec.job.poll_interval if spec.job else self.settings.launch_lease
+            log.warning("cannot ask about %s now (%s); again at the next poll", run.attempt_id, exc)
+            self.store.defer(run, owner=self.settings.owner, until=now + interval)
+            return None
+        if recovered is None:
+            launch = LaunchJob(
+                pipeline_id=run.pipeline_id,
+                partition=run.partition,
+                attempt=run.attempt,
+                attempt_id=run.attempt_id,
+            )
+            self._submit(spec, run, launch)
+        return recovered
+
+    def _decide_and_apply(  # noqa: PLR0913 - one decision's inputs
+        self,
+        spec: PipelineSpec,
+        run: Run,
+        *,
+        signals: list[Signal],
+        signal_ids: list[int],
+        attempt_update: dict[str, Any] | None,
+        now: datetime,
+    ) -> None:
         readings = self.store.load_readings(spec, run.partition)
         decision = decide(spec, run, readings, now=now, signals=signals)
         inputs = (
@@ -273,7 +295,7 @@ class Controller:
             spec,
             owner=self.settings.owner,
             now=now,
-            signal_ids=[i for i, _ in pending],
+            signal_ids=signal_ids,
             launch_lease=self.settings.launch_lease if decision.launches else None,
             attempt_update=attempt_update,
             inputs=inputs,
@@ -298,6 +320,14 @@ class Controller:
             self._inflight_runs.pop(key, None)
 
         future.add_done_callback(forget)
+
+
+def _recorded_launch(signals: list[Signal]) -> dict[str, Any] | None:
+    """The job-log update for a launch handle among ``signals`` (e.g. found by recovery)."""
+    recorded = next((s for s in signals if isinstance(s, LaunchRecorded)), None)
+    if recorded is None:
+        return None
+    return {"state": "running", "handle": dict(recorded.handle), "launched_at": recorded.at}
 
 
 def _answers_launch(signals: list[Signal], run: Run) -> bool:

@@ -98,15 +98,22 @@ class JobHandle:
 class JobStatus:
     """A job's state as the backend sees it.
 
-    ``category`` (failures only): ``TRANSIENT``, ``PERMANENT`` (a code or config problem; the
-    run then uses ``maxCodeRetries``) or ``TIMEOUT``. ``output`` holds tails of logs or the
-    response body, stored with the attempt for ``interlock runs``.
+    ``category`` (failures only): one of :data:`~interlock.model.FAILURE_CATEGORIES` —
+    ``TRANSIENT``, ``PERMANENT`` (a code or config problem; the run then uses
+    ``maxCodeRetries``), ``TIMEOUT``, ``CANCELLED`` (stopped in the job system; never
+    retried). ``output`` holds tails of logs or the response body, stored with the attempt
+    for ``interlock runs``. For a running job, ``phase`` is ``queued`` while it waits to
+    start; ``value`` is the state as the job system spelled it, and ``unrecognised`` says it
+    matched none of the configured states.
     """
 
     state: Literal["running", "succeeded", "failed"]
     category: str | None = None
     message: str = ""
     output: Mapping[str, str] = field(default_factory=dict)
+    phase: str = ""
+    value: str = ""
+    unrecognised: bool = False
 
 
 class JobBackend(abc.ABC):
@@ -146,8 +153,12 @@ class JobBackend(abc.ABC):
     def find(self, request: JobRequest) -> JobHandle | None:
         """Return the handle of an attempt launched before a crash, or None if it never was.
 
-        Backends that cannot tell raise :class:`NotImplementedError`; the controller then
-        raises the run as ``INFRA_FAILURE`` instead of relaunching it.
+        None also when sending the launch again is safe (the job system deduplicates it by
+        a key in the request). Backends that cannot tell raise :class:`NotImplementedError`;
+        the controller then raises the run as ``INFRA_FAILURE`` instead of relaunching it.
+
+        :raises JobTemporaryError: the job system cannot be asked right now; the controller
+            asks again later.
         """
         raise NotImplementedError
 

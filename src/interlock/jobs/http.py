@@ -7,14 +7,29 @@ Compatible with the Go ``http`` trigger (spec §7): ``method`` (POST), ``url``, 
 :class:`~interlock.errors.JobPermanentError` carrying the code and a body excerpt. Where Go
 stops, we go on:
 
-- Every request carries ``Idempotency-Key: <attempt id>``, so a server that honours it never
-  starts one attempt twice, and a relaunch of a known attempt in this process is answered
-  from memory without a request.
-- ``statusUrl`` turns the job asynchronous: ``status`` GETs it and maps ``statusField`` through
-  ``successValues`` / ``failureValues``; anything else means running. ``${response:id}`` (or
-  ``${id}``) in ``statusUrl`` is filled from the launch response's JSON, which the handle keeps.
-- Polls carry the configured headers. The Go version dropped them, so authenticated status
-  endpoints never answered. They are read from the job config at each poll (a rotated
+- ``statusUrl`` turns the job asynchronous: ``status`` GETs it and maps ``statusField``
+  (see :mod:`interlock.jobs._http_status` for ``successValues``, ``failureValues`` with
+  categories, ``cancelledValues``, ``queuedValues`` and ``runningValues``). ``${response:id}``
+  (or ``${id}``) in ``statusUrl`` is filled from the launch response's JSON, which the handle
+  keeps; a launch answered 2xx without that JSON is an unknown outcome at once (the job may
+  have started), never a relaunch.
+- **One server run per attempt.** Give the server an id of the attempt's own:
+  ``${runKey}`` (valid as an Airflow ``dag_run_id``, a Prefect ``idempotency_key``, …). Then
+  a **409** on launch means this attempt's run is already there (a crash, or a 5xx that still
+  created it): with ``onConflict: adopt`` (the default) it is adopted and polled, provided
+  ``statusUrl`` can be built without the launch response (``.../dagRuns/${runKey}``).
+  ``onConflict: fail`` makes it a permanent failure instead.
+- **After a crash** (``find``): with ``idempotentLaunch: true`` the server deduplicates
+  launches by a key in the request (Prefect's ``idempotency_key``), so the launch is simply
+  sent again; otherwise, when ``statusUrl`` needs no launch response, it is GET: a 404 means
+  never launched (launched now, same attempt), a 2xx is the attempt's run (adopted). Only
+  when neither is possible is the outcome unknown (``INFRA_FAILURE``, not relaunched).
+- Every request also carries ``Idempotency-Key: <attempt id>``. Airflow and Prefect ignore
+  that header; the id or key in the body is what counts there.
+- **Refused credentials** (401/403) are :class:`~interlock.errors.JobRefusedError`, naming
+  the configured credential headers: on launch never retried (category ``AUTH``); on status
+  polls reported once per streak and, after ``job.maxStatusRefusals`` in a row, fatal.
+- Polls carry the configured headers, read from the job config at each poll (a rotated
   ``${env:TOKEN}`` is picked up) and never stored in the handle, which lives in the database.
 - 429 is throttling, not a bad request: it is a JobTemporaryError honouring ``Retry-After``.
 - A header no HTTP request may carry (CR, LF, another control or a non-ASCII character in
@@ -26,8 +41,9 @@ stops, we go on:
   URL at INFO) are masked while this backend sends. Error messages may name the real URL;
   the controller masks them before storing or logging them.
 
-A status poll that cannot be read (5xx, network, 4xx, not JSON) raises JobTemporaryError: an
-unknown state is not a failure, and the controller's poll window bounds how long it may last.
+A status poll that cannot be read (5xx, network, other 4xx, not JSON) raises
+JobTemporaryError: an unknown state is not a failure, and the controller's poll window
+bounds how long it may last.
 """
 
 from __future__ import annotations
@@ -36,32 +52,38 @@ import contextlib
 import json
 import logging
 import random
-import re
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import tenacity
 
-from interlock.errors import JobPermanentError, JobTemporaryError
-from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus, config_seconds
+from interlock.errors import (
+    JobOutcomeUnknownError,
+    JobPermanentError,
+    JobRefusedError,
+    JobTemporaryError,
+)
+from interlock.jobs._http_config import (
+    DEFAULT_FAILURE_VALUES,
+    DEFAULT_SUCCESS_VALUES,
+    IDEMPOTENCY_KEY,
+    Call,
+    checked_headers,
+    credential_names,
+    parse_call,
+    poll_headers,
+)
+from interlock.jobs._http_status import map_status, needs_response, render_status_url, status_url
+from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus
 from interlock.jobs.templates import redact
 
 __all__ = ["DEFAULT_FAILURE_VALUES", "DEFAULT_SUCCESS_VALUES", "HttpBackend"]
 
-DEFAULT_SUCCESS_VALUES = ("success", "succeeded", "SUCCESS", "SUCCEEDED", "done")
-DEFAULT_FAILURE_VALUES = ("failed", "error", "FAILED", "ERROR")
 EXCERPT_CHARS = 500
 """How much of a response body is kept in the handle and in ``JobStatus.output``."""
-_FIELD = re.compile(r"\$\{(?:response:)?([^}]+)\}")
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-"""An RFC 9110 token."""
-_HEADER_CHAR = re.compile(r"[\t\x20-\x7e]")
-"""A character httpx can send in a header value: HTAB and visible ASCII (and space)."""
-_IDEMPOTENCY_KEY = "Idempotency-Key"
+_REFUSED = (401, 403)
 _masking = threading.local()
 """``secrets``: what httpx log lines of the current thread must not show."""
 
@@ -86,18 +108,6 @@ class _ServerError(Exception):
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
         super().__init__(f"HTTP {response.status_code}")
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Call:
-    """The launch part of ``job.config``, validated."""
-
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: Any
-    timeout: float
-    poll: dict[str, Any] | None
 
 
 class HttpBackend(JobBackend):
@@ -126,33 +136,52 @@ class HttpBackend(JobBackend):
         return f"HttpBackend(retries={self.retries})"
 
     def launch(self, request: JobRequest) -> JobHandle:
-        """Send the launch request (once per attempt in this process)."""
-        with self._lock:
-            known = self._launched.get(request.attempt_id)
+        """Send the launch request (once per attempt in this process); adopt a 409."""
+        known = self._known(request)
         if known is not None:
             return known
-        call = _parse_call(request)
-        headers = _checked_headers({**call.headers, _IDEMPOTENCY_KEY: request.attempt_id})
+        call = parse_call(request)
+        headers = checked_headers({**call.headers, IDEMPOTENCY_KEY: request.attempt_id})
         content = call.body if isinstance(call.body, str) else json.dumps(call.body)
         with _masked_logs(request.secrets):
             response = self._send(
                 call.method, call.url, headers=headers, content=content, timeout=call.timeout
             )
-        _raise_for_client_error(response, call.method, call.url)
-        handle = _launch_handle(request, call, response)
+        if response.status_code == 409 and call.on_conflict == "adopt":
+            handle = _adopted(request, call, f"{call.method} {call.url}: HTTP 409")
+        else:
+            _raise_for_client_error(response, call.method, call.url, request)
+            handle = _launch_handle(request, call, response)
         with self._lock:
             return self._launched.setdefault(request.attempt_id, handle)
 
     def find(self, request: JobRequest) -> JobHandle | None:
-        """The handle if this process launched the attempt; otherwise we cannot tell.
+        """After a crash: resend when that is safe, else look the attempt's run up.
 
-        :raises NotImplementedError: the attempt is unknown here; only the remote server knows.
+        :raises NotImplementedError: the run can only be found from a launch response.
+        :raises JobTemporaryError: the server cannot be asked right now.
         """
-        with self._lock:
-            known = self._launched.get(request.attempt_id)
-        if known is None:
-            raise NotImplementedError("an http job cannot be found again after a restart")
-        return known
+        known = self._known(request)
+        if known is not None:
+            return known
+        call = parse_call(request)
+        if call.idempotent:
+            return None  # the server deduplicates: sending the launch again is the lookup
+        if call.poll is None or needs_response(call.poll["template"]):
+            raise NotImplementedError(
+                "this http job cannot be looked up after a restart: its statusUrl needs the"
+                " launch response (use an id of the attempt's own, ${runKey}, in statusUrl,"
+                " or idempotentLaunch: true if the server deduplicates launches)"
+            )
+        url, _ = render_status_url(call.poll["template"], None)
+        with _masked_logs(request.secrets):
+            response = self._send(
+                "GET", str(url), headers=poll_headers(request), timeout=call.timeout
+            )
+        if response.status_code == 404:
+            return None
+        _raise_for_client_error(response, "GET", str(url), request)
+        return _adopted(request, call, f"GET {url}: HTTP {response.status_code}")
 
     def status(self, handle: JobHandle, request: JobRequest) -> JobStatus:
         """Succeeded for a synchronous job; otherwise poll ``statusUrl``.
@@ -165,23 +194,32 @@ class HttpBackend(JobBackend):
         if not isinstance(poll, Mapping):
             return JobStatus(state="succeeded", message="launch request accepted", output=output)
         try:
-            url = _status_url(handle, poll, request)
-            headers = _poll_headers(request)
+            url = status_url(handle, poll, request)
+            headers = poll_headers(request)
         except JobPermanentError as exc:  # this attempt's state can never be read
             return JobStatus(state="failed", category="PERMANENT", message=str(exc), output=output)
         with _masked_logs(request.secrets):
             response = self._send("GET", url, headers=headers, timeout=poll["timeout"])
         output["status"] = response.text[:EXCERPT_CHARS]
+        where = f"status poll GET {url}"
+        if response.status_code in _REFUSED:
+            raise _refused(response, where, request)
         if response.is_error:
-            raise JobTemporaryError(
-                f"status poll GET {url}: HTTP {response.status_code}: {output['status']}"
-            )
-        return _map_status(response, {**poll, "url": url}, output)
+            raise JobTemporaryError(f"{where}: HTTP {response.status_code}: {output['status']}")
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            raise JobTemporaryError(f"{where}: not JSON: {output['status']}") from exc
+        return map_status(payload, poll, output)
 
     def close(self) -> None:
         """Close the HTTP client if this backend created it."""
         if self._owns_client:
             self._client.close()
+
+    def _known(self, request: JobRequest) -> JobHandle | None:
+        with self._lock:
+            return self._launched.get(request.attempt_id)
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One request, retried on 5xx and network errors; never raises for a 4xx."""
@@ -215,61 +253,6 @@ class HttpBackend(JobBackend):
         return delay * random.uniform(0.7, 1.3)  # noqa: S311 - jitter, not cryptography
 
 
-def _parse_call(request: JobRequest) -> _Call:
-    """Validate ``job.config`` for a launch; every problem is permanent."""
-    config = request.config
-    url = config.get("url")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise JobPermanentError(f"job.config.url: {url!r} is not an http(s) URL")
-    headers = config.get("headers") or {}
-    if not isinstance(headers, Mapping):
-        raise JobPermanentError("job.config.headers: must be a mapping of names to values")
-    headers = {
-        str(name): str(value)
-        for name, value in headers.items()
-        if str(name).lower() != "idempotency-key"  # ours, the attempt id, always wins
-    }
-    headers.setdefault("Content-Type", "application/json")
-    timeout = config_seconds(config.get("timeout", 30), "job.config.timeout")
-    return _Call(
-        method=str(config.get("method") or "POST").upper(),
-        url=url,
-        headers=headers,
-        body=config.get("body") or _date_body(request.partition),
-        timeout=timeout,
-        poll=_parse_poll(config, timeout),
-    )
-
-
-def _poll_headers(request: JobRequest) -> dict[str, str]:
-    """The configured headers (credentials included) for a status poll."""
-    headers = _parse_call(request).headers
-    return _checked_headers({k: v for k, v in headers.items() if k.lower() != "content-type"})
-
-
-def _checked_headers(headers: dict[str, str]) -> dict[str, str]:
-    """``headers``, if every name and value can be sent.
-
-    :raises JobPermanentError: naming the header and the character; the value itself is
-        not shown (it may be a credential).
-    """
-    for name, value in headers.items():
-        where = (
-            f"{_IDEMPOTENCY_KEY} (the attempt id {value!r})"
-            if name == _IDEMPOTENCY_KEY
-            else f"job.config.headers.{name}"
-        )
-        if not _HEADER_NAME.fullmatch(name):
-            raise JobPermanentError(f"job.config.headers: {name!r} is not a valid header name")
-        bad = next((char for char in value if not _HEADER_CHAR.fullmatch(char)), None)
-        if bad is not None:
-            raise JobPermanentError(
-                f"{where}: holds {bad!r}, which no HTTP header may carry (CR, LF, other"
-                " control characters and non-ASCII are illegal); the request was not sent"
-            )
-    return headers
-
-
 @contextlib.contextmanager
 def _masked_logs(secrets: frozenset[str]) -> Iterator[None]:
     """Mask ``secrets`` in httpx's log lines from this thread while the block runs."""
@@ -281,48 +264,26 @@ def _masked_logs(secrets: frozenset[str]) -> Iterator[None]:
         _masking.secrets = previous
 
 
-def _parse_poll(config: Mapping[str, Any], timeout: float) -> dict[str, Any] | None:
-    status_url = config.get("statusUrl")
-    if status_url is None:
-        return None
-    if not isinstance(status_url, str) or not status_url:
-        raise JobPermanentError(f"job.config.statusUrl: {status_url!r} is not a URL")
-    return {
-        "template": status_url,
-        "field": str(config.get("statusField") or "status"),
-        "successValues": _strings(config, "successValues", DEFAULT_SUCCESS_VALUES),
-        "failureValues": _strings(config, "failureValues", DEFAULT_FAILURE_VALUES),
-        "timeout": timeout,
-    }
-
-
-def _strings(config: Mapping[str, Any], key: str, default: tuple[str, ...]) -> list[str]:
-    values = config.get(key)
-    if values is None:
-        return list(default)
-    if isinstance(values, str) or not isinstance(values, list | tuple):
-        raise JobPermanentError(f"job.config.{key}: must be a list of strings")
-    return [str(value) for value in values]
-
-
-def _date_body(partition: str) -> dict[str, str]:
-    """The body Go sends when none is configured: ``par_day`` and, if hourly, ``par_hour``."""
-    head = partition.split("|", 1)[0]
-    day, sep, hour = head.partition("T")
-    body = {"par_day": day[:10].replace("-", "")}
-    if sep and hour:
-        body["par_hour"] = hour[:2]
-    return body
-
-
-def _raise_for_client_error(response: httpx.Response, method: str, url: str) -> None:
+def _raise_for_client_error(
+    response: httpx.Response, method: str, url: str, request: JobRequest
+) -> None:
     if response.status_code < 400:
         return
-    excerpt = response.text[:EXCERPT_CHARS]
-    message = f"{method} {url}: HTTP {response.status_code}: {excerpt}"
+    where = f"{method} {url}"
+    if response.status_code in _REFUSED:
+        raise _refused(response, where, request)
+    message = f"{where}: HTTP {response.status_code}: {response.text[:EXCERPT_CHARS]}"
     if response.status_code == 429:
         raise JobTemporaryError(message, delay=_retry_after(response))
     raise JobPermanentError(message)
+
+
+def _refused(response: httpx.Response, where: str, request: JobRequest) -> JobRefusedError:
+    """A 401/403: the credentials named, the same ones never sent again."""
+    return JobRefusedError(
+        f"{where}: HTTP {response.status_code}: the credentials were refused; check"
+        f" {credential_names(request)}"
+    )
 
 
 def _retry_after(response: httpx.Response) -> float:
@@ -330,94 +291,82 @@ def _retry_after(response: httpx.Response) -> float:
     return float(value) if value.isdigit() else 0.0
 
 
-def _launch_handle(request: JobRequest, call: _Call, response: httpx.Response) -> JobHandle:
+def _launch_handle(request: JobRequest, call: Call, response: httpx.Response) -> JobHandle:
     """Keep what ``status`` needs: the response JSON and, if asynchronous, how to poll.
 
     Everything is kept masked (the URLs, and the response if it echoes a secret): the
     handle is stored, and a poll rebuilds the real URL from the current config.
+
+    :raises JobOutcomeUnknownError: the server accepted the launch, but its answer lacks
+        what ``statusUrl`` needs to follow the job.
     """
+    excerpt = response.text[:EXCERPT_CHARS]
     try:
         payload: Any = response.json()
     except ValueError:
         payload = None
     poll = None
     if call.poll is not None:
-        url, error = _render_status_url(call.poll["template"], payload)
-        poll = {key: value for key, value in call.poll.items() if key != "template"}
-        poll.update(url=url, error=error)
-    data = {
-        "method": call.method,
-        "url": call.url,
-        "statusCode": response.status_code,
-        "response": payload,
-        "output": response.text[:EXCERPT_CHARS],
-        "poll": poll,
-    }
-    return JobHandle(
-        backend=HttpBackend.type, attempt_id=request.attempt_id, data=request.redact(data)
+        url, error = render_status_url(call.poll["template"], payload)
+        if error is not None:
+            problem = "is not JSON" if payload is None else "lacks what statusUrl needs"
+            raise JobOutcomeUnknownError(
+                f"{call.method} {call.url}: HTTP {response.status_code}, but the response"
+                f" {problem} ({error}): {excerpt!r}; the job may have started"
+            )
+        poll = _poll_record(call, url)
+    return _handle(
+        request, call, status_code=response.status_code, payload=payload, excerpt=excerpt, poll=poll
     )
 
 
-def _status_url(handle: JobHandle, poll: Mapping[str, Any], request: JobRequest) -> str:
-    """The real status URL of an attempt.
+def _adopted(request: JobRequest, call: Call, why: str) -> JobHandle:
+    """The handle of a run the server already has for this attempt (a 409, or ``find``).
 
-    From the current ``statusUrl`` when the config still has one; else the URL recorded at
-    launch (a config that dropped ``statusUrl`` since, or a handle from an older version).
-
-    :raises JobPermanentError: the URL cannot be built (a response field it needs is missing).
+    :raises JobOutcomeUnknownError: nothing to poll it by without its launch response.
     """
-    error = poll.get("error")
-    template = request.config.get("statusUrl")
-    if not error and isinstance(template, str) and template:
-        url, error = _render_status_url(template, handle.data.get("response"))
-    else:
-        url = poll.get("url")
-    if error or url is None:
-        raise JobPermanentError(str(error or "job.config.statusUrl: no status URL recorded"))
-    return str(url)
+    template = call.poll["template"] if call.poll is not None else None
+    if template is None or needs_response(template):
+        raise JobOutcomeUnknownError(
+            f"{why}: the server has a run for this attempt already, but it cannot be followed"
+            " (statusUrl is missing or needs the launch response; put ${runKey} in it)"
+        )
+    url, _ = render_status_url(template, None)
+    return _handle(
+        request,
+        call,
+        status_code=409,
+        payload=None,
+        excerpt=f"adopted: {why}",
+        poll=_poll_record(call, url),
+    )
 
 
-def _render_status_url(template: str, payload: Any) -> tuple[str | None, str | None]:
-    """Fill ``${response:a.b}`` / ``${a.b}`` from the launch response; (url, error)."""
-    missing: list[str] = []
-
-    def replace(match: re.Match[str]) -> str:
-        value = _field(payload, match.group(1))
-        if value is None:
-            missing.append(match.group(1))
-            return ""
-        return str(value) if match.group(0) == template else quote(str(value), safe="")
-
-    url = _FIELD.sub(replace, template)
-    if missing:
-        names = ", ".join(missing)
-        return None, f"job.config.statusUrl needs {names} from the launch response, which has none"
-    return url, None
+def _poll_record(call: Call, url: str | None) -> dict[str, Any]:
+    poll = {key: value for key, value in (call.poll or {}).items() if key != "template"}
+    poll.update(url=url, error=None)
+    return poll
 
 
-def _field(payload: Any, dotted: str) -> Any:
-    value = payload
-    for part in dotted.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
-def _map_status(
-    response: httpx.Response, poll: Mapping[str, Any], output: dict[str, str]
-) -> JobStatus:
-    try:
-        payload = response.json()
-    except ValueError as exc:
-        raise JobTemporaryError(
-            f"status poll GET {poll['url']}: not JSON: {output['status']}"
-        ) from exc
-    value = _field(payload, str(poll["field"]))
-    text = "" if value is None else str(value)
-    message = f"{poll['field']}={text!r}"
-    if text in poll["successValues"]:
-        return JobStatus(state="succeeded", message=message, output=output)
-    if text in poll["failureValues"]:
-        return JobStatus(state="failed", category="TRANSIENT", message=message, output=output)
-    return JobStatus(state="running", message=message, output=output)
+def _handle(  # noqa: PLR0913 - the fields of one stored handle
+    request: JobRequest,
+    call: Call,
+    *,
+    status_code: int,
+    payload: Any,
+    excerpt: str,
+    poll: dict[str, Any] | None,
+) -> JobHandle:
+    data = {
+        "method": call.method,
+        "url": call.url,
+        "statusCode": status_code,
+        "response": payload,
+        "output": excerpt,
+        "poll": poll,
+    }
+    if excerpt.startswith("adopted:"):
+        data["adopted"] = True
+    return JobHandle(
+        backend=HttpBackend.type, attempt_id=request.attempt_id, data=request.redact(data)
+    )

@@ -25,6 +25,7 @@ from interlock.store import schema as t
 from interlock.store._prepared import Prepared
 from interlock.store._statements import (
     APPLY_RUN,
+    DEFER,
     INSERT_ATTEMPT,
     INSERT_EVENTS,
     INSERT_SIGNAL,
@@ -391,6 +392,12 @@ class RunsMixin:
         """
         with self.engine.begin() as conn:
             return int(conn.execute(RELEASE_ALL, {"b_now": now}).rowcount)
+
+    def defer(self, run: Run, *, owner: str, until: datetime) -> None:
+        """Give up the lease on ``run`` unchanged, and look at it again at ``until``."""
+        key = {"b_pipeline": run.pipeline_id, "b_partition": run.partition, "b_owner": owner}
+        with self.engine.begin() as conn:
+            DEFER.execute(conn, {**key, "b_until": until})
 
     def release(self, run: Run, *, owner: str) -> None:
         """Give up the lease on ``run`` without changing it."""

@@ -18,6 +18,7 @@ from interlock.store._prepared import Prepared
 
 __all__ = [
     "APPLY_RUN",
+    "DEFER",
     "INSERT_ATTEMPT",
     "INSERT_EVENTS",
     "INSERT_HISTORY",
@@ -96,6 +97,13 @@ RELEASE_IF_OWNER = Prepared(
 )
 
 RELEASE = Prepared(t.runs.update().where(*_PK).values(lease_owner=None, lease_until=None))
+
+DEFER = Prepared(
+    t.runs.update()
+    .where(*_PK, _r.lease_owner == sa.bindparam("b_owner"))
+    .values(lease_owner=None, lease_until=None, next_check_at=sa.bindparam("b_until"))
+)
+"""Our lease dropped and the run due again later: a question to the backend must wait."""
 
 RELEASE_ALL = (
     t.runs.update()
