@@ -15,7 +15,6 @@ import pytest
 from interlock.errors import (
     JobOutcomeUnknownError,
     JobPermanentError,
-    JobRefusedError,
     JobTemporaryError,
 )
 from interlock.jobs import HttpBackend, JobRequest
@@ -176,7 +175,7 @@ def test_status_url_field_missing_from_the_launch_response_is_an_unknown_outcome
 
 
 def test_a_launch_response_that_is_not_json_is_said_at_launch(server, backend):
-    """gzip without Content-Encoding (or HTML) at launch: said then, not at the first poll."""
+    """Gzip without Content-Encoding (or HTML) at launch: said then, not at the first poll."""
     server.answer("/run", (200, "\x1f\x8b not json"))
     job = request(url=f"{server.url}/run", statusUrl=f"{server.url}/r/${{response:id}}")
     with pytest.raises(JobOutcomeUnknownError, match="the response is not JSON"):
