@@ -113,3 +113,39 @@ def test_kill_mid_launch_never_launches_twice(  # noqa: PLR0917 - fixtures and t
     assert run.state is RunState.FAILED
     assert "INFRA_FAILURE" in types
     assert "JOB_TRIGGERED" not in types
+
+
+def test_the_recovery_the_event_suggests_works(
+    server: Server, client: httpx.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After INFRA_FAILURE, ``job report RUN succeeded`` (what the event says to do) settles it."""
+    server.answer("/run", (200, {"id": "r-1"}))
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    (folder / "export.yaml").write_text(PIPELINE.format(url=server.url), encoding="utf-8")
+    db = f"sqlite:///{tmp_path}/i.db"
+    clock = FakeClock(NOW)
+    backend = HttpBackend(client=client, retries=0)
+    first = Interlock(db=db, pipelines=folder, clock=clock, backends=lambda _t: backend)
+    first.apply()
+    first.put_reading("export", "ready", {"status": "ready"})
+    die_after_post(monkeypatch)
+    with pytest.raises(Crash):
+        first.controller(ControllerSettings(workers=0, owner="A")).run_until_idle()
+    first.close()
+    monkeypatch.undo()
+    second = Interlock(db=db, clock=clock, backends=lambda _t: backend)
+    controller = second.controller(ControllerSettings(workers=0, owner="B"))
+    controller.bootstrap()
+    controller.run_until_idle()
+    infra = second.store.list_events(types=["INFRA_FAILURE"])
+    assert "job report" in infra[0].detail["actionHint"]
+    second.report_job("export/2026-11-23/1", "succeeded", message="checked by hand: it ran")
+    controller.run_until_idle()
+    run = second.store.get_run("export", "2026-11-23")
+    types = [e.type for e in second.store.list_events(pipeline_id="export")]
+    second.close()
+    assert run is not None
+    assert run.state is RunState.SUCCEEDED
+    assert types[-1] == "JOB_COMPLETED"
+    assert [s.method for s in server.seen] == ["POST"]

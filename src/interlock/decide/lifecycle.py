@@ -50,6 +50,8 @@ __all__ = [
 ]
 
 RETRY_REASON = "job-fail-retry"
+OUTCOME_UNKNOWN = "outcome-unknown"
+"""Mark of a run that failed because its job's outcome is unknown: a report may settle it."""
 
 
 def excluded_reason(step: Step, *, wall_clock: bool) -> str | None:
@@ -260,6 +262,10 @@ def apply_job_signal(
     run = step.run
     if any(isinstance(a, LaunchJob) for a in step.actions):
         return  # the attempt decided in this very call has not been launched: nothing to report
+    if isinstance(signal, JobReported) and _settles_unknown_outcome(step, signal):
+        step.unmark(OUTCOME_UNKNOWN)
+        step.update(state=RunState.RUNNING, finished_at=None, failure_category=None)
+        run = step.run
     if signal.attempt != run.attempt or run.state not in (RunState.LAUNCHING, RunState.RUNNING):
         if step.dry_run and isinstance(signal, JobReported) and signal.status == "failed":
             _shadow_failure(step)
@@ -280,6 +286,21 @@ def apply_job_signal(
         _job_reported(step, signal)
 
 
+def _settles_unknown_outcome(step: Step, signal: JobReported) -> bool:
+    """A person (or the job) reports the final outcome of an attempt Interlock lost track of.
+
+    INFRA_FAILURE and JOB_POLL_EXHAUSTED end a run FAILED because its outcome is unknown and
+    tell the operator to check the job and report it; that report then decides the run.
+    """
+    run = step.run
+    return (
+        run.state is RunState.FAILED
+        and step.marked(OUTCOME_UNKNOWN)
+        and signal.attempt == run.attempt
+        and signal.status != "running"
+    )
+
+
 def _launch_unknown(step: Step, signal: LaunchUnknown) -> None:
     attempt = step.run.attempt
     step.emit(
@@ -289,7 +310,8 @@ def _launch_unknown(step: Step, signal: LaunchUnknown) -> None:
         actionHint="check whether the job ran, then use rerun or job report",
         error=signal.message or None,
     )
-    step.update(finished_at=step.now)
+    step.update(finished_at=step.now, failure_category="UNKNOWN")
+    step.mark(OUTCOME_UNKNOWN)
     step.move(RunState.FAILED, f"attempt {attempt}: launch state unknown; raised, not relaunched")
 
 
@@ -437,6 +459,7 @@ def poll_window_exhausted(step: Step) -> bool:
         actionHint="the job may still be running: check it, then use job report or rerun",
     )
     step.update(finished_at=step.now, failure_category="TIMEOUT")
+    step.mark(OUTCOME_UNKNOWN)
     step.move(
         RunState.FAILED, "job poll window exhausted; not retried because the job may still run"
     )
