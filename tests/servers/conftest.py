@@ -29,6 +29,19 @@ import harness  # importable once scripts/servers is on the path, just above
 SKIP_VARIABLE = "INTERLOCK_TEST_SERVERS"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run this directory's tests after all others.
+
+    The servers are session fixtures (started once, however many modules use them), so they
+    live until the session ends; running their tests last means no other test shares the
+    2-core machine with an idle Airflow scheduler, or sees its processes.
+    """
+    here = Path(__file__).resolve().parent
+    ours = [item for item in items if here in item.path.parents]
+    if ours and len(ours) < len(items):
+        items[:] = [item for item in items if here not in item.path.parents] + ours
+
+
 def _skip_if_asked(name: str) -> None:
     value = os.environ.get(SKIP_VARIABLE, "")
     if value == "skip":
