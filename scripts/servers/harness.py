@@ -432,6 +432,7 @@ class AirflowServer:
     password: str
     workdir: Path
     processes: _Processes
+    startup_seconds: float = 0.0  # from start_airflow() to ready: migrate, start, health
     dag_ok: str = AIRFLOW_DAG_OK
     dag_fail: str = AIRFLOW_DAG_FAIL
 
@@ -570,7 +571,8 @@ def start_airflow(workdir: Path, *, timeout: float = 300.0) -> Iterator[AirflowS
     processes = _Processes(workdir)
     server = AirflowServer(f"http://{HOST}:{port}", username, password, workdir, processes)
     try:
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
         processes.run_to_completion(
             "airflow-db-migrate",
             [airflow, "db", "migrate"],
@@ -578,13 +580,22 @@ def start_airflow(workdir: Path, *, timeout: float = 300.0) -> Iterator[AirflowS
             cwd=workdir,
             timeout=timeout,
         )
-        for component in ("api-server", "scheduler", "dag-processor"):
-            processes.start(f"airflow-{component}", [airflow, component], env=env, cwd=workdir)
+        for component, *options in (
+            ["api-server"],
+            # The scheduler's log server would listen on 0.0.0.0:8793, a fixed port on every
+            # interface; the API server reads task logs from the shared local folder anyway.
+            ["scheduler", "--skip-serve-logs"],
+            ["dag-processor"],
+        ):
+            processes.start(
+                f"airflow-{component}", [airflow, component, *options], env=env, cwd=workdir
+            )
         processes.wait_until(
             f"Airflow at {server.base_url}",
             server.check_ready,
             max(deadline - time.monotonic(), 1.0),
         )
+        server.startup_seconds = time.monotonic() - started
         yield server
     finally:
         processes.stop()
@@ -640,6 +651,7 @@ class PrefectServer:
     password: str
     workdir: Path
     processes: _Processes
+    startup_seconds: float = 0.0  # from start_prefect() to ready: server up, flows served
     deployment_ids: dict[str, str] = field(default_factory=dict)
     flow_ok: str = PREFECT_FLOW_OK
     flow_fail: str = PREFECT_FLOW_FAIL
@@ -733,7 +745,8 @@ def start_prefect(workdir: Path, *, timeout: float = 180.0) -> Iterator[PrefectS
     processes = _Processes(workdir)
     server = PrefectServer(f"http://{HOST}:{port}", username, password, workdir, processes)
     try:
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
         processes.start(
             "prefect-server",
             [str(venv / "bin" / "prefect"), "server", "start", "--host", HOST, "--port", str(port)],
@@ -750,6 +763,7 @@ def start_prefect(workdir: Path, *, timeout: float = 180.0) -> Iterator[PrefectS
         processes.wait_until(
             "Prefect deployments", server.check_served, max(deadline - time.monotonic(), 1.0)
         )
+        server.startup_seconds = time.monotonic() - started
         yield server
     finally:
         processes.stop()
@@ -761,7 +775,6 @@ def start_prefect(workdir: Path, *, timeout: float = 180.0) -> Iterator[PrefectS
 def _serve(name: str, workdir: Path | None) -> None:
     """Start one server, print how to reach it, and run until interrupted."""
     root = workdir or Path(tempfile.mkdtemp(prefix=f"interlock-{name}-"))
-    started = time.monotonic()
     starter = start_airflow if name == "airflow" else start_prefect
     with starter(root) as server:
         facts: dict[str, object] = {
@@ -769,7 +782,7 @@ def _serve(name: str, workdir: Path | None) -> None:
             "username": server.username,
             "password": server.password,
             "workdir": str(root),
-            "started_in_seconds": round(time.monotonic() - started, 1),
+            "startup_seconds": round(server.startup_seconds, 1),
         }
         if isinstance(server, PrefectServer):
             facts["deployment_ids"] = server.deployment_ids

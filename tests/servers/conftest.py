@@ -2,11 +2,14 @@
 
 ``airflow_server`` is a ``harness.AirflowServer``: ``base_url``, ``api_url`` (REST API v2),
 ``token_url``, ``username``/``password`` (simple auth manager), ``token()``/``headers()``
-for a JWT, ``dag_ok``/``dag_fail``, ``set_paused(dag_id, paused=...)``, ``logs()``.
+for a JWT, ``dag_ok``/``dag_fail``/``dag_ids``, ``set_paused(dag_id, paused=...)``,
+``logs()`` (tail of every component's log), ``startup_seconds``, ``workdir``.
 ``prefect_server`` is a ``harness.PrefectServer``: ``base_url``, ``api_url``,
 ``username``/``password``/``auth`` (basic auth), ``auth_string``, ``deployment_ids``,
-``deployment_ok``/``deployment_fail``, ``logs()``. Each starts once per session, on first
-use, and stops at the end of the session.
+``deployment_ok``/``deployment_fail``, ``logs()``, ``startup_seconds``, ``workdir``.
+Each starts once per session, on first use, and stops at the end of the session (these
+tests run last, see below). Airflow's DAGs and Prefect's flows take a ``seconds`` parameter
+(``conf`` / ``parameters``) to run longer, e.g. for cancellation tests.
 
 Tests that use them carry the ``servers`` marker. ``INTERLOCK_TEST_SERVERS=skip`` skips them
 (quick local runs); otherwise a server that is not installed is an error, never a skip, so

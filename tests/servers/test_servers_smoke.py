@@ -61,6 +61,7 @@ def new_run_id(label: str) -> str:
 
 def test_airflow_token_is_required_and_issued(airflow_server: harness.AirflowServer) -> None:
     """No token: 401. Wrong password: 401. Right one: 201 and a JWT (three dot-separated parts)."""
+    print(f"\nairflow ready in {airflow_server.startup_seconds:.1f}s")  # noqa: T201 - measured
     assert httpx.get(f"{airflow_server.api_url}/dags").status_code == 401
     wrong = httpx.post(
         airflow_server.token_url, json={"username": airflow_server.username, "password": "x"}
@@ -169,6 +170,7 @@ def flow_run_state(client: httpx.Client, flow_run_id: str) -> str:
 
 def test_prefect_requires_basic_auth(prefect_server: harness.PrefectServer) -> None:
     """Every route but the health check answers 401 without the auth string."""
+    print(f"\nprefect ready in {prefect_server.startup_seconds:.1f}s")  # noqa: T201 - measured
     api = prefect_server.api_url
     health = httpx.get(f"{api}/health")
     assert (health.status_code, health.json()) == (200, True)
