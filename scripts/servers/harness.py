@@ -132,7 +132,7 @@ def install(name: str, out: IO[str] = sys.stdout) -> Path:
             out.write(f"{name}: cached {venv}\n")
             return venv
         started = time.monotonic()
-        out.write(f"{name}: installing into {venv} (a few minutes, once)\n")
+        out.write(f"{name}: installing into {venv} (once; under a minute here)\n")
         out.flush()
         shutil.rmtree(venv, ignore_errors=True)
         _build_venv(name, venv, venv.parent / f"{venv.name}.install.log")
@@ -245,6 +245,9 @@ class ServerProcess:
             if self._keeper.poll() is not None:
                 break
             time.sleep(0.01)
+        self.signal(signal.SIGKILL)  # not in any list that stop() walks: end it here
+        self._keeper.wait(5)
+        os.close(self._lifeline)
         raise ServerStartError(f"{self.name}: keeper did not start it\n{self.tail()}")
 
     def exit_code(self) -> int | None:
@@ -515,7 +518,7 @@ class AirflowServer:
 
 
 def _airflow_settings(workdir: Path, port: int, password_file: Path) -> dict[str, str]:
-    """Airflow's configuration, all as environment variables (no airflow.cfg to go stale)."""
+    """Airflow's configuration as environment variables, which win over any airflow.cfg."""
     home = workdir / "airflow-home"
     base_url = f"http://{HOST}:{port}"
     return {
