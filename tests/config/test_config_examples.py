@@ -136,3 +136,13 @@ def test_us_federal_calendar():
         "2026-11-27",
         "2026-12-25",
     }
+
+
+def test_orchestrator_examples_load_as_http_jobs_keyed_by_run_key():
+    """The Airflow and Prefect examples load, and name each attempt by ``${runKey}``."""
+    specs = {s.id: s for s in load_pipelines(EXAMPLES / "orchestrators")}
+    assert sorted(specs) == ["daily-sales", "nightly-export"]
+    for spec in specs.values():
+        assert spec.job is not None
+        assert spec.job.type == "http"
+        assert "${runKey}" in str(spec.job.config["body"])

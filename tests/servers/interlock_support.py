@@ -23,6 +23,15 @@ from interlock.jobs import HttpBackend, JobBackend
 from interlock.model import Event, Run
 
 PARTITION_FORMAT = "%Y-%m-%d"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "orchestrators"
+
+
+def example(name: str, **replacements: str) -> str:
+    """A shipped example pipeline, with its placeholder host and names replaced."""
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        text = text.replace(old, new)
+    return text
 
 
 @dataclass
@@ -41,10 +50,10 @@ class Installation:
         """Today's partition (UTC), which a trigger reading opens."""
         return datetime.now(UTC).strftime(PARTITION_FORMAT)
 
-    def go(self) -> float:
+    def go(self, key: str = "go", **data: object) -> float:
         """Write the trigger reading; the wall time it was written."""
         written = time.time()
-        self.il.put_reading(self.pipeline, "go", {"ok": True})
+        self.il.put_reading(self.pipeline, key, data or {"ok": True})
         return written
 
     def run(self) -> Run:

@@ -13,7 +13,7 @@ from pathlib import Path
 import harness
 import httpx
 import pytest
-from interlock_support import Installation, installation, report
+from interlock_support import Installation, example, installation, report
 
 from interlock.jobs import http as http_module
 from interlock.jobs import templates
@@ -209,3 +209,17 @@ def test_a_run_queued_on_a_paused_dag_is_reported(airflow_server, token, tmp_pat
             assert w.run().state.value == "RUNNING"
     finally:
         airflow_server.set_paused("interlock_ok", paused=False)
+
+
+def test_the_shipped_example_runs_as_documented(airflow_server, token, tmp_path) -> None:
+    """examples/orchestrators/airflow-dag-run.yaml, pointed at this Airflow, runs once."""
+    del token
+    text = example(
+        "airflow-dag-run.yaml",
+        **{"http://airflow.internal:8080": airflow_server.base_url, "daily_sales": "interlock_ok"},
+    ).replace("daily-sales", "af-example").replace("pollInterval: 30s", "pollInterval: 1s")
+    with installation(tmp_path, "af-example", text) as w:
+        w.go("sales-landed", status="ready")
+        run = w.settle(until={"SUCCEEDED", "FAILED"})
+        assert run.state.value == "SUCCEEDED", w.types()
+        assert len(dag_runs(airflow_server, "interlock_ok", "af-example")) == 1

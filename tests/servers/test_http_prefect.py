@@ -15,7 +15,7 @@ from pathlib import Path
 import harness
 import httpx
 import pytest
-from interlock_support import Installation, installation, report
+from interlock_support import Installation, example, installation, report
 
 from interlock.jobs import http as http_module
 from interlock.jobs import templates
@@ -54,6 +54,7 @@ def basic_auth(prefect_server: harness.PrefectServer, monkeypatch: pytest.Monkey
     """The basic-auth credential, in the environment the job config reads."""
     encoded = base64.b64encode(prefect_server.auth_string.encode()).decode()
     monkeypatch.setenv("PREFECT_BASIC", encoded)
+    monkeypatch.setenv("PREFECT_BASIC_AUTH", encoded)
 
 
 def document(server: harness.PrefectServer, pipeline: str, deployment: str, **extra: object) -> str:
@@ -155,3 +156,22 @@ def test_a_flow_run_cancelled_in_prefect_is_not_retried(prefect_server, tmp_path
         assert len(flow_runs(prefect_server, w)) == 1
         assert "JOB_FAILED" not in w.types()
         assert w.events()[-1].detail["source"] == "job"
+
+
+def test_the_shipped_example_runs_as_documented(prefect_server, tmp_path) -> None:
+    """examples/orchestrators/prefect-flow-run.yaml, pointed at this Prefect, runs once."""
+    text = example(
+        "prefect-flow-run.yaml",
+        **{
+            "http://prefect.internal:4200": prefect_server.base_url,
+            "DEPLOYMENT-ID": prefect_server.deployment_ok,
+            "nightly-export": "pf-example",
+            "pollInterval: 30s": "pollInterval: 1s",
+            'parameters: {date: "${date}"}': "parameters: {seconds: 1}",  # the test flow's own
+        },
+    )
+    with installation(tmp_path, "pf-example", text) as w:
+        w.go("warehouse-closed", status="closed")
+        run = w.settle(until={"SUCCEEDED", "FAILED"})
+        assert run.state.value == "SUCCEEDED", w.types()
+        assert len(flow_runs(prefect_server, w)) == 1
