@@ -10,7 +10,7 @@ resolves the run at once instead of waiting out a lease.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from http_server import Server
 
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock
-from interlock.controller.loop import ControllerSettings
+from interlock.controller.loop import Controller, ControllerSettings
 from interlock.jobs import HttpBackend
 from interlock.jobs import http as http_module
 from interlock.model import RunState
@@ -68,6 +68,36 @@ def die_after_post(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(http_module, "_launch_handle", dying)
 
 
+def crash_then_restart(
+    server: Server,
+    client: httpx.Client,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    kill: Callable[[pytest.MonkeyPatch], None],
+) -> tuple[Interlock, Controller]:
+    """Controller A decides the launch and dies at ``kill``; B starts and settles at once."""
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    (folder / "export.yaml").write_text(PIPELINE.format(url=server.url), encoding="utf-8")
+    db = f"sqlite:///{tmp_path}/i.db"
+    clock = FakeClock(NOW)
+    backend = HttpBackend(client=client, retries=0)
+    first = Interlock(db=db, pipelines=folder, clock=clock, backends=lambda _t: backend)
+    first.apply()
+    first.put_reading("export", "ready", {"status": "ready"})
+    dying = first.controller(ControllerSettings(workers=0, owner="A"))
+    with monkeypatch.context() as patched:
+        kill(patched)
+        with pytest.raises(Crash):
+            dying.run_until_idle()
+    first.close()
+    second = Interlock(db=db, clock=clock, backends=lambda _t: backend)
+    controller = second.controller(ControllerSettings(workers=0, owner="B"))
+    controller.bootstrap()
+    controller.run_until_idle()
+    return second, controller
+
+
 @pytest.mark.parametrize(
     ("kill", "server_runs"),
     [
@@ -80,31 +110,13 @@ def test_kill_mid_launch_never_launches_twice(  # noqa: PLR0917 - fixtures and t
     client: httpx.Client,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    kill: object,
+    kill: Callable[[pytest.MonkeyPatch], None],
     server_runs: int,
 ) -> None:
     """One server run at most; the restart raises the unknown outcome at once."""
     server.answer("/run", (200, {"id": "r-1"}))
     server.answer("/runs/r-1", (200, {"status": "SUCCEEDED"}))
-    folder = tmp_path / "pipelines"
-    folder.mkdir()
-    (folder / "export.yaml").write_text(PIPELINE.format(url=server.url), encoding="utf-8")
-    db = f"sqlite:///{tmp_path}/i.db"
-    clock = FakeClock(NOW)
-    backend = HttpBackend(client=client, retries=0)
-    first = Interlock(db=db, pipelines=folder, clock=clock, backends=lambda _t: backend)
-    first.apply()
-    first.put_reading("export", "ready", {"status": "ready"})
-    kill(monkeypatch)  # type: ignore[operator]
-    with pytest.raises(Crash):
-        first.controller(ControllerSettings(workers=0, owner="A")).run_until_idle()
-    first.close()
-    monkeypatch.undo()
-
-    second = Interlock(db=db, clock=clock, backends=lambda _t: backend)
-    controller = second.controller(ControllerSettings(workers=0, owner="B"))
-    controller.bootstrap()
-    controller.run_until_idle()
+    second, _ = crash_then_restart(server, client, tmp_path, monkeypatch, kill)
     run = second.store.get_run("export", "2026-11-23")
     types = [e.type for e in second.store.list_events(pipeline_id="export")]
     second.close()
@@ -120,24 +132,7 @@ def test_the_recovery_the_event_suggests_works(
 ) -> None:
     """After INFRA_FAILURE, ``job report RUN succeeded`` (what the event says to do) settles it."""
     server.answer("/run", (200, {"id": "r-1"}))
-    folder = tmp_path / "pipelines"
-    folder.mkdir()
-    (folder / "export.yaml").write_text(PIPELINE.format(url=server.url), encoding="utf-8")
-    db = f"sqlite:///{tmp_path}/i.db"
-    clock = FakeClock(NOW)
-    backend = HttpBackend(client=client, retries=0)
-    first = Interlock(db=db, pipelines=folder, clock=clock, backends=lambda _t: backend)
-    first.apply()
-    first.put_reading("export", "ready", {"status": "ready"})
-    die_after_post(monkeypatch)
-    with pytest.raises(Crash):
-        first.controller(ControllerSettings(workers=0, owner="A")).run_until_idle()
-    first.close()
-    monkeypatch.undo()
-    second = Interlock(db=db, clock=clock, backends=lambda _t: backend)
-    controller = second.controller(ControllerSettings(workers=0, owner="B"))
-    controller.bootstrap()
-    controller.run_until_idle()
+    second, controller = crash_then_restart(server, client, tmp_path, monkeypatch, die_after_post)
     infra = second.store.list_events(types=["INFRA_FAILURE"])
     assert "job report" in infra[0].detail["actionHint"]
     second.report_job("export/2026-11-23/1", "succeeded", message="checked by hand: it ran")

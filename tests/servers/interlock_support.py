@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from interlock.app import Interlock
 from interlock.controller.loop import Controller, ControllerSettings
 from interlock.jobs import HttpBackend, JobBackend
+from interlock.jobs import http as http_module
 from interlock.model import Event, Run
 
 PARTITION_FORMAT = "%Y-%m-%d"
@@ -32,6 +34,10 @@ def example(name: str, **replacements: str) -> str:
     for old, new in replacements.items():
         text = text.replace(old, new)
     return text
+
+
+class Crash(BaseException):
+    """Stands for the controller process dying at this point."""
 
 
 @dataclass
@@ -81,6 +87,18 @@ class Installation:
     def types(self) -> list[str]:
         """Event types, without RUN_OPENED."""
         return [e.type for e in self.events() if e.type != "RUN_OPENED"]
+
+    def die_after_the_server_answered_then_restart(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Decide the launch, die once the server has answered it, start a new process."""
+
+        def dying(*_: object, **__: object) -> object:
+            raise Crash
+
+        with monkeypatch.context() as patched:
+            patched.setattr(http_module, "_launch_handle", dying)
+            with pytest.raises(Crash):
+                self.controller.run_until_idle()
+        self.restart()
 
     def restart(self) -> None:
         """A new process on the same database: a new store, controller and backend."""

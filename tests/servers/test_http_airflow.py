@@ -15,7 +15,6 @@ import httpx
 import pytest
 from interlock_support import Installation, example, installation, report
 
-from interlock.jobs import http as http_module
 from interlock.jobs import templates
 
 pytestmark = pytest.mark.servers
@@ -40,10 +39,6 @@ job:
     queuedValues: [queued]
     runningValues: [running]
 """
-
-
-class Crash(BaseException):
-    """Stands for the controller dying at this point."""
 
 
 @pytest.fixture
@@ -145,16 +140,8 @@ def test_a_controller_killed_mid_launch_recovers_the_outcome(
     del token
     text = document(airflow_server, "af-kill", "interlock_ok")
     with installation(tmp_path, "af-kill", text) as w:
-
-        def dying(*_: object, **__: object) -> object:
-            raise Crash
-
         w.go()
-        with monkeypatch.context() as patched:
-            patched.setattr(http_module, "_launch_handle", dying)
-            with pytest.raises(Crash):
-                w.controller.run_until_idle()
-        w.restart()
+        w.die_after_the_server_answered_then_restart(monkeypatch)
         run = w.settle(until={"SUCCEEDED", "FAILED"})
         assert run.state.value == "SUCCEEDED", w.types()
         assert len(dag_runs(airflow_server, "interlock_ok", "af-kill")) == 1

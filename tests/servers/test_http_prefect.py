@@ -17,7 +17,6 @@ import httpx
 import pytest
 from interlock_support import Installation, example, installation, report
 
-from interlock.jobs import http as http_module
 from interlock.jobs import templates
 
 pytestmark = pytest.mark.servers
@@ -43,10 +42,6 @@ job:
     queuedValues: [SCHEDULED, PENDING]
     runningValues: [RUNNING, CANCELLING]
 """
-
-
-class Crash(BaseException):
-    """Stands for the controller dying at this point."""
 
 
 @pytest.fixture(autouse=True)
@@ -116,16 +111,8 @@ def test_a_controller_killed_mid_launch_resends_and_gets_the_same_run(
     """
     text = document(prefect_server, "pf-kill", prefect_server.deployment_ok)
     with installation(tmp_path, "pf-kill", text) as w:
-
-        def dying(*_: object, **__: object) -> object:
-            raise Crash
-
         w.go()
-        with monkeypatch.context() as patched:
-            patched.setattr(http_module, "_launch_handle", dying)
-            with pytest.raises(Crash):
-                w.controller.run_until_idle()
-        w.restart()
+        w.die_after_the_server_answered_then_restart(monkeypatch)
         run = w.settle(until={"SUCCEEDED", "FAILED"})
         assert run.state.value == "SUCCEEDED", w.types()
         assert len(flow_runs(prefect_server, w)) == 1

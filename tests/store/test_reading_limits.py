@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from store_support import ETL, NOW
 
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock
@@ -21,16 +21,7 @@ from interlock.errors import InputError
 from interlock.store import schema as t
 from interlock.store.base import ReadingInput
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 MAX_KEY_LENGTH, MAX_PARTITION_LENGTH, MAX_JSON_DEPTH = 300, 200, 64  # as the README documents
-ETL = """
-pipeline: {id: etl}
-schedule:
-  trigger: {key: upstream, check: equals, field: status, value: ready}
-validation:
-  rules: [{key: rows, check: gte, field: count, value: 10}]
-job: {type: mock}
-"""
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from store_support import ETL
 
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock
@@ -31,14 +32,6 @@ from interlock.store.base import ReadingInput
 
 pytestmark = pytest.mark.postgres
 
-ETL = """
-pipeline: {id: etl}
-schedule:
-  trigger: {key: upstream, check: equals, field: status, value: ready}
-validation:
-  rules: [{key: rows, check: gte, field: count, value: 10}]
-job: {type: mock}
-"""
 
 
 @pytest.fixture(scope="module")

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from store_support import ETL, NOW
 
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock
 from interlock.errors import InputError, UnknownPipelineError
 from interlock.model import RunState
 from interlock.store.base import ReadingInput
-
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-ETL = """
-pipeline: {id: etl}
-schedule:
-  trigger: {key: upstream, check: equals, field: status, value: ready}
-validation:
-  rules: [{key: rows, check: gte, field: count, value: 10}]
-job: {type: mock}
-"""
 
 
 def install(db_url: str, tmp_path: Path, text: str = ETL) -> Interlock:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 import textwrap
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import psycopg.errors
 import pytest
 import sqlalchemy as sa
+from store_support import ETL, NOW
 
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock
@@ -24,15 +24,6 @@ from interlock.store._errors import is_temporary
 from interlock.store.base import ReadingInput
 from interlock.store.sqlalchemy import SqlStore
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-ETL = """
-pipeline: {id: etl}
-schedule:
-  trigger: {key: upstream, check: equals, field: status, value: ready}
-validation:
-  rules: [{key: rows, check: gte, field: count, value: 10}]
-job: {type: mock}
-"""
 READING = ReadingInput(key="rows", data={"count": 5}, pipeline_id="etl")
 
 
