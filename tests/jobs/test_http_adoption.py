@@ -155,3 +155,17 @@ def test_status_values_map_to_states_categories_and_phases(
     status = backend.status(backend.launch(job), job)
     assert (status.state, status.category, status.phase, status.unrecognised) == expected
     assert status.value == value
+
+
+def test_a_5xx_that_still_created_the_run_then_a_409_is_one_run(server):
+    """The retried launch meets its own run (409): adopted, not failed, not relaunched."""
+    client = httpx.Client(trust_env=False)
+    retrying = HttpBackend(client=client, retries=1, base_delay=0.01, max_delay=0.01)
+    server.answer("/runs", (502, "gateway timeout, but the run was created"), (409, {}))
+    server.answer(f"/runs/{KEY}", (200, {"state": "success"}))
+    job = request(server)
+    handle = retrying.launch(job)
+    assert handle.data["adopted"] is True
+    assert retrying.status(handle, job).state == "succeeded"
+    assert [s.method for s in server.seen] == ["POST", "POST", "GET"]
+    client.close()
