@@ -10,14 +10,14 @@ and retries): per simulated day, a row count every 15 minutes, the (dated) trigg
 freshness readings, a dated row count, the job's outcome (every 7th day a failure, then the
 retry's success) and, every 10th day, a rerun. So the replay opens, evaluates, launches,
 retries, watches for late data and checks the SLA every day, for 27 years at 1M lines.
-Peak RSS is the child's own (``os.wait4``), so the generator's memory does not count.
+Peak RSS is the child's own (``os.wait4`` in a bare interpreter), so neither the generator's
+memory nor this process's counts.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -80,26 +80,43 @@ def write_timeline(path: Path, count: int) -> int:
     return written
 
 
+_MEASURE = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+sys.stderr.write(f"{usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}\\n")
+"""
+"""A bare interpreter that forks, execs the command and reports its peak RSS (KiB) and exit.
+
+On Linux a child's ``ru_maxrss`` includes the image it was forked from, so measuring
+``simulate`` straight from this (large) process would report this process's size; the
+bare interpreter adds only its own few MB."""
+
+
 def run_simulate(timeline: Path, output: Path) -> dict[str, float]:
     """One ``interlock simulate --json`` subprocess: seconds, its own peak RSS, events."""
     interlock = Path(sys.executable).with_name("interlock")
+    command = [str(interlock), "simulate", str(PIPELINE), "--readings", str(timeline), "--json"]
     with output.open("wb") as sink:
         started = time.perf_counter()
-        child = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-            [str(interlock), "simulate", str(PIPELINE), "--readings", str(timeline), "--json"],
+        done = subprocess.run(  # noqa: S603 - our own interpreter and CLI, fixed arguments
+            [sys.executable, "-I", "-S", "-c", _MEASURE, *command],
             stdout=sink,
+            stderr=subprocess.PIPE,
+            check=False,
         )
-        _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        msg = f"interlock simulate exited {child.returncode}"
+    maxrss_kb, code = done.stderr.decode().split()[-2:]
+    if done.returncode != 0 or code != "0":
+        msg = f"interlock simulate exited {code}: {done.stderr.decode()[-500:]}"
         raise RuntimeError(msg)
     with output.open("rb") as handle:
         events = sum(1 for _ in handle)
     return {
         "seconds": round(seconds, 2),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(int(maxrss_kb) / 1024, 1),
         "events": events,
     }
 
