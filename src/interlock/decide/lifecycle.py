@@ -128,7 +128,7 @@ def _trigger_is_for_this_run(step: Step, keys: frozenset[str]) -> bool:
 def cron_fire(step: Step) -> datetime | None:
     """The cron fire that opens this run, or None for runs not opened by cron."""
     cron = step.pipeline.schedule.cron
-    if not cron or step.run.opened_by is not OpenedBy.CRON:
+    if not cron or step.run.opened_by != OpenedBy.CRON:
         return None
     return fire_for_partition(cron, step.pipeline.schedule.timezone, step.run.partition)
 
@@ -145,7 +145,7 @@ def _pending_summary(step: Step) -> str:
 def open_window(step: Step, *, opened_by: OpenedBy, window_start: datetime) -> None:
     """Enter WAITING with a fresh evaluation window, unless the calendar excludes today."""
     # A cron fire is for its own date; a trigger reading for today on the wall clock.
-    reason = excluded_reason(step, wall_clock=opened_by is not OpenedBy.CRON)
+    reason = excluded_reason(step, wall_clock=opened_by != OpenedBy.CRON)
     if reason is not None:
         step.emit(EventType.PIPELINE_EXCLUDED, reason, reason=reason)
         step.move(RunState.CANCELLED, f"excluded by the calendar: {reason}")
@@ -384,7 +384,7 @@ def _after_failure(step: Step, category: FailureCategory) -> None:
         )
         return
     job = step.pipeline.job
-    permanent = category is FailureCategory.PERMANENT
+    permanent = category == FailureCategory.PERMANENT
     name = "maxCodeRetries" if permanent else "maxRetries"
     budget = (job.max_code_retries if permanent else job.max_retries) if job else 0
     used = step.run.rerun_count(RETRY_REASON)

@@ -74,7 +74,7 @@ def _trigger_deadline(step: Step) -> None:
     trigger, run = step.pipeline.schedule.trigger, step.run
     if trigger is None or not trigger.deadline or run.state is not RunState.PENDING:
         return
-    if run.opened_by is OpenedBy.CRON:
+    if run.opened_by == OpenedBy.CRON:
         return
     at = trigger_deadline_at(run.partition, trigger.deadline, step.pipeline.schedule.timezone)
     if step.now < at:
@@ -250,7 +250,7 @@ def _pending_timers(step: Step) -> list[datetime | None]:
     run, pipeline = step.run, step.pipeline
     timers: list[datetime | None] = [cron_fire(step)]
     trigger = pipeline.schedule.trigger
-    if trigger is not None and trigger.deadline and run.opened_by is not OpenedBy.CRON:
+    if trigger is not None and trigger.deadline and run.opened_by != OpenedBy.CRON:
         tz = pipeline.schedule.timezone
         timers.append(trigger_deadline_at(run.partition, trigger.deadline, tz))
     if pipeline.schedule.include_dates and not step.marked(RunMark.IRREGULAR_MISSED):
