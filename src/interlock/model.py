@@ -25,23 +25,28 @@ from interlock.conditions import Evaluation
 
 __all__ = [
     "FAILURE_CATEGORIES",
+    "LEGACY_MARKS",
+    "STATE_SEEN_PREFIX",
     "TERMINAL_STATES",
     "Action",
     "CancelRequested",
     "Decision",
     "Event",
     "Explanation",
+    "FailureCategory",
     "JobReported",
     "LaunchFailed",
     "LaunchJob",
     "LaunchRecorded",
     "LaunchUnknown",
     "OpenRun",
+    "OpenedBy",
     "Reading",
     "ReadingSet",
     "RerunRecord",
     "RerunRequested",
     "Run",
+    "RunMark",
     "RunState",
     "Signal",
 ]
@@ -138,6 +143,124 @@ TERMINAL_STATES = frozenset(
 """States in which no job is launched or running (a rerun may still reopen the run)."""
 
 
+class OpenedBy(StrEnum):
+    """What opened a run; stored as the value, so the spellings are those of every database.
+
+    The trigger deadline and the calendar treat a run opened by its cron fire differently
+    (its date is the partition's, not the wall clock's); the rest is shown to people.
+    """
+
+    CRON = "cron"
+    """The cron fire of the run's partition opened it."""
+    TRIGGER = "trigger"
+    """A trigger reading opened it (or created it: a trigger reading for a new partition)."""
+    SCHEDULE = "schedule"
+    """Planned ahead as an expected run: an inclusion date, or a deadline with no cron."""
+    MANUAL = "manual"
+    """A rerun request opened a run that had never opened."""
+    TESTING = "testing"
+    """Built by :mod:`interlock.testing` for a unit test."""
+    UNKNOWN = ""
+    """Not opened yet, or stored by a version that did not record it."""
+
+
+class FailureCategory(StrEnum):
+    """Why an attempt failed; the value is what the store, the events and the CLI show.
+
+    The first five are what a job may *report* (:data:`FAILURE_CATEGORIES`). ``UNKNOWN`` is
+    never reported: Interlock sets it itself when it cannot tell whether a launch happened.
+    """
+
+    TRANSIENT = "TRANSIENT"
+    """The default: retried within ``maxRetries``."""
+    PERMANENT = "PERMANENT"
+    """A code or configuration error: retried within ``maxCodeRetries``."""
+    TIMEOUT = "TIMEOUT"
+    """The job ran too long (or its poll window passed): retried within ``maxRetries``."""
+    CANCELLED = "CANCELLED"
+    """Stopped in the job system, an operator's decision: never retried automatically."""
+    AUTH = "AUTH"
+    """The job system refused the credentials: retrying with the same ones cannot help."""
+    UNKNOWN = "UNKNOWN"
+    """The launch outcome is unknown (a crash between deciding and recording a launch)."""
+
+    @classmethod
+    def reported(cls, value: str | None) -> FailureCategory:
+        """The category of a reported failure: ``TRANSIENT`` when none (or none known) is given.
+
+        Signals carry the job's own word as a string (every edge validates it against
+        :data:`FAILURE_CATEGORIES`); an unknown word is retried within ``maxRetries`` exactly
+        like ``TRANSIENT``, so naming it that keeps the decision and makes the type precise.
+        """
+        try:
+            return cls(value) if value else cls.TRANSIENT
+        except ValueError:
+            return cls.TRANSIENT
+
+
+class RunMark(StrEnum):
+    """The once-only cursors of a run (:attr:`Run.marks`): each alert fires once per run.
+
+    The values are the spellings stored in every database, so they are kept as they are,
+    hyphens and underscores alike: the four SLA alert marks are spelled like their event
+    types (``sla_breach`` for ``SLA_BREACH``). Runs stored before those four were renamed
+    spelled them with hyphens (``sla-breach``); :data:`LEGACY_MARKS` maps those, and the
+    store's codec reads both. Marks that carry a value are built by the static helpers
+    (:meth:`state_seen`).
+    """
+
+    PLANNED_NEXT = "planned-next"
+    """The run planned its successor (the next expected run is opened once)."""
+    SCHEDULE_MISSED = "schedule-missed"
+    """``SCHEDULE_MISSED`` was said (or the whole window passed unobserved)."""
+    IRREGULAR_MISSED = "irregular-missed"
+    """``IRREGULAR_SCHEDULE_MISSED`` was said for an inclusion date with no run."""
+    SLA_WARNING = "sla_warning"
+    """``SLA_WARNING`` was said."""
+    SLA_BREACH = "sla_breach"
+    """``SLA_BREACH`` was said (before or on success)."""
+    RELATIVE_SLA_WARNING = "relative_sla_warning"
+    """``RELATIVE_SLA_WARNING`` was said."""
+    RELATIVE_SLA_BREACH = "relative_sla_breach"
+    """``RELATIVE_SLA_BREACH`` was said."""
+    SLA_VERDICT = "sla-verdict"
+    """The success was judged against the deadline (``SLA_MET`` or a late ``SLA_BREACH``)."""
+    POST_RUN_SEEN = "post-run-seen"
+    """The post-run readings arrived and were checked once (a rerun clears it)."""
+    POST_RUN_MISSING = "post-run-missing"
+    """The post-run readings did not arrive in time, said once (a rerun clears it)."""
+    OUTCOME_UNKNOWN = "outcome-unknown"
+    """The run failed because its job's outcome is unknown: a job report may settle it."""
+    STATUS_UNAVAILABLE = "status-unavailable"
+    """A streak of unreadable status polls is under way (said once; a readable poll ends it)."""
+    QUEUED_TOO_LONG = "queued-too-long"
+    """``JOB_QUEUED_TOO_LONG`` was said."""
+
+    @staticmethod
+    def state_seen(value: str) -> str:
+        """The mark of a job state no status list names, once reported (``state-seen:<value>``).
+
+        One per state value, so each new unrecognised value is reported once.
+        """
+        return f"{STATE_SEEN_PREFIX}{value}"
+
+
+STATE_SEEN_PREFIX = "state-seen:"
+"""Prefix of the parametrised :meth:`RunMark.state_seen` marks."""
+
+LEGACY_MARKS: Mapping[str, RunMark] = {
+    "sla-warning": RunMark.SLA_WARNING,
+    "sla-breach": RunMark.SLA_BREACH,
+    "relative-sla-warning": RunMark.RELATIVE_SLA_WARNING,
+    "relative-sla-breach": RunMark.RELATIVE_SLA_BREACH,
+}
+"""Spellings stored by versions before the SLA marks took their event types' names.
+
+Without this, such a run would not know it had already said its SLA alerts, and would say
+them again after an upgrade.
+"""
+
+
 @dataclass(frozen=True, kw_only=True)
 class RerunRecord:
     """One accepted retry or rerun; budgets count these by ``reason``."""
@@ -160,8 +283,8 @@ class Run:
     partition: str
     state: RunState = RunState.PENDING
     created_at: datetime
-    opened_by: str = ""
-    """``cron``, ``trigger``, ``schedule`` (an expected run: include date or deadline)."""
+    opened_by: OpenedBy = OpenedBy.UNKNOWN
+    """What opened the run (``cron``, ``trigger``, ``schedule``, …); see :class:`OpenedBy`."""
     opened_at: datetime | None = None
     window_closes_at: datetime | None = None
     next_check_at: datetime | None = None
@@ -170,14 +293,16 @@ class Run:
     attempt_reason: str = ""
     launched_at: datetime | None = None
     finished_at: datetime | None = None
-    failure_category: str | None = None
+    failure_category: FailureCategory | None = None
+    """Why the last attempt failed; None while it has not failed."""
     reruns: tuple[RerunRecord, ...] = ()
     first_reading_at: datetime | None = None
     """T0 of a relative SLA: when the first trigger reading for this partition arrived."""
     sla_warning_at: datetime | None = None
     sla_breach_at: datetime | None = None
     marks: frozenset[str] = frozenset()
-    """Once-only cursors (``sla-warning``, ``schedule-missed``, …): an alert fires once per run."""
+    """Once-only cursors (:class:`RunMark`: ``sla_warning``, ``schedule-missed``, …): an alert
+    fires once per run. Strings, not only members, because some marks carry a value."""
     baseline: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     status_refusals: int = 0
     """Consecutive status polls whose credentials were refused (a good poll resets it)."""
@@ -225,10 +350,13 @@ class Event:
 # Signals: things that happened to a run and are not readings.
 
 
-FAILURE_CATEGORIES = ("TRANSIENT", "PERMANENT", "TIMEOUT", "CANCELLED", "AUTH")
-"""What a failed job may be: ``PERMANENT`` is retried within ``maxCodeRetries``,
+FAILURE_CATEGORIES: tuple[str, ...] = tuple(
+    category.value for category in FailureCategory if category is not FailureCategory.UNKNOWN
+)
+"""What a failed job may report: ``PERMANENT`` is retried within ``maxCodeRetries``,
 ``TRANSIENT`` and ``TIMEOUT`` within ``maxRetries``; ``CANCELLED`` (stopped in the job
-system) and ``AUTH`` (credentials refused) are never retried automatically."""
+system) and ``AUTH`` (credentials refused) are never retried automatically. ``UNKNOWN`` is
+not among them: only Interlock itself says it (the CLI and ``simulate`` accept these)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -239,9 +367,9 @@ class JobReported:
     status: Literal["running", "succeeded", "failed"]
     at: datetime
     category: str | None = None
-    """For failures: ``TRANSIENT`` (default), ``PERMANENT`` (``maxCodeRetries``), ``TIMEOUT``,
-    ``CANCELLED`` (stopped in the job system: never retried) or ``AUTH`` (credentials
-    refused: never retried with the same ones)."""
+    """For failures, one of :data:`FAILURE_CATEGORIES`: ``TRANSIENT`` (default),
+    ``PERMANENT`` (``maxCodeRetries``), ``TIMEOUT``, ``CANCELLED`` (stopped in the job system:
+    never retried) or ``AUTH`` (credentials refused: never retried with the same ones)."""
     message: str = ""
     unavailable: bool = False
     """The status could not be read this time (``message`` says why); the job may run on."""
@@ -271,7 +399,8 @@ class LaunchFailed:
     attempt: int
     at: datetime
     message: str
-    category: str = "TRANSIENT"
+    category: str = FailureCategory.TRANSIENT
+    """One of :data:`FAILURE_CATEGORIES` (a string: the controller's word for the error)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -325,7 +454,7 @@ class OpenRun:
     pipeline_id: str
     partition: str
     check_at: datetime
-    opened_by: str
+    opened_by: OpenedBy
     kind: Literal["open"] = "open"
 
 

@@ -33,6 +33,7 @@ from interlock.model import (
     JobReported,
     LaunchJob,
     LaunchRecorded,
+    OpenedBy,
     OpenRun,
     Reading,
     ReadingSet,
@@ -129,7 +130,7 @@ class Simulation:
                         pipeline_id=self.pipeline.id,
                         partition=target,
                         created_at=at,
-                        opened_by="trigger",
+                        opened_by=OpenedBy.TRIGGER,
                     )
                 )
         for woken in self._woken_by(base, part, at):

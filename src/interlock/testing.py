@@ -28,7 +28,7 @@ from typing import Any
 from interlock.config import load_pipeline_file, parse_pipeline
 from interlock.decide import decide
 from interlock.decide.plan import local_partition
-from interlock.model import Decision, Reading, ReadingSet, Run, RunState
+from interlock.model import Decision, OpenedBy, Reading, ReadingSet, Run, RunMark, RunState
 from interlock.specs import PipelineSpec
 
 __all__ = ["evaluate", "load", "parse_time"]
@@ -81,9 +81,9 @@ def evaluate(
         partition=part,
         state=RunState.WAITING,
         created_at=now,
-        opened_by="testing",
+        opened_by=OpenedBy.TESTING,
         opened_at=now,
         window_closes_at=now + window,
-        marks=frozenset({"planned-next"}),
+        marks=frozenset({RunMark.PLANNED_NEXT}),
     )
     return decide(spec, run, ReadingSet.of(values), now=now)

@@ -18,20 +18,18 @@ from __future__ import annotations
 
 from interlock.durations import format_duration
 from interlock.events import EventType
-from interlock.model import JobReported
+from interlock.model import FailureCategory, JobReported, RunMark
 
 from .step import Step
 
 __all__ = ["AUTH", "CANCELLED", "NEVER_RETRIED", "observe_poll", "refusal_failure"]
 
-CANCELLED = "CANCELLED"
+CANCELLED = FailureCategory.CANCELLED
 """Failure category of a job stopped in the job system (an operator's decision)."""
-AUTH = "AUTH"
-"""Failure category of credentials the job system refused."""
-NEVER_RETRIED = frozenset({CANCELLED, AUTH})
+AUTH = FailureCategory.AUTH
+"""Failure category of credentials the job system refused (the controller names it too)."""
+NEVER_RETRIED: frozenset[FailureCategory] = frozenset({CANCELLED, AUTH})
 """Categories no automatic retry can help: a person has to act first."""
-
-_UNAVAILABLE = "status-unavailable"
 
 
 def observe_poll(step: Step, signal: JobReported) -> bool:
@@ -43,8 +41,8 @@ def observe_poll(step: Step, signal: JobReported) -> bool:
     if signal.unavailable:
         _unavailable(step, signal)
         return True
-    if step.marked(_UNAVAILABLE) or step.run.status_refusals:
-        step.unmark(_UNAVAILABLE)
+    if step.marked(RunMark.STATUS_UNAVAILABLE) or step.run.status_refusals:
+        step.unmark(RunMark.STATUS_UNAVAILABLE)
         step.update(status_refusals=0)
     if signal.status == "running":
         _unrecognised(step, signal)
@@ -66,9 +64,9 @@ def refusal_failure(step: Step) -> str | None:
 def _unavailable(step: Step, signal: JobReported) -> None:
     refusals = step.run.status_refusals + 1 if signal.refused else 0
     step.update(status_refusals=refusals)
-    if step.marked(_UNAVAILABLE):
+    if step.marked(RunMark.STATUS_UNAVAILABLE):
         return
-    step.mark(_UNAVAILABLE)
+    step.mark(RunMark.STATUS_UNAVAILABLE)
     step.emit(
         EventType.JOB_STATUS_UNAVAILABLE,
         f"job status unavailable: {signal.message}" if signal.message else "job status unavailable",
@@ -83,7 +81,7 @@ def _unavailable(step: Step, signal: JobReported) -> None:
 def _unrecognised(step: Step, signal: JobReported) -> None:
     if not signal.unrecognised or not signal.state_value:
         return
-    mark = f"state-seen:{signal.state_value}"
+    mark = RunMark.state_seen(signal.state_value)
     if step.marked(mark):
         return
     step.mark(mark)
@@ -101,9 +99,9 @@ def _queued_too_long(step: Step, signal: JobReported) -> None:
     run, job = step.run, step.pipeline.job
     if signal.phase != "queued" or job is None or run.launched_at is None:
         return
-    if step.now < run.launched_at + job.queued_timeout or step.marked("queued-too-long"):
+    if step.now < run.launched_at + job.queued_timeout or step.marked(RunMark.QUEUED_TOO_LONG):
         return
-    step.mark("queued-too-long")
+    step.mark(RunMark.QUEUED_TOO_LONG)
     step.emit(
         EventType.JOB_QUEUED_TOO_LONG,
         f"the job is still queued {format_duration(job.queued_timeout)} after its launch"

@@ -22,12 +22,15 @@ from interlock.decide.plan import first_check_at, trigger_partition, upcoming_ru
 from interlock.durations import format_duration
 from interlock.events import EventType
 from interlock.model import (
+    FailureCategory,
     JobReported,
     LaunchFailed,
     LaunchJob,
     LaunchRecorded,
     LaunchUnknown,
+    OpenedBy,
     RerunRecord,
+    RunMark,
     RunState,
 )
 from interlock.partitions import parse_partition
@@ -50,7 +53,7 @@ __all__ = [
 ]
 
 RETRY_REASON = "job-fail-retry"
-OUTCOME_UNKNOWN = "outcome-unknown"
+OUTCOME_UNKNOWN = RunMark.OUTCOME_UNKNOWN
 """Mark of a run that failed because its job's outcome is unknown: a report may settle it."""
 
 
@@ -73,14 +76,14 @@ def plan_successor(step: Step) -> None:
     request, a reading) plans nothing, so at most one run per schedule is ever planned
     ahead, however often runs are woken.
     """
-    if step.marked("planned-next"):
+    if step.marked(RunMark.PLANNED_NEXT):
         return
     run = step.run
     if run.state is RunState.PENDING:
         due = first_check_at(step.pipeline, run.partition)
         if due is not None and step.now < due:
             return
-    step.mark("planned-next")
+    step.mark(RunMark.PLANNED_NEXT)
     step.actions.extend(upcoming_runs(step.pipeline, run.partition, step.now))
 
 
@@ -89,7 +92,7 @@ def try_open(step: Step) -> None:
     run, schedule = step.run, step.pipeline.schedule
     fire = cron_fire(step)
     if fire is not None and step.now >= fire:
-        open_window(step, opened_by="cron", window_start=fire)
+        open_window(step, opened_by=OpenedBy.CRON, window_start=fire)
         return
     trigger = schedule.trigger
     if trigger is None:
@@ -101,7 +104,7 @@ def try_open(step: Step) -> None:
             (r.updated_at for k, r in step.view.items() if k in trigger.keys), default=step.now
         )
         step.update(first_reading_at=run.first_reading_at or first)
-        open_window(step, opened_by="trigger", window_start=step.now)
+        open_window(step, opened_by=OpenedBy.TRIGGER, window_start=step.now)
         return
     step.summary = _pending_summary(step)
     step.waiting_for = "trigger: " + "; ".join(e.reason for e in step.trigger.failing())
@@ -125,7 +128,7 @@ def _trigger_is_for_this_run(step: Step, keys: frozenset[str]) -> bool:
 def cron_fire(step: Step) -> datetime | None:
     """The cron fire that opens this run, or None for runs not opened by cron."""
     cron = step.pipeline.schedule.cron
-    if not cron or step.run.opened_by != "cron":
+    if not cron or step.run.opened_by != OpenedBy.CRON:
         return None
     return fire_for_partition(cron, step.pipeline.schedule.timezone, step.run.partition)
 
@@ -139,10 +142,10 @@ def _pending_summary(step: Step) -> str:
     return "waiting to be opened (no cron or trigger; use rerun to start it)"
 
 
-def open_window(step: Step, *, opened_by: str, window_start: datetime) -> None:
+def open_window(step: Step, *, opened_by: OpenedBy, window_start: datetime) -> None:
     """Enter WAITING with a fresh evaluation window, unless the calendar excludes today."""
     # A cron fire is for its own date; a trigger reading for today on the wall clock.
-    reason = excluded_reason(step, wall_clock=opened_by != "cron")
+    reason = excluded_reason(step, wall_clock=opened_by != OpenedBy.CRON)
     if reason is not None:
         step.emit(EventType.PIPELINE_EXCLUDED, reason, reason=reason)
         step.move(RunState.CANCELLED, f"excluded by the calendar: {reason}")
@@ -157,7 +160,7 @@ def open_window(step: Step, *, opened_by: str, window_start: datetime) -> None:
             cron=step.pipeline.schedule.cron,
             actionHint="check that the controller runs; use rerun to start this partition",
         )
-        step.mark("schedule-missed")
+        step.mark(RunMark.SCHEDULE_MISSED)
         step.move(RunState.EXHAUSTED, "the whole evaluation window passed unobserved")
         return
     step.update(
@@ -170,7 +173,7 @@ def open_window(step: Step, *, opened_by: str, window_start: datetime) -> None:
     step.emit(
         EventType.RUN_OPENED,
         f"opened by {opened_by}",
-        openedBy=opened_by,
+        openedBy=opened_by.value,
         windowClosesAt=(start + window).isoformat(),
     )
     evaluate_window(step)
@@ -281,7 +284,7 @@ def apply_job_signal(
             attempt=run.attempt,
             category=signal.category,
         )
-        _after_failure(step, signal.category)
+        _after_failure(step, FailureCategory.reported(signal.category))
     else:
         _job_reported(step, signal)
 
@@ -310,7 +313,7 @@ def _launch_unknown(step: Step, signal: LaunchUnknown) -> None:
         actionHint="check whether the job ran, then use rerun or job report",
         error=signal.message or None,
     )
-    step.update(finished_at=step.now, failure_category="UNKNOWN")
+    step.update(finished_at=step.now, failure_category=FailureCategory.UNKNOWN)
     step.mark(OUTCOME_UNKNOWN)
     step.move(RunState.FAILED, f"attempt {attempt}: launch state unknown; raised, not relaunched")
 
@@ -329,11 +332,11 @@ def _job_reported(step: Step, signal: JobReported) -> None:
         _cancelled_in_job_system(step, signal.message)
     else:
         message = f"job failed: {signal.message}" if signal.message else "job failed"
-        _fail_attempt(step, message, signal.category or "TRANSIENT")
+        _fail_attempt(step, message, FailureCategory.reported(signal.category))
 
 
-def _fail_attempt(step: Step, message: str, category: str) -> None:
-    step.emit(EventType.JOB_FAILED, message, attempt=step.run.attempt, category=category)
+def _fail_attempt(step: Step, message: str, category: FailureCategory) -> None:
+    step.emit(EventType.JOB_FAILED, message, attempt=step.run.attempt, category=category.value)
     _after_failure(step, category)
 
 
@@ -372,7 +375,7 @@ def _succeed(step: Step, message: str) -> None:
     capture_baseline(step)
 
 
-def _after_failure(step: Step, category: str) -> None:
+def _after_failure(step: Step, category: FailureCategory) -> None:
     step.update(finished_at=step.now, failure_category=category)
     if category in NEVER_RETRIED:
         step.move(
@@ -381,8 +384,9 @@ def _after_failure(step: Step, category: str) -> None:
         )
         return
     job = step.pipeline.job
-    name = "maxCodeRetries" if category == "PERMANENT" else "maxRetries"
-    budget = (job.max_code_retries if category == "PERMANENT" else job.max_retries) if job else 0
+    permanent = category == FailureCategory.PERMANENT
+    name = "maxCodeRetries" if permanent else "maxRetries"
+    budget = (job.max_code_retries if permanent else job.max_retries) if job else 0
     used = step.run.rerun_count(RETRY_REASON)
     if used >= budget:
         spent = " of maxCodeRetries" if name == "maxCodeRetries" else ""
@@ -391,7 +395,7 @@ def _after_failure(step: Step, category: str) -> None:
             f"retry limit reached ({used}/{budget}{spent})",
             retries=used,
             **{name: budget},
-            category=category,
+            category=category.value,
         )
         step.move(
             RunState.FAILED,
@@ -458,7 +462,7 @@ def poll_window_exhausted(step: Step) -> bool:
         attempt=run.attempt,
         actionHint="the job may still be running: check it, then use job report or rerun",
     )
-    step.update(finished_at=step.now, failure_category="TIMEOUT")
+    step.update(finished_at=step.now, failure_category=FailureCategory.TIMEOUT)
     step.mark(OUTCOME_UNKNOWN)
     step.move(
         RunState.FAILED, "job poll window exhausted; not retried because the job may still run"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from interlock.model import OpenRun, Reading
+from interlock.model import OpenedBy, OpenRun, Reading
 from interlock.partitions import parse_partition, partition_for_time
 from interlock.schedule import (
     fire_for_partition,
@@ -120,12 +120,14 @@ def planned_runs(pipeline: PipelineSpec, now: datetime) -> tuple[OpenRun, ...]:
         today = now.astimezone(zone(schedule.timezone)).date()
         horizon = today - timedelta(days=_INCLUDE_LOOKBACK_DAYS)
         dates = [d for d in schedule.include_dates if date.fromisoformat(d) >= horizon]
-        return tuple(_open(pipeline, d, "schedule") for d in dates)
+        return tuple(_open(pipeline, d, OpenedBy.SCHEDULE) for d in dates)
     granularity = expected_granularity(pipeline)
     if granularity is None:
         return ()
     hourly = granularity == "hourly"
-    return (_open(pipeline, local_partition(schedule.timezone, now, hourly=hourly), "schedule"),)
+    return (
+        _open(pipeline, local_partition(schedule.timezone, now, hourly=hourly), OpenedBy.SCHEDULE),
+    )
 
 
 def successor(pipeline: PipelineSpec, partition: str) -> OpenRun | None:
@@ -137,7 +139,9 @@ def successor(pipeline: PipelineSpec, partition: str) -> OpenRun | None:
             return None
         following = next_fire(schedule.cron, schedule.timezone, fire)
         nxt = partition_for_fire(schedule.cron, schedule.timezone, following)
-        return OpenRun(pipeline_id=pipeline.id, partition=nxt, check_at=following, opened_by="cron")
+        return OpenRun(
+            pipeline_id=pipeline.id, partition=nxt, check_at=following, opened_by=OpenedBy.CRON
+        )
     granularity = expected_granularity(pipeline)
     if granularity is None:
         return None
@@ -150,7 +154,7 @@ def successor(pipeline: PipelineSpec, partition: str) -> OpenRun | None:
         nxt = f"{nxt_moment.date().isoformat()}T{nxt_moment.hour:02d}"
     else:
         nxt = (parsed.day + timedelta(days=1)).isoformat()
-    return _open(pipeline, nxt, "schedule")
+    return _open(pipeline, nxt, OpenedBy.SCHEDULE)
 
 
 def upcoming_runs(pipeline: PipelineSpec, partition: str, now: datetime) -> tuple[OpenRun, ...]:
@@ -180,13 +184,13 @@ def _cron_bootstrap(pipeline: PipelineSpec, now: datetime) -> tuple[OpenRun, ...
             pipeline_id=pipeline.id,
             partition=partition_for_fire(cron, tz, fire),
             check_at=fire,
-            opened_by="cron",
+            opened_by=OpenedBy.CRON,
         )
         for fire in fires
     )
 
 
-def _open(pipeline: PipelineSpec, partition: str, opened_by: str) -> OpenRun:
+def _open(pipeline: PipelineSpec, partition: str, opened_by: OpenedBy) -> OpenRun:
     check_at = first_check_at(pipeline, partition)
     if check_at is None:  # pragma: no cover - callers only plan pipelines that have a timer
         msg = f"pipeline {pipeline.id!r} has no timer for {partition}"

@@ -25,7 +25,7 @@ from interlock.decide.reruns import request_rerun
 from interlock.decide.step import Step
 from interlock.durations import format_duration
 from interlock.events import EventType
-from interlock.model import RunState
+from interlock.model import RunMark, RunState
 from interlock.rules.checks import to_number
 from interlock.rules.evaluate import evaluate
 
@@ -105,7 +105,7 @@ def _post_run(step: Step) -> None:
     fresh = _fresh_post_run(step)
     if not fresh:
         return
-    step.mark("post-run-seen")
+    step.mark(RunMark.POST_RUN_SEEN)
     for key, data in fresh.items():
         if _drift(step, key, data):
             return
@@ -173,12 +173,12 @@ def post_run_missing(step: Step) -> None:
         or step.dry_run
         or run.state is not RunState.SUCCEEDED
         or run.finished_at is None
-        or step.marked("post-run-seen")
-        or step.marked("post-run-missing")
+        or step.marked(RunMark.POST_RUN_SEEN)
+        or step.marked(RunMark.POST_RUN_MISSING)
         or step.now < run.finished_at + post_run.sensor_timeout
     ):
         return
-    step.mark("post-run-missing")
+    step.mark(RunMark.POST_RUN_MISSING)
     step.emit(
         EventType.POST_RUN_SENSOR_MISSING,
         f"no post-run reading within {format_duration(post_run.sensor_timeout)} of success",

@@ -15,7 +15,7 @@ from typing import Any
 from interlock.decide.lifecycle import excluded_reason, open_window, reopen
 from interlock.decide.step import Step
 from interlock.events import EventType
-from interlock.model import RunState
+from interlock.model import OpenedBy, RunMark, RunState
 
 __all__ = ["DRIFT_REASONS", "request_rerun"]
 
@@ -28,7 +28,7 @@ def request_rerun(step: Step, reason: str) -> None:
     if run.state is RunState.PENDING:
         step.emit(EventType.RERUN_ACCEPTED, f"{reason}: opening the run now", reason=reason)
         step.update(attempt_reason=reason)
-        open_window(step, opened_by="manual", window_start=step.now)
+        open_window(step, opened_by=OpenedBy.MANUAL, window_start=step.now)
         return
     if not run.is_terminal:
         _reject(step, reason, f"run is {run.state.value}; a rerun needs a finished run")
@@ -47,7 +47,7 @@ def request_rerun(step: Step, reason: str) -> None:
     step.emit(EventType.RERUN_ACCEPTED, f"{reason} rerun accepted", **_budget_detail(step, reason))
     # The baseline and post-run cursor stay until the rerun succeeds: drift while it runs
     # is reported against them (POST_RUN_DRIFT_INFLIGHT).
-    step.update(marks=step.run.marks - {"post-run-seen", "post-run-missing"})
+    step.update(marks=step.run.marks - {RunMark.POST_RUN_SEEN, RunMark.POST_RUN_MISSING})
     reopen(step, reason)
 
 

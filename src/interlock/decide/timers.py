@@ -21,7 +21,7 @@ from interlock.decide.plan import missed_at
 from interlock.decide.step import Step
 from interlock.durations import format_duration
 from interlock.events import EventType
-from interlock.model import RunState
+from interlock.model import OpenedBy, RunMark, RunState
 from interlock.schedule import schedule_time_at, trigger_deadline_at
 from interlock.sla import SlaWindow, sla_window
 
@@ -29,6 +29,16 @@ __all__ = ["check_timers", "next_check_at", "sla_verdict"]
 
 _SLA_DONE = frozenset({RunState.SUCCEEDED, RunState.SHADOWED, RunState.CANCELLED})
 _NOT_STARTED = frozenset({RunState.PENDING, RunState.WAITING})
+_ALERT_MARKS = {
+    EventType.SLA_WARNING: RunMark.SLA_WARNING,
+    EventType.SLA_BREACH: RunMark.SLA_BREACH,
+    EventType.RELATIVE_SLA_WARNING: RunMark.RELATIVE_SLA_WARNING,
+    EventType.RELATIVE_SLA_BREACH: RunMark.RELATIVE_SLA_BREACH,
+}
+"""The once-only mark of each SLA alert (spelled like the event type, as stored since 63e640c).
+
+Named here rather than derived from the event type, so the success verdict and the timers
+test the same mark that the alert sets."""
 
 
 def check_timers(step: Step) -> None:
@@ -64,7 +74,7 @@ def _trigger_deadline(step: Step) -> None:
     trigger, run = step.pipeline.schedule.trigger, step.run
     if trigger is None or not trigger.deadline or run.state is not RunState.PENDING:
         return
-    if run.opened_by == "cron":
+    if run.opened_by == OpenedBy.CRON:
         return
     at = trigger_deadline_at(run.partition, trigger.deadline, step.pipeline.schedule.timezone)
     if step.now < at:
@@ -82,14 +92,14 @@ def _trigger_deadline(step: Step) -> None:
 
 def _schedule_missed(step: Step) -> None:
     schedule, run = step.pipeline.schedule, step.run
-    if not schedule.cron or not schedule.time or step.marked("schedule-missed"):
+    if not schedule.cron or not schedule.time or step.marked(RunMark.SCHEDULE_MISSED):
         return
     if run.state not in _NOT_STARTED:
         return
     expected = schedule_time_at(run.partition[:10], schedule.time, schedule.timezone)
     if step.now < expected:
         return
-    step.mark("schedule-missed")
+    step.mark(RunMark.SCHEDULE_MISSED)
     step.emit(
         EventType.SCHEDULE_MISSED,
         f"not started by {schedule.time}",
@@ -103,12 +113,12 @@ def _irregular_missed(step: Step) -> None:
     schedule, run = step.pipeline.schedule, step.run
     if not schedule.include_dates or run.partition[:10] not in schedule.include_dates:
         return
-    if run.state is not RunState.PENDING or step.marked("irregular-missed"):
+    if run.state is not RunState.PENDING or step.marked(RunMark.IRREGULAR_MISSED):
         return
     at = missed_at(step.pipeline, run.partition)
     if step.now < at:
         return
-    step.mark("irregular-missed")
+    step.mark(RunMark.IRREGULAR_MISSED)
     step.emit(
         EventType.IRREGULAR_SCHEDULE_MISSED,
         f"inclusion date {run.partition[:10]} has no run",
@@ -165,7 +175,7 @@ def _alert(
     A warning is only said while the run is live and before the breach; past the breach,
     only the breach is said.
     """
-    mark = kind.value.lower()
+    mark = _ALERT_MARKS[kind]
     breach = kind in (EventType.SLA_BREACH, EventType.RELATIVE_SLA_BREACH)
     if step.marked(mark) or step.now < (window.breach_at if breach else window.warning_at):
         return
@@ -178,9 +188,9 @@ def _alert(
 def sla_verdict(step: Step) -> None:
     """On success: ``SLA_MET`` before the breach, else ``SLA_BREACH`` if not already said."""
     run = step.run
-    if run.sla_breach_at is None or step.dry_run or step.marked("sla-verdict"):
+    if run.sla_breach_at is None or step.dry_run or step.marked(RunMark.SLA_VERDICT):
         return
-    step.mark("sla-verdict")
+    step.mark(RunMark.SLA_VERDICT)
     if step.now < run.sla_breach_at:
         step.emit(
             EventType.SLA_MET,
@@ -188,8 +198,8 @@ def sla_verdict(step: Step) -> None:
             breachAt=run.sla_breach_at.isoformat(),
             marginSeconds=int((run.sla_breach_at - step.now).total_seconds()),
         )
-    elif not step.marked("sla_breach"):
-        step.mark("sla_breach")
+    elif not step.marked(RunMark.SLA_BREACH):
+        step.mark(RunMark.SLA_BREACH)
         step.emit(
             EventType.SLA_BREACH,
             "succeeded after the deadline",
@@ -230,7 +240,7 @@ def _state_timers(step: Step) -> list[datetime | None]:
         poll_end = run.launched_at + job.poll_window if run.launched_at else None
         return [step.now + job.poll_interval, poll_end]
     post_run = pipeline.post_run
-    watching = not step.marked("post-run-seen") and not step.marked("post-run-missing")
+    watching = not step.marked(RunMark.POST_RUN_SEEN) and not step.marked(RunMark.POST_RUN_MISSING)
     if run.state is RunState.SUCCEEDED and post_run and run.finished_at and watching:
         return [run.finished_at + post_run.sensor_timeout]
     return []
@@ -240,10 +250,10 @@ def _pending_timers(step: Step) -> list[datetime | None]:
     run, pipeline = step.run, step.pipeline
     timers: list[datetime | None] = [cron_fire(step)]
     trigger = pipeline.schedule.trigger
-    if trigger is not None and trigger.deadline and run.opened_by != "cron":
+    if trigger is not None and trigger.deadline and run.opened_by != OpenedBy.CRON:
         tz = pipeline.schedule.timezone
         timers.append(trigger_deadline_at(run.partition, trigger.deadline, tz))
-    if pipeline.schedule.include_dates and not step.marked("irregular-missed"):
+    if pipeline.schedule.include_dates and not step.marked(RunMark.IRREGULAR_MISSED):
         timers.append(missed_at(pipeline, run.partition))
     return timers
 
@@ -252,7 +262,7 @@ def _schedule_missed_timer(step: Step) -> datetime | None:
     schedule, run = step.pipeline.schedule, step.run
     if not schedule.cron or not schedule.time or run.state not in _NOT_STARTED:
         return None
-    if step.marked("schedule-missed"):
+    if step.marked(RunMark.SCHEDULE_MISSED):
         return None
     return schedule_time_at(run.partition[:10], schedule.time, schedule.timezone)
 
@@ -262,14 +272,14 @@ def _sla_timers(step: Step) -> list[datetime | None]:
     if sla is None or run.state in _SLA_DONE:
         return []
     timers: list[datetime | None] = []
-    if not step.marked("sla_breach"):
+    if not step.marked(RunMark.SLA_BREACH):
         timers.append(run.sla_breach_at)
-        if not step.marked("sla_warning") and not run.is_terminal:
+        if not step.marked(RunMark.SLA_WARNING) and not run.is_terminal:
             timers.append(run.sla_warning_at)
     window = _relative_window(step)
     if window is not None:
-        if not step.marked("relative_sla_breach"):
+        if not step.marked(RunMark.RELATIVE_SLA_BREACH):
             timers.append(window.breach_at)
-        if not step.marked("relative_sla_warning") and not run.is_terminal:
+        if not step.marked(RunMark.RELATIVE_SLA_WARNING) and not run.is_terminal:
             timers.append(window.warning_at)
     return timers

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from interlock.decide.wake import watch_until
-from interlock.model import Decision, Event, LaunchJob, OpenRun, Run, Signal
+from interlock.model import Decision, Event, LaunchJob, OpenedBy, OpenRun, Run, Signal
 from interlock.specs import PipelineSpec
 from interlock.store import schema as t
 from interlock.store._prepared import Prepared
@@ -132,7 +132,7 @@ class RunsMixin:
                     pipeline_id=p,
                     partition=part,
                     created_at=now,
-                    opened_by="trigger",
+                    opened_by=OpenedBy.TRIGGER,
                     next_check_at=now,
                 )
                 for p, part in sorted(plan.open_runs)

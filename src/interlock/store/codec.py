@@ -2,6 +2,14 @@
 
 Kept apart from the SQL so the encoding is one small, testable place: a run written and read
 back must be equal to the original (a property test checks it).
+
+The typed vocabulary of a run (:class:`~interlock.model.OpenedBy`,
+:class:`~interlock.model.FailureCategory`, :class:`~interlock.model.RunMark`) is stored as
+the enums' values, which are the strings every earlier version wrote, so a database written
+before the enums existed reads back unchanged and re-encodes to the same JSON
+(``tests/store/test_vocabulary_compat.py`` reads one). The one spelling that did change,
+the hyphenated SLA marks of the first versions (``sla-breach``), is read as today's
+(``sla_breach``, :data:`~interlock.model.LEGACY_MARKS`).
 """
 
 from __future__ import annotations
@@ -11,11 +19,14 @@ from datetime import datetime
 from typing import Any
 
 from interlock.model import (
+    LEGACY_MARKS,
     CancelRequested,
+    FailureCategory,
     JobReported,
     LaunchFailed,
     LaunchRecorded,
     LaunchUnknown,
+    OpenedBy,
     RerunRecord,
     RerunRequested,
     Run,
@@ -44,20 +55,35 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _category(value: str | None) -> FailureCategory | None:
+    """A stored failure category; a word no version should have stored reads as TRANSIENT.
+
+    Before the categories were typed, a job's reported word was stored as it came; one
+    outside the list was retried like ``TRANSIENT``, so reading it as that keeps the run
+    readable and decided the same way.
+    """
+    return None if value is None else FailureCategory.reported(value)
+
+
+def _marks(stored: Any) -> frozenset[str]:
+    """Stored marks, with the first versions' spellings read as today's (``sla-breach``)."""
+    return frozenset(LEGACY_MARKS.get(mark, mark) for mark in stored)
+
+
 def run_to_json(run: Run) -> dict[str, Any]:
     """Everything of a run as JSON-ready values."""
     data: dict[str, Any] = {
         "pipeline_id": run.pipeline_id,
         "partition": run.partition,
         "state": run.state.value,
-        "opened_by": run.opened_by,
+        "opened_by": str(run.opened_by),
         "attempt": run.attempt,
         "attempt_reason": run.attempt_reason,
-        "failure_category": run.failure_category,
+        "failure_category": None if run.failure_category is None else str(run.failure_category),
         "reruns": [
             {"reason": r.reason, "at": r.at.isoformat(), "attempt": r.attempt} for r in run.reruns
         ],
-        "marks": sorted(run.marks),
+        "marks": sorted(str(mark) for mark in run.marks),
         "baseline": {k: dict(v) for k, v in run.baseline.items()},
         "version": run.version,
     }
@@ -81,17 +107,17 @@ def run_from_json(data: Mapping[str, Any]) -> Run:
         partition=data["partition"],
         state=RunState(data["state"]),
         created_at=created,
-        opened_by=data.get("opened_by", ""),
+        opened_by=OpenedBy(data.get("opened_by", "")),
         attempt=int(data.get("attempt", 0)),
         attempt_reason=data.get("attempt_reason", ""),
-        failure_category=data.get("failure_category"),
+        failure_category=_category(data.get("failure_category")),
         reruns=tuple(
             RerunRecord(
                 reason=r["reason"], at=datetime.fromisoformat(r["at"]), attempt=r["attempt"]
             )
             for r in data.get("reruns", ())
         ),
-        marks=frozenset(data.get("marks", ())),
+        marks=_marks(data.get("marks", ())),
         baseline=data.get("baseline", {}),
         status_refusals=int(data.get("status_refusals", 0)),
         version=int(data.get("version", 0)),
