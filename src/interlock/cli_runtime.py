@@ -173,9 +173,7 @@ def serve(pipelines: Path | None, db: str | None, workers: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    click.echo(
-        f"interlock serving {len(il.specs())} pipelines on {il.database}", err=True
-    )
+    click.echo(f"interlock serving {len(il.specs())} pipelines on {il.database}", err=True)
     controller.serve()  # a refused start (another SQLite controller) is one line, from main()
     click.echo("interlock stopped cleanly", err=True)
     il.close()
