@@ -33,9 +33,16 @@ from interlock.decide.plan import local_partition
 from interlock.errors import InputError, UnknownPipelineError
 from interlock.jobs import JobBackend, backend_for
 from interlock.limits import check_message, check_partition, check_reason, check_text
-from interlock.model import CancelRequested, Decision, JobReported, RerunRequested, Run
+from interlock.model import (
+    CancelRequested,
+    Decision,
+    Event,
+    JobReported,
+    RerunRequested,
+    Run,
+)
 from interlock.specs import CalendarSpec, PipelineSpec
-from interlock.store.base import ReadingInput, SyncReport
+from interlock.store.base import AttemptRecord, ReadingInput, SyncReport
 from interlock.store.sqlalchemy import CONFIG_RECHECK_SECONDS, SqlStore, default_url
 
 __all__ = ["Interlock", "pack_document", "unpack_document"]
@@ -226,7 +233,14 @@ class Interlock:
         return local_partition(spec.schedule.timezone, now or self.clock.now())
 
     def explain(self, pipeline_id: str, partition: str | None = None) -> Decision:
-        """What the controller would decide for the partition right now (nothing is applied)."""
+        """What the controller would decide for the partition right now (nothing is applied).
+
+        ``partition`` defaults to today's in the schedule's zone; a partition without a run
+        is explained as the run that would open.
+
+        :raises UnknownPipelineError: when the pipeline is not stored.
+        :raises InputError: for a malformed partition.
+        """
         spec = self.spec(pipeline_id)
         part = check_partition(partition) if partition else self.default_partition(pipeline_id)
         now = self.clock.now()
@@ -234,6 +248,69 @@ class Interlock:
             pipeline_id=pipeline_id, partition=part, created_at=now
         )
         return decide(spec, run, self.store.load_readings(spec, part), now=now)
+
+    def runs(
+        self, pipeline_id: str | None = None, *, states: Sequence[str] = (), limit: int = 50
+    ) -> list[Run]:
+        """Runs, newest partition first (ties by pipeline id), at most ``limit``.
+
+        ``states`` keeps only runs in those states. An unknown pipeline has no runs (an
+        empty list, not an error), as the CLI has always shown it.
+        """
+        return self.store.list_runs(pipeline_id, limit=limit, states=states)
+
+    def run(self, pipeline_id: str, partition: str) -> Run | None:
+        """One run, or None when the partition has none (or the pipeline is unknown)."""
+        return self.store.get_run(pipeline_id, partition)
+
+    def run_explanation(self, pipeline_id: str, partition: str) -> Mapping[str, Any] | None:
+        """The explanation stored with the run's latest decision (what the controller saw).
+
+        In the form of :meth:`Explanation.to_dict <interlock.model.Explanation.to_dict>`
+        (:class:`interlock.schemas.ExplanationOut`); None when there is no such run or it
+        was never decided. :meth:`explain` instead decides afresh, now.
+        """
+        return self.store.run_explanation(pipeline_id, partition)
+
+    def attempts(self, pipeline_id: str, partition: str | None = None) -> list[AttemptRecord]:
+        """The job log of a pipeline (or one partition): by partition, then attempt number.
+
+        An unknown pipeline has an empty log, not an error.
+        """
+        return self.store.list_attempts(pipeline_id, partition)
+
+    def events(
+        self,
+        *,
+        types: Sequence[str] = (),
+        pipeline_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Event]:
+        """Events in time order (ties in the order they were recorded), the first ``limit``.
+
+        Filters: ``types`` (any of them), one pipeline, ``since`` (inclusive) and ``until``
+        (exclusive). Unknown types or pipelines match nothing; that is not an error.
+        """
+        return self.store.list_events(
+            types=types, pipeline_id=pipeline_id, since=since, until=until, limit=limit
+        )
+
+    def readings(
+        self, key: str, *, pipeline_id: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """The newest accepted readings of ``key``, newest first, at most ``limit``.
+
+        ``pipeline_id`` None means the shared readings of ``key``. Each row is the stored
+        history row (:class:`interlock.schemas.ReadingOut`); unknown keys have none.
+        """
+        return self.store.reading_history(key, pipeline_id=pipeline_id, limit=limit)
+
+    @property
+    def database(self) -> str:
+        """The database URL with any password hidden, for messages."""
+        return self.store.engine.url.render_as_string(hide_password=True)
 
     # Running -----------------------------------------------------------------------------
 

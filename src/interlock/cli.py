@@ -8,7 +8,6 @@ format editors and CI annotators understand, and the exit code says whether ther
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -93,28 +92,22 @@ def _print_text(pipelines: list[PipelineSpec], problems: list[ConfigProblem]) ->
 
 def _print_json(pipelines: list[PipelineSpec], problems: list[ConfigProblem]) -> None:
     """Problems (``file``, ``line``, ``field``, ``message``, ``fix``), or the pipelines."""
+    from interlock.schemas import PipelineOut, ProblemOut, dumps  # noqa: PLC0415 - fast start
+
     if problems:
-        items: list[dict[str, object]] = [
-            {
-                "file": p.file,
-                "line": p.line,
-                "field": p.field,
-                "message": p.message,
-                "fix": p.fix,
-            }
+        items = [
+            ProblemOut(file=p.file, line=p.line, field=p.field, message=p.message, fix=p.fix)
             for p in problems
         ]
-    else:
-        items = [
-            {
-                "id": spec.id,
-                "source": spec.source,
-                "configHash": spec.config_hash,
-                "summary": summary(spec),
-            }
-            for spec in pipelines
-        ]
-    click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        click.echo(dumps(items, indent=2, ensure_ascii=False))
+        return
+    shown = [
+        PipelineOut(
+            id=spec.id, source=spec.source, config_hash=spec.config_hash, summary=summary(spec)
+        )
+        for spec in pipelines
+    ]
+    click.echo(dumps(shown, indent=2, ensure_ascii=False))
 
 
 def summary(spec: PipelineSpec) -> str:
@@ -152,7 +145,10 @@ def _short(delta: timedelta) -> str:
     return re.sub(r"(?<=h)0m$", "", re.sub(r"(?<=[hm])0s$", "", format_duration(delta)))
 
 
-# The runtime commands (serve, sensor, events, demo, ...) live in their own module.
+# The runtime commands (serve, sensor, simulate, demo, ...) and the read commands (status,
+# explain, runs, events) live in their own modules.
+from interlock.cli_read import register as register_read  # noqa: E402
 from interlock.cli_runtime import fail, register  # noqa: E402
 
 register(main)
+register_read(main)

@@ -1,8 +1,9 @@
-"""The runtime commands of the ``interlock`` CLI: apply, serve, sensors, runs, events and more.
+"""The runtime commands of the ``interlock`` CLI: apply, serve, sensors, simulate and more.
 
-Registered on the click group of :mod:`interlock.cli`. Every read command takes ``--json``
-for scripts. ``--db`` (``INTERLOCK_DATABASE_URL``) picks the database, default
-``./interlock.db``; ``--pipelines`` (``INTERLOCK_PIPELINES``) the YAML folder.
+Registered on the click group of :mod:`interlock.cli`; the read commands (status, explain,
+runs, events), each with ``--json`` for scripts, are in :mod:`interlock.cli_read`, which
+shares this module's options and helpers. ``--db`` (``INTERLOCK_DATABASE_URL``) picks the
+database, default ``./interlock.db``; ``--pipelines`` (``INTERLOCK_PIPELINES``) the YAML folder.
 """
 
 from __future__ import annotations
@@ -17,20 +18,29 @@ from typing import Any, Literal, NoReturn, cast
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from interlock.app import Interlock
 from interlock.controller.loop import ControllerSettings
 from interlock.errors import ConfigError, InputError, InterlockError
 from interlock.events import severity
 from interlock.limits import parse_json
-from interlock.model import FAILURE_CATEGORIES, Decision, Run
-from interlock.replay import event_json
+from interlock.model import FAILURE_CATEGORIES
 
-__all__ = ["fail", "parse_field", "reading_data", "register"]
+__all__ = [
+    "COLOURS",
+    "console",
+    "db_option",
+    "fail",
+    "json_option",
+    "open_db",
+    "parse_field",
+    "reading_data",
+    "register",
+    "time_arg",
+]
 
 console = Console()
-_COLOURS = {"error": "red", "warning": "yellow", "ok": "green", "info": "cyan"}
+COLOURS = {"error": "red", "warning": "yellow", "ok": "green", "info": "cyan"}
 
 db_option = click.option(
     "--db",
@@ -41,7 +51,8 @@ db_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
-def _open(db: str | None, pipelines: Path | None = None) -> Interlock:
+def open_db(db: str | None, pipelines: Path | None = None) -> Interlock:
+    """The installation a command works on: ``--db`` (or its default), ``--pipelines``."""
     return Interlock(db=db, pipelines=pipelines)
 
 
@@ -96,7 +107,8 @@ def reading_data(fields: tuple[str, ...], raw_json: str | None) -> dict[str, Any
     return data
 
 
-def _time_arg(value: str | None) -> datetime | None:
+def time_arg(value: str | None) -> datetime | None:
+    """An ``--since``/``--until`` value; a time without a zone is refused, not guessed."""
     if value is None:
         return None
     moment = datetime.fromisoformat(value)
@@ -105,31 +117,11 @@ def _time_arg(value: str | None) -> datetime | None:
     return moment
 
 
-def _run_json(run: Run) -> dict[str, Any]:
-    return {
-        "pipeline": run.pipeline_id,
-        "partition": run.partition,
-        "state": run.state.value,
-        "attempt": run.attempt,
-        "openedAt": run.opened_at.isoformat() if run.opened_at else None,
-        "finishedAt": run.finished_at.isoformat() if run.finished_at else None,
-        "nextCheckAt": run.next_check_at.isoformat() if run.next_check_at else None,
-    }
-
-
-def _echo_json(value: object) -> None:
-    click.echo(json.dumps(value, indent=2, default=str))
-
-
 def register(main: click.Group) -> None:
-    """Add the runtime commands to ``main``."""
+    """Add the runtime commands to ``main`` (the read commands: :mod:`interlock.cli_read`)."""
     for command in (
         apply,
         serve,
-        status,
-        explain,
-        runs,
-        events,
         rerun,
         cancel,
         simulate,
@@ -147,7 +139,7 @@ def register(main: click.Group) -> None:
 def apply(path: Path, db: str | None) -> None:
     """Load pipeline YAML into the database (all or nothing), keeping every version."""
     try:
-        report = _open(db).apply(path)
+        report = open_db(db).apply(path)
     except InterlockError as exc:
         fail(exc)
         return
@@ -168,7 +160,7 @@ def apply(path: Path, db: str | None) -> None:
 @click.option("--workers", default=4, show_default=True, help="Threads for job-backend calls.")
 def serve(pipelines: Path | None, db: str | None, workers: int) -> None:
     """Run the controller until SIGTERM/SIGINT (applies --pipelines first if given)."""
-    il = _open(db, pipelines)
+    il = open_db(db, pipelines)
     try:
         if pipelines is not None:
             il.apply()
@@ -181,147 +173,10 @@ def serve(pipelines: Path | None, db: str | None, workers: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    click.echo(
-        f"interlock serving {len(il.specs())} pipelines on {il.store.engine.url!r}", err=True
-    )
+    click.echo(f"interlock serving {len(il.specs())} pipelines on {il.database}", err=True)
     controller.serve()  # a refused start (another SQLite controller) is one line, from main()
     click.echo("interlock stopped cleanly", err=True)
     il.close()
-
-
-@click.command()
-@click.argument("pipeline", required=False)
-@db_option
-@json_option
-def status(pipeline: str | None, db: str | None, *, as_json: bool) -> None:
-    """The latest runs, per pipeline."""
-    il = _open(db)
-    runs_list = il.store.list_runs(pipeline, limit=200)
-    if as_json:
-        _echo_json([_run_json(r) for r in runs_list])
-        return
-    table = Table("pipeline", "partition", "state", "attempt", "next check")
-    for run in runs_list:
-        table.add_row(
-            run.pipeline_id,
-            run.partition,
-            run.state.value,
-            str(run.attempt),
-            run.next_check_at.isoformat(timespec="seconds") if run.next_check_at else "",
-        )
-    console.print(table)
-
-
-def render_decision(decision: Decision) -> None:
-    """Rich view of an explanation: summary, waiting-for, and each rule."""
-    exp = decision.explanation
-    console.print(
-        f"[bold]{decision.run.pipeline_id}[/] {decision.run.partition}: {decision.run.state.value}"
-    )
-    console.print(f"  {exp.summary}")
-    if exp.waiting_for:
-        console.print(f"  waiting for: {exp.waiting_for}")
-    if exp.until:
-        console.print(f"  next check: {exp.until.isoformat(timespec='seconds')}")
-    for title, evaluation in (("trigger", exp.trigger), ("rules", exp.validation)):
-        if evaluation is None:
-            continue
-        console.print(f"  {title}: {evaluation.label} — {evaluation.reason}")
-        for leaf in evaluation.children or (evaluation,):
-            mark = "[green]pass[/]" if leaf.passed else "[red]FAIL[/]"
-            seen = (
-                f" (reading at {leaf.reading_at.isoformat(timespec='seconds')})"
-                if leaf.reading_at
-                else ""
-            )
-            console.print(f"    {mark} {leaf.label}: {leaf.reason}{seen}")
-
-
-@click.command()
-@click.argument("pipeline")
-@click.option(
-    "--partition", default=None, help="Default: today's partition in the schedule's zone."
-)
-@db_option
-@json_option
-def explain(pipeline: str, partition: str | None, db: str | None, *, as_json: bool) -> None:
-    """Each rule: pass/fail, the reading it saw, why; what the run waits for and until when."""
-    try:
-        decision = _open(db).explain(pipeline, partition)
-    except InterlockError as exc:
-        fail(exc)
-        return
-    if as_json:
-        _echo_json({"run": _run_json(decision.run), "explanation": decision.explanation.to_dict()})
-        return
-    render_decision(decision)
-
-
-@click.command()
-@click.argument("pipeline")
-@db_option
-@json_option
-def runs(pipeline: str, db: str | None, *, as_json: bool) -> None:
-    """A pipeline's runs and their attempts (the job log)."""
-    il = _open(db)
-    attempts = il.store.list_attempts(pipeline)
-    if as_json:
-        _echo_json(
-            {
-                "runs": [_run_json(r) for r in il.store.list_runs(pipeline)],
-                "attempts": [vars(a) for a in attempts],
-            }
-        )
-        return
-    table = Table("partition", "attempt", "reason", "state", "launched", "finished", "message")
-    for a in attempts:
-        table.add_row(
-            a.partition,
-            str(a.attempt),
-            a.reason,
-            a.state,
-            a.launched_at.isoformat(timespec="seconds") if a.launched_at else "",
-            a.finished_at.isoformat(timespec="seconds") if a.finished_at else "",
-            (a.message or "")[:60],
-        )
-    console.print(table)
-
-
-@click.command()
-@click.option("--type", "types", multiple=True, help="Only these event types (repeatable).")
-@click.option("--pipeline", default=None)
-@click.option("--since", default=None, help="ISO time, inclusive.")
-@click.option("--until", default=None, help="ISO time, exclusive.")
-@click.option("--limit", default=1000, show_default=True)
-@db_option
-@json_option
-def events(
-    types: tuple[str, ...],
-    pipeline: str | None,
-    since: str | None,
-    until: str | None,
-    limit: int,
-    db: str | None,
-    *,
-    as_json: bool,
-) -> None:
-    """Every event, in time order."""
-    found = _open(db).store.list_events(
-        types=types,
-        pipeline_id=pipeline,
-        since=_time_arg(since),
-        until=_time_arg(until),
-        limit=limit,
-    )
-    if as_json:
-        _echo_json([event_json(e) for e in found])
-        return
-    for e in found:
-        colour = _COLOURS[severity(e.type)]
-        console.print(
-            f"{e.at.isoformat(timespec='seconds')} [{colour}]{e.type:<26}[/] "
-            f"{e.pipeline_id} {e.partition or ''} {e.message}"
-        )
 
 
 @click.command()
@@ -348,7 +203,7 @@ def cancel(pipeline: str, partition: str, reason: str, db: str | None) -> None:
 
 def _signal(action: Callable[[Interlock], None], db: str | None) -> None:
     try:
-        action(_open(db))
+        action(open_db(db))
     except InterlockError as exc:
         fail(exc)
 
@@ -383,7 +238,7 @@ def sensor_put(
         raise click.UsageError("KEY is required (or use --shared KEY)")
     try:
         data = reading_data(fields, raw_json)
-        il = _open(db)
+        il = open_db(db)
         if shared:
             il.put_shared(target, data, partition=partition)
         else:
@@ -438,6 +293,7 @@ def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_
     from interlock.config import load_pipeline_file  # noqa: PLC0415
     from interlock.model import Event  # noqa: PLC0415
     from interlock.replay import (  # noqa: PLC0415
+        event_json,
         iter_timeline,
         parse_time,
         read_lines,
@@ -446,10 +302,10 @@ def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_
 
     def show(event: Event) -> None:
         line = event_json(event)
-        if as_json:
+        if as_json:  # the byte-pinned JSONL contract: compact json.dumps of the EventOut form
             click.echo(json.dumps(line, default=str))
         else:  # partitions and messages are user text: printed as is, never as markup
-            colour = _COLOURS[severity(event.type)]
+            colour = COLOURS[severity(event.type)]
             text = escape(f"{line['partition']} {event.message}")
             console.print(f"{line['at']} [{colour}]{event.type:<26}[/] {text}")
 

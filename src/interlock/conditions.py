@@ -130,7 +130,11 @@ class Evaluation:
         return tuple(leaf for child in self.children for leaf in child.failing())
 
     def to_dict(self) -> Mapping[str, Any]:
-        """A JSON-ready form with stable ``kind`` strings (stored with every decision)."""
+        """A JSON-ready form with stable ``kind`` strings (stored with every decision).
+
+        Declared and checked by :class:`interlock.schemas.EvaluationOut`, which is built
+        from this form: a key added here must be added there (its models refuse extras).
+        """
         data: dict[str, Any] = {
             "kind": self.kind,
             "label": self.label,

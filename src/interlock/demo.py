@@ -135,11 +135,11 @@ def _view(il: Interlock, started: datetime, elapsed: float) -> Group:
         title=f"interlock demo — {elapsed:4.0f}s",
     )
     latest: dict[str, str] = {}
-    recent = il.store.list_events(since=started, limit=5000)
+    recent = il.events(since=started, limit=5000)
     for e in recent:
         latest[e.pipeline_id] = e.type
-    for run in sorted(il.store.list_runs(limit=50), key=lambda r: r.pipeline_id):
-        explanation = il.store.run_explanation(run.pipeline_id, run.partition) or {}
+    for run in sorted(il.runs(limit=50), key=lambda r: r.pipeline_id):
+        explanation = il.run_explanation(run.pipeline_id, run.partition) or {}
         waiting = str(explanation.get("waitingFor") or "")
         table.add_row(
             run.pipeline_id,
@@ -158,9 +158,9 @@ def _view(il: Interlock, started: datetime, elapsed: float) -> Group:
 def _summary(il: Interlock, started: datetime) -> Table:
     table = Table("pipeline", "final state", "attempts", "events", title="summary")
     counts: dict[str, Counter[str]] = {}
-    for e in il.store.list_events(since=started, limit=10000):
+    for e in il.events(since=started, limit=10000):
         counts.setdefault(e.pipeline_id, Counter())[e.type] += 1
-    for run in sorted(il.store.list_runs(limit=50), key=lambda r: r.pipeline_id):
+    for run in sorted(il.runs(limit=50), key=lambda r: r.pipeline_id):
         kinds = ", ".join(
             f"{k} x{n}" for k, n in sorted(counts.get(run.pipeline_id, Counter()).items())
         )

@@ -472,7 +472,12 @@ class Explanation:
     trigger: Evaluation | None = None
 
     def to_dict(self) -> Mapping[str, Any]:
-        """JSON-ready form, stored with the run and shown by ``explain``."""
+        """JSON-ready form, stored with the run and shown by ``explain``.
+
+        The one builder of this shape: the store persists it, and
+        :class:`interlock.schemas.ExplanationOut` (the CLI's and the HTTP API's model)
+        validates it rather than building it again, since the core cannot import pydantic.
+        """
         return {
             "summary": self.summary,
             "waitingFor": self.waiting_for,

@@ -381,12 +381,12 @@ def replay(
 
 
 def event_json(event: Event) -> dict[str, Any]:
-    """One output line."""
-    return {
-        "at": event.at.isoformat().replace("+00:00", "Z"),
-        "type": str(event.type),
-        "pipeline": event.pipeline_id,
-        "partition": event.partition,
-        "message": event.message,
-        "detail": dict(event.detail),
-    }
+    """One output line: the :class:`interlock.schemas.EventOut` form of the event.
+
+    Imported on the first event, not with this module: the CLI imports replay for every
+    ``simulate``, and pydantic would slow the start of the text output for nothing.
+    """
+    from interlock.schemas import EventOut, dump  # noqa: PLC0415 - see the docstring
+
+    line: dict[str, Any] = dump(EventOut.of(event))
+    return line

@@ -1,0 +1,169 @@
+"""The read commands of the ``interlock`` CLI: status, explain, runs and events.
+
+They read through the :class:`~interlock.app.Interlock` facade (never the store) and print
+JSON through :mod:`interlock.schemas`, the shapes the HTTP API serves too. The schemas are
+imported inside the commands, and only for ``--json``: pydantic costs every ``interlock``
+start tens of milliseconds otherwise.
+"""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from interlock.cli_runtime import COLOURS, console, db_option, fail, json_option, open_db, time_arg
+from interlock.errors import InterlockError
+from interlock.events import severity
+from interlock.model import Decision
+
+__all__ = ["register", "render_decision"]
+
+
+def register(main: click.Group) -> None:
+    """Add the read commands to ``main``."""
+    for command in (status, explain, runs, events):
+        main.add_command(command)
+
+
+@click.command()
+@click.argument("pipeline", required=False)
+@db_option
+@json_option
+def status(pipeline: str | None, db: str | None, *, as_json: bool) -> None:
+    """The latest runs, per pipeline."""
+    runs_list = open_db(db).runs(pipeline, limit=200)
+    if as_json:
+        from interlock.schemas import RunOut, dumps  # noqa: PLC0415 - keeps CLI start fast
+
+        click.echo(dumps([RunOut.of(r) for r in runs_list], indent=2))
+        return
+    table = Table("pipeline", "partition", "state", "attempt", "next check")
+    for run in runs_list:
+        table.add_row(
+            run.pipeline_id,
+            run.partition,
+            run.state.value,
+            str(run.attempt),
+            run.next_check_at.isoformat(timespec="seconds") if run.next_check_at else "",
+        )
+    console.print(table)
+
+
+def render_decision(decision: Decision) -> None:
+    """Rich view of an explanation: summary, waiting-for, and each rule."""
+    exp = decision.explanation
+    console.print(
+        f"[bold]{decision.run.pipeline_id}[/] {decision.run.partition}: {decision.run.state.value}"
+    )
+    console.print(f"  {exp.summary}")
+    if exp.waiting_for:
+        console.print(f"  waiting for: {exp.waiting_for}")
+    if exp.until:
+        console.print(f"  next check: {exp.until.isoformat(timespec='seconds')}")
+    for title, evaluation in (("trigger", exp.trigger), ("rules", exp.validation)):
+        if evaluation is None:
+            continue
+        console.print(f"  {title}: {evaluation.label} — {evaluation.reason}")
+        for leaf in evaluation.children or (evaluation,):
+            mark = "[green]pass[/]" if leaf.passed else "[red]FAIL[/]"
+            seen = (
+                f" (reading at {leaf.reading_at.isoformat(timespec='seconds')})"
+                if leaf.reading_at
+                else ""
+            )
+            console.print(f"    {mark} {leaf.label}: {leaf.reason}{seen}")
+
+
+@click.command()
+@click.argument("pipeline")
+@click.option(
+    "--partition", default=None, help="Default: today's partition in the schedule's zone."
+)
+@db_option
+@json_option
+def explain(pipeline: str, partition: str | None, db: str | None, *, as_json: bool) -> None:
+    """Each rule: pass/fail, the reading it saw, why; what the run waits for and until when."""
+    try:
+        decision = open_db(db).explain(pipeline, partition)
+    except InterlockError as exc:
+        fail(exc)
+        return
+    if as_json:
+        from interlock.schemas import ExplainOut, ExplanationOut, RunOut, dumps  # noqa: PLC0415
+
+        shown = ExplainOut(
+            run=RunOut.of(decision.run), explanation=ExplanationOut.of(decision.explanation)
+        )
+        click.echo(dumps(shown, indent=2))
+        return
+    render_decision(decision)
+
+
+@click.command()
+@click.argument("pipeline")
+@db_option
+@json_option
+def runs(pipeline: str, db: str | None, *, as_json: bool) -> None:
+    """A pipeline's runs and their attempts (the job log)."""
+    il = open_db(db)
+    attempts = il.attempts(pipeline)
+    if as_json:
+        from interlock.schemas import AttemptOut, JobLogOut, RunOut, dumps  # noqa: PLC0415
+
+        log = JobLogOut(
+            runs=[RunOut.of(r) for r in il.runs(pipeline)],
+            attempts=[AttemptOut.of(a) for a in attempts],
+        )
+        click.echo(dumps(log, indent=2))
+        return
+    table = Table("partition", "attempt", "reason", "state", "launched", "finished", "message")
+    for a in attempts:
+        table.add_row(
+            a.partition,
+            str(a.attempt),
+            a.reason,
+            a.state,
+            a.launched_at.isoformat(timespec="seconds") if a.launched_at else "",
+            a.finished_at.isoformat(timespec="seconds") if a.finished_at else "",
+            (a.message or "")[:60],
+        )
+    console.print(table)
+
+
+@click.command()
+@click.option("--type", "types", multiple=True, help="Only these event types (repeatable).")
+@click.option("--pipeline", default=None)
+@click.option("--since", default=None, help="ISO time, inclusive.")
+@click.option("--until", default=None, help="ISO time, exclusive.")
+@click.option("--limit", default=1000, show_default=True)
+@db_option
+@json_option
+def events(
+    types: tuple[str, ...],
+    pipeline: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    db: str | None,
+    *,
+    as_json: bool,
+) -> None:
+    """Every event, in time order."""
+    found = open_db(db).events(
+        types=types,
+        pipeline_id=pipeline,
+        since=time_arg(since),
+        until=time_arg(until),
+        limit=limit,
+    )
+    if as_json:
+        from interlock.schemas import EventOut, dumps  # noqa: PLC0415
+
+        click.echo(dumps([EventOut.of(e) for e in found], indent=2))
+        return
+    for e in found:
+        colour = COLOURS[severity(e.type)]
+        console.print(
+            f"{e.at.isoformat(timespec='seconds')} [{colour}]{e.type:<26}[/] "
+            f"{e.pipeline_id} {e.partition or ''} {e.message}"
+        )

@@ -1,0 +1,265 @@
+"""Every external JSON shape, once: the CLI's ``--json``, ``simulate`` lines, the HTTP API.
+
+One pydantic model per shape, so a shape is defined in one place, documented field by field
+and published as JSON Schema (``model_json_schema()``; the HTTP API's OpenAPI reuses the
+same models). Each model is built from the domain objects by ``of(...)`` and printed by
+:func:`dump` / :func:`dumps`.
+
+The printed bytes are a public contract (scripts parse ``--json``; ``simulate --json`` lines
+are compared byte for byte), so the models reproduce the historical encoding exactly: key
+order is field order, times keep the format each shape always had (``isoformat()`` with
+``+00:00`` for runs and explanations, ``Z`` for events, ``str()`` — a space between date
+and time — for the job log's snake_case rows), and free-form values (event details,
+reading values, job handles) pass through untouched to ``json.dumps(..., default=str)``.
+That is why :func:`dump` uses pydantic's Python mode: its JSON mode would re-encode those
+free-form values (a ``datetime`` inside a detail as ``...Z`` instead of ``str()``).
+
+Pure: pydantic only, no I/O. Imported lazily by the CLI commands that print JSON, because
+importing pydantic would otherwise slow every ``interlock`` start.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from interlock.conditions import Evaluation
+from interlock.model import Event, Explanation, Run
+
+__all__ = [
+    "SHAPES",
+    "AttemptOut",
+    "EvaluationOut",
+    "EventOut",
+    "ExplainOut",
+    "ExplanationOut",
+    "JobLogOut",
+    "PipelineOut",
+    "ProblemOut",
+    "ReadingOut",
+    "RunOut",
+    "dump",
+    "dumps",
+]
+
+IsoTime = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str)]
+"""``2026-11-22T08:00:00+00:00``: runs and explanations."""
+
+ZuluTime = Annotated[
+    datetime,
+    PlainSerializer(lambda at: at.isoformat().replace("+00:00", "Z"), return_type=str),
+]
+"""``2026-11-22T08:00:00Z``: events, as ``simulate`` has always printed them."""
+
+SpacedTime = Annotated[datetime, PlainSerializer(str, return_type=str)]
+"""``2026-11-22 08:00:00+00:00``: the job log, as ``runs --json`` has always printed it."""
+
+
+class _Out(BaseModel):
+    """Frozen, closed (unknown fields refused) models, dumped by alias."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class RunOut(_Out):
+    """One run: ``status --json`` items, ``runs --json`` runs, ``explain --json`` run."""
+
+    pipeline: str = Field(description="The pipeline id.")
+    partition: str = Field(description="The partition: 2026-11-22, 2026-11-22T08, ...|k=v.")
+    state: str = Field(description="The run state (PENDING, WAITING, RUNNING, SUCCEEDED, ...).")
+    attempt: int = Field(description="The current or last attempt, 1-based; 0 before a launch.")
+    opened_at: IsoTime | None = Field(alias="openedAt", description="When the run opened.")
+    finished_at: IsoTime | None = Field(
+        alias="finishedAt", description="When the run reached a final state."
+    )
+    next_check_at: IsoTime | None = Field(
+        alias="nextCheckAt", description="When the controller looks at the run again."
+    )
+
+    @classmethod
+    def of(cls, run: Run) -> Self:
+        """The run's external form."""
+        return cls(
+            pipeline=run.pipeline_id,
+            partition=run.partition,
+            state=run.state.value,
+            attempt=run.attempt,
+            opened_at=run.opened_at,
+            finished_at=run.finished_at,
+            next_check_at=run.next_check_at,
+        )
+
+
+class AttemptOut(_Out):
+    """One row of the job log (``runs --json`` attempts), field names as stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    attempt_id: str = Field(description="pipeline/partition/attempt: the idempotency key.")
+    pipeline_id: str = Field(description="The pipeline id.")
+    partition: str = Field(description="The run's partition.")
+    attempt: int = Field(description="The attempt number, 1-based.")
+    reason: str = Field(description="Why it was launched: initial, retry, rerun ...")
+    state: str = Field(description="decided, running, succeeded, failed, unknown ...")
+    backend: str = Field(description="The job type that runs it (command, http, ...).")
+    decided_at: SpacedTime = Field(description="When the launch was decided.")
+    handle: Mapping[str, Any] | None = Field(description="The backend's handle of the job.")
+    inputs: Mapping[str, Any] = Field(description="The readings the launch decision saw.")
+    launched_at: SpacedTime | None = Field(description="When the backend accepted the job.")
+    finished_at: SpacedTime | None = Field(description="When the job's outcome was recorded.")
+    message: str | None = Field(description="The outcome's message.")
+    output: Mapping[str, Any] | None = Field(description="What the job reported back.")
+
+    @classmethod
+    def of(cls, record: object) -> Self:
+        """A store ``AttemptRecord`` (read by attribute, so this module needs no store)."""
+        return cls.model_validate(record)
+
+
+class JobLogOut(_Out):
+    """``runs PIPELINE --json``: a pipeline's runs and its job log."""
+
+    runs: list[RunOut] = Field(description="The runs, newest partition first.")
+    attempts: list[AttemptOut] = Field(description="The attempts, by partition then number.")
+
+
+class EventOut(_Out):
+    """One event: ``events --json`` items and each ``simulate --json`` line."""
+
+    at: ZuluTime = Field(description="When it happened (UTC, Z).")
+    type: str = Field(description="The event type (JOB_TRIGGERED, SLA_BREACH, ...).")
+    pipeline: str = Field(description="The pipeline id.")
+    partition: str | None = Field(description="The partition, when the event has one.")
+    message: str = Field(description="A sentence for a person.")
+    detail: dict[str, Any] = Field(description="Structured detail, per event type.")
+
+    @classmethod
+    def of(cls, event: Event) -> EventOut:
+        """The event's external form (constructed unchecked: one per ``simulate`` line)."""
+        return EventOut.model_construct(
+            at=event.at,
+            type=str(event.type),
+            pipeline=event.pipeline_id,
+            partition=event.partition,
+            message=event.message,
+            detail=dict(event.detail),
+        )
+
+
+class EvaluationOut(_Out):
+    """One evaluated condition node; a rule has ``key``, ``readingAt`` and ``value``.
+
+    Built from :meth:`Evaluation.to_dict <interlock.conditions.Evaluation.to_dict>`, not
+    beside it: that form is what the store persists with every decision, and the pure core
+    cannot depend on pydantic, so the core builds the tree once and this model declares
+    and checks it (a key added there and not here is refused: ``extra="forbid"``).
+    """
+
+    kind: str = Field(description="rule, all or any.")
+    label: str = Field(description="The rule or group, as written.")
+    passed: bool = Field(description="Whether the node holds.")
+    reason: str = Field(description="Why, in words a person can act on.")
+    key: str | None = Field(default=None, description="The sensor key a rule read.")
+    reading_at: IsoTime | None = Field(
+        default=None, alias="readingAt", description="When that reading arrived."
+    )
+    value: Any = Field(default=None, description="The value the rule saw.")
+    children: list[EvaluationOut] | None = Field(default=None, description="A group's nodes.")
+
+    @classmethod
+    def of(cls, evaluation: Evaluation) -> Self:
+        """The node's external form; a group has no rule keys, a rule no children."""
+        return cls.model_validate(evaluation.to_dict())
+
+
+class ExplanationOut(_Out):
+    """Why a run is where it is: ``explain --json``'s explanation, as stored with the run.
+
+    Built from :meth:`Explanation.to_dict <interlock.model.Explanation.to_dict>` for the
+    reason :class:`EvaluationOut` gives; a stored explanation validates the same way.
+    """
+
+    summary: str = Field(description="One sentence.")
+    waiting_for: str = Field(alias="waitingFor", description="What the run waits for, if any.")
+    until: IsoTime | None = Field(description="The next check, if one is planned.")
+    validation: EvaluationOut | None = Field(description="The validation rules, evaluated.")
+    trigger: EvaluationOut | None = Field(description="The trigger condition, evaluated.")
+
+    @classmethod
+    def of(cls, explanation: Explanation) -> Self:
+        """The explanation's external form (also: ``model_validate`` of a stored one)."""
+        return cls.model_validate(explanation.to_dict())
+
+
+class ExplainOut(_Out):
+    """``explain --json``: the run and why."""
+
+    run: RunOut = Field(description="The run (or the run that would open).")
+    explanation: ExplanationOut = Field(description="The decision's explanation.")
+
+
+class ProblemOut(_Out):
+    """One problem of ``validate --json``."""
+
+    file: str = Field(description="The file (or the paths given, when none was found).")
+    line: int | None = Field(description="The 1-based line, when known.")
+    field: str = Field(description="The dotted field, e.g. validation.rules[1].check.")
+    message: str = Field(description="What is wrong.")
+    fix: str = Field(description="How to fix it.")
+
+
+class PipelineOut(_Out):
+    """One valid pipeline of ``validate --json``."""
+
+    id: str = Field(description="The pipeline id.")
+    source: str = Field(description="The file it came from.")
+    config_hash: str = Field(alias="configHash", description="The hash of its canonical config.")
+    summary: str = Field(description="Schedule, trigger, rules and job in one line.")
+
+
+class ReadingOut(_Out):
+    """One accepted sensor reading of a key's history (newest first)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int = Field(description="The history id; runs record it as the reading they saw.")
+    scope: str = Field(description="The pipeline id; empty for a shared reading.")
+    key: str = Field(description="The sensor key.")
+    partition: str = Field(description="The partition; empty for an undated reading.")
+    data: dict[str, Any] = Field(description="The reading as written.")
+    received_at: IsoTime = Field(description="When Interlock accepted it.")
+
+
+SHAPES: Mapping[str, type[BaseModel]] = {
+    "run": RunOut,
+    "attempt": AttemptOut,
+    "job-log": JobLogOut,
+    "event": EventOut,
+    "evaluation": EvaluationOut,
+    "explanation": ExplanationOut,
+    "explain": ExplainOut,
+    "problem": ProblemOut,
+    "pipeline": PipelineOut,
+    "reading": ReadingOut,
+}
+"""Every external shape by name (for docs, tests and the HTTP API's OpenAPI)."""
+
+
+def dump(value: BaseModel | Sequence[BaseModel]) -> Any:
+    """The JSON-ready value of a model (or list): by alias, unset optional keys left out.
+
+    Python mode, so free-form values reach ``json.dumps`` as they are (see the module doc).
+    Only :class:`EvaluationOut` leaves fields unset; every other field is always given.
+    """
+    if isinstance(value, BaseModel):
+        return value.model_dump(by_alias=True, exclude_unset=True)
+    return [item.model_dump(by_alias=True, exclude_unset=True) for item in value]
+
+
+def dumps(value: BaseModel | Sequence[BaseModel], **options: Any) -> str:
+    """``json.dumps`` of :func:`dump`; ``options`` as for ``json.dumps`` (``indent``, ...)."""
+    return json.dumps(dump(value), default=str, **options)
