@@ -9,8 +9,9 @@ crosses between the two, so that DST rules are decided once:
   a cron fire at that time, so ``schedule.time`` and ``schedule.cron`` agree;
 * a local time that happens twice (the fall-back fold) means its first occurrence.
 
-Exclusions follow spec §6, and close the Go gaps: ``exclude.holidays`` (country holiday sets
-from the ``holidays`` package) and named calendars (``schedule.calendar``) work.
+Exclusions follow docs/go-compatibility.md, Calendars, and close the Go gaps: ``exclude.holidays``
+(country holiday sets from the ``holidays`` package) and named calendars (``schedule.calendar``)
+work.
 
 Pure: no I/O, no clock, no logging. The holiday sets are computed by the ``holidays``
 package and cached per (code, year), which is memoisation, not state.

@@ -55,7 +55,7 @@ class Rule(_Combinable):
     """One check on one field of one sensor's reading (``count gte 1000``).
 
     ``value`` is the YAML value as written (a JSON scalar, or a list for ``in``); coercion
-    happens at evaluation time with the Go semantics (spec §3).
+    happens at evaluation time with the Go semantics (docs/go-compatibility.md, Rule checks).
     """
 
     key: str

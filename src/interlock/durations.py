@@ -1,9 +1,9 @@
 """Duration strings: Go's ``time.ParseDuration`` syntax plus days and weeks.
 
 Pipeline configs written for the Go Interlock use ``300ms``, ``30s``, ``5m``, ``1h30m`` and
-``1.5h``; we accept all of them unchanged and add ``d`` (24h) and ``w`` (7d), which the Go
-version rejects (spec §13). A well-formed duration too long for a ``timedelta`` (more
-than 999999999 days) is a :class:`DurationTooLargeError`, a ``ValueError`` like every other
+``1.5h``; we accept all of them unchanged and add ``d`` (24h) and ``w`` (7d), which the Go version
+rejects (docs/go-compatibility.md, Gaps closed). A well-formed duration too long for a ``timedelta``
+(more than 999999999 days) is a :class:`DurationTooLargeError`, a ``ValueError`` like every other
 unusable duration, so callers need no second except clause. Pure: no I/O.
 """
 

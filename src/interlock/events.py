@@ -1,8 +1,8 @@
 """The event catalog: every event type Interlock emits, with the Go names kept.
 
-Names are those of the Go Interlock (spec §9a) so existing alert routing and dashboards keep
-working. ``ALERT_EVENTS`` is the subset the Go version routes to Slack; notifiers use it as
-their default filter. Events are immutable records (:class:`interlock.model.Event`).
+Names are those of the Go Interlock (docs/go-compatibility.md, Events) so existing alert routing and
+dashboards keep working. ``ALERT_EVENTS`` is the subset the Go version routes to Slack; notifiers
+use it as their default filter. Events are immutable records (:class:`interlock.model.Event`).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ _QUIET = {
     EventType.WATCHDOG_DEGRADED,
 }
 ALERT_EVENTS: frozenset[EventType] = frozenset(set(EventType) - _QUIET)
-"""Event types worth a notification (the Go alert routing, spec §9a)."""
+"""Event types worth a notification (the Go alert routing, docs/go-compatibility.md, Events)."""
 
 _RED = {
     EventType.SLA_BREACH,

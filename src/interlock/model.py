@@ -1,6 +1,6 @@
 """Frozen values shared by every layer: readings, runs, events, decisions and their inputs.
 
-These are the nouns of the glossary in DESIGN.md. Everything here is immutable and holds
+These are the nouns of the glossary in docs/architecture.md. Everything here is immutable and holds
 aware datetimes only; transitions produce new values with :func:`dataclasses.replace`.
 
 The pure core's contract::
@@ -115,7 +115,7 @@ class ReadingSet:
 
 
 class RunState(StrEnum):
-    """Where a run is in its life (DESIGN.md, "Run states")."""
+    """Where a run is in its life (docs/architecture.md)."""
 
     PENDING = "PENDING"
     """Expected, but its window has not opened (waiting for a cron fire or a trigger reading)."""

@@ -1,8 +1,8 @@
 """Cron fires, the partitions they open, and the wall-clock deadlines of a schedule.
 
-Unlike the Go version, a ``schedule.cron`` fire opens a run by itself (spec §13.6), so fire
-times must be exact in the schedule's zone across DST. croniter (7.x) computes them in the
-zone of the start time we hand it; on top of it this module fixes two things:
+Unlike the Go version, a ``schedule.cron`` fire opens a run by itself (docs/go-compatibility.md,
+Gaps closed), so fire times must be exact in the schedule's zone across DST. croniter (7.x) computes
+them in the zone of the start time we hand it; on top of it this module fixes two things:
 
 * **Spring forward.** croniter moves a fire whose wall time does not exist to the first
   minute that does: ``30 2 * * *`` in Berlin fires once on 2026-03-29, at 03:00 CEST

@@ -1,6 +1,6 @@
 """SLA deadlines: when a run gets an ``SLA_WARNING`` and when it is in ``SLA_BREACH``.
 
-Two kinds, as in the Go version (spec §5.1, §5.2):
+Two kinds, as in the Go version (docs/go-compatibility.md, SLA):
 
 * **absolute** (``sla.deadline``, ``HH:MM`` or ``:MM`` in ``sla.timezone``): a wall-clock
   deadline tied to the partition, with Go's rules — an ``HH:MM`` breach already before ``now``
@@ -13,11 +13,11 @@ Two kinds, as in the Go version (spec §5.1, §5.2):
 The warning comes ``expectedDuration`` before the breach; a relative SLA without
 ``expectedDuration`` warns at 75 % of ``maxDuration``.
 
-**Compute once, store.** The caller computes the absolute window ONCE, when a run opens
-(``now`` = the opening time), and stores it on the run. The Go version recomputed it when the
-run ended, and the "next day if already past" rule then pushed the breach of a late daily run
-to tomorrow, so the run reported ``SLA_MET`` (spec §13.7). Storing the window fixes that: a
-late run reports ``SLA_BREACH``.
+**Compute once, store.** The caller computes the absolute window ONCE, when a run opens (``now`` =
+the opening time), and stores it on the run. The Go version recomputed it when the run ended, and
+the "next day if already past" rule then pushed the breach of a late daily run to tomorrow, so the
+run reported ``SLA_MET`` (docs/go-compatibility.md, SLA). Storing the window fixes that: a late run
+reports ``SLA_BREACH``.
 
 One deliberate refinement: Go adds 24 hours to a past ``HH:MM`` breach; we take ``HH:MM``
 on the next local day. The two differ only across a DST change, where +24h would land an
@@ -75,9 +75,9 @@ def absolute_deadline(
     tz: str,
     now: datetime,
 ) -> SlaWindow:
-    """Compute the absolute SLA window of ``partition`` (spec §5.1); ``now`` is the opening.
+    """Compute the absolute SLA window of ``partition``; ``now`` is the opening.
 
-    ``partition`` None (or empty) means ``now``'s local date in ``tz``.
+    As in Go (docs/go-compatibility.md, SLA). ``partition`` None (or empty) means ``now``'s local date in ``tz``.
 
     :raises ValueError: for an unknown zone, a deadline that is not ``HH:MM`` / ``:MM``, a
         negative ``expected_duration``, a malformed partition or a naive ``now``.
@@ -119,8 +119,9 @@ def relative_deadline(
     max_duration: timedelta,
     expected_duration: timedelta | None,
 ) -> SlaWindow:
-    """Compute the relative SLA window (spec §5.2): breach ``max_duration`` after ``arrival``.
+    """Compute the relative SLA window: breach ``max_duration`` after ``arrival``.
 
+    As in Go (docs/go-compatibility.md, SLA).
     The warning is ``expected_duration`` before the breach, or at 75 % of ``max_duration``
     (breach - max/4) when ``expected_duration`` is None.
 

@@ -1,8 +1,8 @@
 """Typed, frozen pipeline specs: what a pipeline YAML file means once loaded.
 
-The YAML follows the Go Interlock schema field for field (camelCase, spec §2); the loader
-(:mod:`interlock.config`) checks it and builds these values with the Go defaults
-filled in, so the rest of the code never sees raw dicts or missing fields. Pure data.
+The YAML follows the Go Interlock schema field for field (camelCase, docs/go-compatibility.md,
+Config schema); the loader (:mod:`interlock.config`) checks it and builds these values with the Go
+defaults filled in, so the rest of the code never sees raw dicts or missing fields. Pure data.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Named calendars: ``calendars/<name>.yaml`` files a pipeline refers to by name.
 
-The format is the Go ``internal/calendar`` one (spec §6): ``name`` (required), ``days`` (week
-day names such as ``saturday``, any case; three-letter forms too) and ``dates``
-(``YYYY-MM-DD``). Go loads these but never wires them to a pipeline; here
+The format is the Go ``internal/calendar`` one (docs/go-compatibility.md, Calendars): ``name``
+(required), ``days`` (week day names such as ``saturday``, any case; three-letter forms too) and
+``dates`` (``YYYY-MM-DD``). Go loads these but never wires them to a pipeline; here
 ``schedule.calendar: us-federal`` excludes those days. ``description`` is allowed as a note.
 """
 

@@ -1,12 +1,12 @@
 """Load pipeline and calendar YAML files into specs, with errors a person can fix.
 
-The schema is the Go Interlock's, field for field (camelCase, spec §2), so Go configs load
-unchanged; the values come out as the frozen specs of :mod:`interlock.specs`. Where the
-Go version logs an invalid config and ignores the pipeline, we refuse to load: every problem
-in every file is collected and raised as one :class:`~interlock.errors.ConfigError`, each
-with its file, 1-based line, field path (``validation.rules[2].check``), message and fix.
-Nothing else escapes: YAML syntax errors, wrong types and unreadable files all become
-problems.
+The schema is the Go Interlock's, field for field (camelCase, docs/go-compatibility.md, Config
+schema), so Go configs load unchanged; the values come out as the frozen specs of
+:mod:`interlock.specs`. Where the Go version logs an invalid config and ignores the pipeline, we
+refuse to load: every problem in every file is collected and raised as one
+:class:`~interlock.errors.ConfigError`, each with its file, 1-based line, field path
+(``validation.rules[2].check``), message and fix. Nothing else escapes: YAML syntax errors, wrong
+types and unreadable files all become problems.
 
 Beyond Go (each one an error a Go user would want rather than a silent fallback):
 

@@ -1,7 +1,7 @@
 """Run lifecycle transitions: open, evaluate, launch, poll outcomes, retry.
 
 Each function takes the :class:`~interlock.decide.step.Step` of the current decision and
-moves the run along the state machine of DESIGN.md::
+moves the run along the run state machine (docs/architecture.md)::
 
     PENDING -> WAITING -> LAUNCHING -> RUNNING -> SUCCEEDED | FAILED
                   |                                   (retry: back to WAITING)

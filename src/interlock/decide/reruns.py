@@ -1,11 +1,11 @@
 """The single gate for reruns: calendar, budget, freshness circuit breaker, then WAITING.
 
-Budgets follow the Go version: ``data-drift`` and ``late-data`` share ``maxDriftReruns``;
-every other reason has its own ``maxManualReruns``. The circuit breaker rejects a manual
-rerun of a successful run when no reading changed since it finished. The Go version reads
-freshness from a numeric ``updatedAt`` field and so rejects sensors that send ISO strings
-(spec §13.10); we use the time Interlock accepted each reading, which is always known.
-A rerun of a PENDING run simply opens it now (a manual start).
+Budgets follow the Go version: ``data-drift`` and ``late-data`` share ``maxDriftReruns``; every
+other reason has its own ``maxManualReruns``. The circuit breaker rejects a manual rerun of a
+successful run when no reading changed since it finished. The Go version reads freshness from a
+numeric ``updatedAt`` field and so rejects sensors that send ISO strings (docs/go-compatibility.md,
+Gaps closed); we use the time Interlock accepted each reading, which is always known. A rerun of a
+PENDING run simply opens it now (a manual start).
 """
 
 from __future__ import annotations

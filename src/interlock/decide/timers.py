@@ -2,13 +2,13 @@
 
 Every timer is a pure function of the run and ``now``; each alert is guarded by a once-only
 mark on the run, so it fires exactly once per run however often the run is decided (the Go
-``SCHEDULE_MISSED`` repeated every five minutes, spec §13.8).
+``SCHEDULE_MISSED`` repeated every five minutes, docs/go-compatibility.md, Gaps closed).
 
-SLA semantics (fixing spec §13.7): the absolute window is computed once, when the run is
-first decided, and stored on the run. A run that has not *succeeded* by the breach time gets
-``SLA_BREACH`` at that time, whatever its state (a failed or exhausted run has not delivered
-its data either). ``SLA_MET`` is only said of a success before the breach. Dry-run pipelines
-get ``DRY_RUN_SLA_PROJECTION`` instead of SLA alerts.
+SLA semantics (fixing docs/go-compatibility.md, SLA): the absolute window is computed once, when the
+run is first decided, and stored on the run. A run that has not *succeeded* by the breach time gets
+``SLA_BREACH`` at that time, whatever its state (a failed or exhausted run has not delivered its
+data either). ``SLA_MET`` is only said of a success before the breach. Dry-run pipelines get
+``DRY_RUN_SLA_PROJECTION`` instead of SLA alerts.
 """
 
 from __future__ import annotations

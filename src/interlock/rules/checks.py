@@ -7,8 +7,9 @@ numeric strings yes; bools, nulls, maps and lists no). :func:`go_string` and :fu
 hold those rules in one place, so :func:`run_check` (evaluation) and :func:`value_problems`
 (the static check at config load) cannot drift apart.
 
-Two deliberate divergences from Go (spec §13): ``age_gt`` exists, and the age checks also
-accept epoch seconds or milliseconds, because freshness fields are often written as numbers.
+Two deliberate divergences from Go (docs/go-compatibility.md, Gaps closed): ``age_gt`` exists, and
+the age checks also accept epoch seconds or milliseconds, because freshness fields are often written
+as numbers.
 
 Everything here is pure and total: a check never raises on odd sensor data; it fails with a
 reason a person can act on.
