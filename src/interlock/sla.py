@@ -77,7 +77,8 @@ def absolute_deadline(
 ) -> SlaWindow:
     """Compute the absolute SLA window of ``partition``; ``now`` is the opening.
 
-    As in Go (docs/go-compatibility.md, SLA). ``partition`` None (or empty) means ``now``'s local date in ``tz``.
+    As in Go (docs/go-compatibility.md, SLA). ``partition`` None (or empty) means ``now``'s
+    local date in ``tz``.
 
     :raises ValueError: for an unknown zone, a deadline that is not ``HH:MM`` / ``:MM``, a
         negative ``expected_duration``, a malformed partition or a naive ``now``.
@@ -121,9 +122,8 @@ def relative_deadline(
 ) -> SlaWindow:
     """Compute the relative SLA window: breach ``max_duration`` after ``arrival``.
 
-    As in Go (docs/go-compatibility.md, SLA).
-    The warning is ``expected_duration`` before the breach, or at 75 % of ``max_duration``
-    (breach - max/4) when ``expected_duration`` is None.
+    As in Go (docs/go-compatibility.md, SLA). The warning is ``expected_duration`` before the
+    breach, or at 75 % of ``max_duration`` (breach - max/4) when ``expected_duration`` is None.
 
     :raises ValueError: for a naive ``arrival``, a non-positive ``max_duration`` or a
         negative ``expected_duration``.
