@@ -32,7 +32,13 @@ def check_type(c: Checker, job_type: str) -> bool:
 
 
 def check_config(c: Checker, job_type: str, config: Mapping[str, object]) -> None:
-    """Report every issue the ``job_type`` backend's model finds in ``config``."""
+    """Report every issue the ``job_type`` backend's model finds in ``config``.
+
+    Not when the YAML layer already refused part of it: that value reads as null, and the
+    model's "missing" or "wrong type" on top would only repeat the first problem.
+    """
+    if any(field.startswith("job.config") for field in c.doc.reported):
+        return
     for issue in check_job_config(job_type, config):
         c.report((*_CONFIG, *issue.path), issue.message, _fix(issue), at_key=issue.at_key)
 
