@@ -14,6 +14,7 @@ placeholder is checked once it is expanded. Pure: pydantic and the pure core onl
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
@@ -97,10 +98,26 @@ def _validation_issues(
         path = _data_path(error["loc"], config, error["type"])
         by_path.setdefault(path, []).append(error)
     deeper = {path[:1] for path in by_path if len(path) > 1}
-    return [
+    issues = [
         _issue(model, min(found, key=_rank), path, config)
         for path, found in by_path.items()
         if path not in deeper
+    ]
+    return _without_misspelt_missing(issues)
+
+
+def _without_misspelt_missing(issues: list[JobConfigIssue]) -> list[JobConfigIssue]:
+    """``urll`` given, ``url`` missing: one mistake, reported once (as "did you mean")."""
+    meant = {
+        match
+        for issue in issues
+        if issue.at_key and issue.unknown
+        for match in difflib.get_close_matches(issue.unknown, issue.known, n=1, cutoff=0.6)
+    }
+    return [
+        issue
+        for issue in issues
+        if issue.message != "missing required field" or issue.path[-1] not in meant
     ]
 
 
