@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
 from interlock.backends import JOB_BACKENDS, job_types, load_backend_class, load_config_model
 from interlock.config import JOB_TYPES
-from interlock.jobs import JobBackend
+from interlock.jobs import JobBackend, JobRequest
+from interlock.jobs._http_config import HttpConfig, parse_call
+from interlock.jobs.command import CommandConfig
+from interlock.jobs.command import _job_spec as job_spec
 from interlock.jobs.schema import JobConfig
 
 
@@ -66,3 +70,38 @@ def test_a_backend_class_is_imported_on_first_use():
     assert interlock.jobs.HttpBackend is load_backend_class("http")
     with pytest.raises(AttributeError, match="no attribute 'GlueBackend'"):
         _ = interlock.jobs.GlueBackend
+
+
+class RecordingConfig(dict[str, Any]):
+    """A job config that remembers every key the backend asked for."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Note ``key``, then look it up."""
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        """Note ``key``, then look it up."""
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def test_the_http_model_declares_exactly_the_keys_a_launch_reads():
+    """``HttpConfig`` and ``parse_call`` cannot drift apart: same keys, both ways."""
+    config = RecordingConfig(url="https://o/run", statusUrl="https://o/runs/${response:id}")
+    request = JobRequest(
+        pipeline_id="p", partition="2026-11-22", attempt=1, attempt_id="a", config=config
+    )
+    parse_call(request)
+    assert config.read == set(HttpConfig.keys())
+
+
+def test_the_command_model_declares_exactly_the_keys_a_launch_reads(tmp_path):
+    """``CommandConfig`` and the launch's parsing cannot drift apart: same keys, both ways."""
+    config = RecordingConfig(command=[sys.executable, "-c", "pass"], cwd=str(tmp_path))
+    job_spec(config)
+    assert config.read == set(CommandConfig.keys())
