@@ -7,8 +7,21 @@ config loader (``interlock validate`` refuses a type that is not here, and check
 ``import interlock.config`` and ``import interlock.jobs`` never import a backend, its HTTP
 client or an optional SDK (boto3 would otherwise break every command that loads a config).
 
-Adding a backend is one line in :data:`JOB_BACKENDS`; see :class:`BackendEntry`. Pure: no
-I/O, no third-party imports (an import-linter contract keeps it so).
+Adding a backend (say ``airflow``) touches:
+
+- ``src/interlock/jobs/airflow.py``: ``AirflowConfig(JobConfig)`` with one described field
+  per key (:mod:`interlock.jobs.schema`) and ``AirflowBackend(JobBackend)`` with
+  ``type = "airflow"`` (and ``from_settings`` if it needs the state directory). Its SDK is
+  imported inside the backend (not at the module top) when the config model sits in the
+  same module, because ``interlock validate`` imports the model;
+- one line in :data:`JOB_BACKENDS` below;
+- ``tests/jobs/test_airflow_contract.py``: a ``BackendContract`` subclass with two fixtures
+  (``tests/jobs/backend_contract.py``), plus the backend's own behaviour tests;
+- for an SDK, its name in the import-linter contract "A job backend's client library or
+  SDK is imported by that backend's module only" (``pyproject.toml``), with one
+  ``ignore_imports`` line letting ``interlock.jobs.airflow`` import it.
+
+Pure: no I/O, no third-party imports (an import-linter contract keeps it so).
 """
 
 from __future__ import annotations
