@@ -154,3 +154,29 @@ def test_a_job_that_can_launch_passes(tmp_path, job):
     """Templates go where strings go; ``${env:...}`` waits for launch; mock takes any key."""
     code, lines = validate(tmp_path, job)
     assert (code, lines) == (0, [])
+
+
+def test_a_misspelt_required_key_in_another_case_is_reported_once(tmp_path):
+    """``URL`` for ``url`` is one mistake: "did you mean", not also "missing"."""
+    code, lines = validate(tmp_path, "type: http\nconfig:\n  URL: https://o/run\n")
+    assert (code, lines) == (
+        1,
+        ["6: job.config.URL: unknown key `URL` (did you mean `url`?)", "1 problem found"],
+    )
+
+
+def test_a_backend_whose_package_is_missing_is_reported(tmp_path, monkeypatch):
+    """A backend that cannot be imported on this machine fails validation, not the CLI."""
+    from interlock import backends  # noqa: PLC0415 - patched for this test only
+
+    entry = backends.BackendEntry("interlock.jobs.mock:MockBackend", "no_such_sdk.models:Config")
+    monkeypatch.setitem(backends.JOB_BACKENDS, "mock", entry)
+    code, lines = validate(tmp_path, "type: mock\nconfig: {a: 1}\n")
+    assert code == 1
+    assert lines == [
+        (
+            "4: job.type: the mock backend cannot be loaded here: No module named 'no_such_sdk'"
+            " (install the package the backend needs)"
+        ),
+        "1 problem found",
+    ]

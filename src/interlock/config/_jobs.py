@@ -39,7 +39,13 @@ def check_config(c: Checker, job_type: str, config: Mapping[str, object]) -> Non
     """
     if any(field.startswith("job.config") for field in c.doc.reported):
         return
-    for issue in check_job_config(job_type, config):
+    try:
+        issues = check_job_config(job_type, config)
+    except ImportError as exc:  # a backend's config module needs a package not installed
+        message = f"the {job_type} backend cannot be loaded here: {exc}"
+        c.report(("job", "type"), message, "install the package the backend needs")
+        return
+    for issue in issues:
         c.report((*_CONFIG, *issue.path), issue.message, _fix(issue), at_key=issue.at_key)
 
 

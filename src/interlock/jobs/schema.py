@@ -112,13 +112,19 @@ def _without_misspelt_missing(issues: list[JobConfigIssue]) -> list[JobConfigIss
         match
         for issue in issues
         if issue.at_key and issue.unknown
-        for match in difflib.get_close_matches(issue.unknown, issue.known, n=1, cutoff=0.6)
+        for match in _close(issue.unknown, issue.known)
     }
     return [
         issue
         for issue in issues
         if issue.message != "missing required field" or issue.path[-1] not in meant
     ]
+
+
+def _close(name: str, known: tuple[str, ...]) -> list[str]:
+    """The key ``name`` was probably meant to be (as ``config``'s "did you mean" finds it)."""
+    exact = [key for key in known if key.lower() == name.lower().replace("_", "")]
+    return exact or difflib.get_close_matches(name, known, n=1, cutoff=0.6)
 
 
 def _rank(error: ErrorDetails) -> int:
