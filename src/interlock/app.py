@@ -31,7 +31,7 @@ from interlock.controller.loop import Controller, ControllerSettings
 from interlock.decide import decide, planned_runs
 from interlock.decide.plan import local_partition
 from interlock.errors import InputError, UnknownPipelineError
-from interlock.jobs import JobBackend, backend_for
+from interlock.jobs import BackendSettings, JobBackend, backend_for
 from interlock.limits import check_message, check_partition, check_reason, check_text
 from interlock.model import (
     CancelRequested,
@@ -102,9 +102,7 @@ class Interlock:
         self._checked = 0.0
 
     def _default_backend(self, job_type: str) -> JobBackend:
-        if job_type == "command":
-            return backend_for(job_type, state_dir=self.state_dir / "jobs")
-        return backend_for(job_type)
+        return backend_for(job_type, BackendSettings(state_dir=self.state_dir))
 
     def close(self) -> None:
         """Release the database connections."""

@@ -233,7 +233,7 @@ def test_job_budgets_and_polling(parse):
 
 @pytest.mark.parametrize("job_type", JOB_TYPES)
 def test_every_job_type_is_accepted(parse, job_type):
-    """Go's nine backends and ``mock`` are valid ``job.type`` values."""
+    """Every registered backend (``interlock.backends``) is a valid ``job.type`` value."""
     assert parse(f"pipeline: {{id: p}}\njob: {{type: {job_type}}}\n").job.type == job_type
 
 

@@ -202,10 +202,12 @@ SCHEMA_ERRORS_AFTER_ID = [
     # --- job -----------------------------------------------------------------------------
     case("job:\n  maxRetries: 1\n", 2, "job.type",
          "missing required field", "add `type:` under `job`", "job-type-missing"),
-    case("job:\n  type: glu\n", 3, "job.type",
-         'unknown job type "glu"', "did you mean `glue`?", "job-type-typo"),
+    case("job:\n  type: comand\n", 3, "job.type",
+         'unknown job type "comand"', "did you mean `command`?", "job-type-typo"),
     case("job:\n  type: cron\n", 3, "job.type",
-         'unknown job type "cron"', "use one of: `http`", "job-type-unknown"),
+         'unknown job type "cron"', "use one of: `command`, `http`, `mock`", "job-type-unknown"),
+    case("job:\n  type: glue\n", 3, "job.type",  # Go has it; no backend here yet
+         'unknown job type "glue"', "use one of: `command`", "job-type-not-built"),
     case("job:\n  type: command\n  config: [echo]\n", 4, "job.config",
          "must be a mapping, got a list", "key: value", "job-config-list"),
     case("job:\n  type: command\n  maxRetries: two\n", 4, "job.maxRetries",

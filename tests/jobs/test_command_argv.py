@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,8 +88,15 @@ def test_quotes_in_the_command_group_words_and_still_expand(runner):
 
 
 def test_an_unclosed_quote_is_a_permanent_error(runner):
-    """A command line that cannot be split fails the launch, naming the key."""
-    spec = parse_pipeline(PIPELINE.format(command='run "--day ${date}'))
+    """A command line that cannot be split fails the launch, naming the key.
+
+    ``interlock validate`` refuses such a file (tests/config/test_job_config.py), so the bad
+    command is put into a loaded spec, as a spec stored before that check existed would be.
+    """
+    loaded = parse_pipeline(PIPELINE.format(command="run"))
+    assert loaded.job is not None
+    bad_job = replace(loaded.job, config={"command": 'run "--day ${date}'})
+    spec = replace(loaded, job=bad_job)
     run = Run(
         pipeline_id="etl", partition="2026-11-22", created_at=datetime(2026, 11, 22, tzinfo=UTC)
     )

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from interlock.conditions import AllOf, AnyOf, Condition
-from interlock.config._check import Checker, suggestion
+from interlock.config._check import Checker
+from interlock.config._jobs import JOB_TYPES, check_config, check_type
 from interlock.config._rules import compile_items
 from interlock.config._schedule import (
     build_schedule,
@@ -32,20 +33,6 @@ from interlock.specs import (
 )
 
 __all__ = ["JOB_TYPES", "build_pipeline"]
-
-JOB_TYPES = (
-    "http",
-    "command",
-    "airflow",
-    "glue",
-    "emr",
-    "emr-serverless",
-    "step-function",
-    "databricks",
-    "lambda",
-    "mock",
-)
-"""Every ``job.type`` Interlock knows: Go's nine plus ``mock`` (tests and demos)."""
 
 _ROOT_KEYS = ("pipeline", "schedule", "sla", "validation", "job", "postRun", "dryRun")
 _PIPELINE_KEYS = ("id", "owner", "description")
@@ -157,7 +144,11 @@ def _validation(c: Checker, raw: object) -> Condition:
 
 
 def _job(c: Checker, raw: object) -> JobSpec | None:
-    """``job``: the backend type and config, retry and rerun budgets, and polling."""
+    """``job``: the backend type and config, retry and rerun budgets, and polling.
+
+    A ``config`` that is there is checked against the backend's model (keys, values,
+    placeholders); a job without one (scheduling-only specs, tests) is left as it is.
+    """
     path: YamlPath = ("job",)
     section = c.mapping(path, raw, _JOB_KEYS)
     if section is None:
@@ -168,6 +159,8 @@ def _job(c: Checker, raw: object) -> JobSpec | None:
         c.expect(
             (*path, "config"), config, "a mapping", "write the backend's settings as `key: value`"
         )
+    elif config is not None and job_type is not None:
+        check_config(c, job_type, config)
     window = _poll_window(c, section.get("jobPollWindowSeconds"))
     return JobSpec(
         type=job_type or "",
@@ -189,12 +182,9 @@ def _job(c: Checker, raw: object) -> JobSpec | None:
 
 
 def _job_type(c: Checker, raw: object) -> str | None:
-    """``job.type``: required, one of :data:`JOB_TYPES`."""
-    path: YamlPath = ("job", "type")
-    job_type = c.string(path, raw, required=True)
-    if job_type is not None and job_type not in JOB_TYPES:
-        fix = suggestion(job_type, JOB_TYPES, listing="use one of")
-        c.report(path, f'unknown job type "{job_type}"', fix)
+    """``job.type``: required, a registered backend (:data:`JOB_TYPES`)."""
+    job_type = c.string(("job", "type"), raw, required=True)
+    if job_type is not None and not check_type(c, job_type):
         return None
     return job_type
 

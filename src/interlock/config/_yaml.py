@@ -161,6 +161,8 @@ class YamlDocument:
     key_lines: Mapping[YamlPath, int] = field(default_factory=dict)
     invalid: frozenset[YamlPath] = frozenset()
     """Paths whose value was already reported here and replaced by ``None``."""
+    reported: frozenset[str] = frozenset()
+    """The field of every problem reported here (a dropped key's is its mapping's)."""
 
     def is_invalid(self, path: YamlPath) -> bool:
         """True when ``path`` or an ancestor was already reported by the YAML layer."""
@@ -438,6 +440,7 @@ def parse_yaml(text: str, source: str) -> tuple[YamlDocument | None, list[Config
         value_lines=converter.value_lines,
         key_lines=converter.key_lines,
         invalid=frozenset(converter.invalid),
+        reported=frozenset(problem.field for problem in converter.problems),
     )
     return document, converter.problems
 

@@ -1,7 +1,9 @@
 """The ``http`` backend's job config, validated: what to send and how to read the status.
 
 Every problem here is a :class:`~interlock.errors.JobPermanentError` naming the config key:
-the same config fails the same way on every retry. Pure: no I/O.
+the same config fails the same way on every retry. :class:`HttpConfig` declares the same
+keys for ``interlock validate``, so a config that cannot launch fails when it is loaded.
+Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field
 
 from interlock.errors import JobPermanentError
 from interlock.jobs.base import JobRequest, config_seconds
+from interlock.jobs.schema import Duration, JobConfig, Scalar, has_placeholder
 from interlock.model import FAILURE_CATEGORIES
 
 __all__ = [
@@ -21,6 +26,7 @@ __all__ = [
     "DEFAULT_SUCCESS_VALUES",
     "IDEMPOTENCY_KEY",
     "Call",
+    "HttpConfig",
     "checked_headers",
     "credential_names",
     "parse_call",
@@ -37,6 +43,59 @@ _HEADER_CHAR = re.compile(r"[\t\x20-\x7e]")
 """A character httpx can send in a header value: HTAB and visible ASCII (and space)."""
 _NOT_CREDENTIALS = frozenset({"content-type", "accept", "user-agent", "idempotency-key"})
 _CONFLICT_POLICIES = ("adopt", "fail")
+
+
+def _http_url(url: str) -> str:
+    """An http(s) URL, or a template that may expand to one (checked at launch)."""
+    if not url.startswith(("http://", "https://")) and not (
+        has_placeholder(url) and url.lstrip().startswith("$")
+    ):
+        message = f"{url!r} is not an http(s) URL"
+        raise ValueError(message)
+    return url
+
+
+def _non_empty(text: str) -> str:
+    if not text:
+        message = "must not be empty"
+        raise ValueError(message)
+    return text
+
+
+def _categories(values: dict[str | int, str]) -> dict[str | int, str]:
+    wrong = sorted(c for c in values.values() if c.upper() not in FAILURE_CATEGORIES)
+    if wrong:
+        message = f"{wrong[0]!r} is not a failure category ({', '.join(FAILURE_CATEGORIES)})"
+        raise ValueError(message)
+    return values
+
+
+_VALUES = "a list of status values, such as [success, done]"
+
+
+class HttpConfig(JobConfig):
+    """``job.config`` of an ``http`` job, as :func:`parse_call` reads it at launch."""
+
+    url: Annotated[str, AfterValidator(_http_url)] = Field(
+        description="an http(s) URL such as https://orchestrator/api/run"
+    )
+    method: str | None = Field(None, description="an HTTP method such as POST")
+    headers: dict[str, Scalar] | None = Field(None, description="a mapping of names to values")
+    body: Any = Field(None, description="the JSON body to send")
+    timeout: Duration | None = Field(None, description="a duration such as 30s, or seconds")
+    status_url: Annotated[str, AfterValidator(_non_empty)] | None = Field(
+        None, description="the URL to poll, e.g. https://host/runs/${response:id}"
+    )
+    status_field: str | None = Field(None, description="the response field holding the state")
+    success_values: list[Scalar] | None = Field(None, description=_VALUES)
+    failure_values: list[Scalar] | Annotated[dict[str | int, str], AfterValidator(_categories)] | None = Field(  # noqa: E501 - one annotation
+        None, description="a list of status values, or a mapping of value to failure category"
+    )
+    running_values: list[Scalar] | None = Field(None, description=_VALUES)
+    queued_values: list[Scalar] | None = Field(None, description=_VALUES)
+    cancelled_values: list[Scalar] | None = Field(None, description=_VALUES)
+    on_conflict: Literal["adopt", "fail"] | None = Field(None, description="adopt or fail")
+    idempotent_launch: bool | None = Field(None, description="true or false")
 
 
 @dataclass(frozen=True, kw_only=True)

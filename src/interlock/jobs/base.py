@@ -27,13 +27,21 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, overload
+from pathlib import Path
+from typing import Any, Literal, Self, overload
 
 from interlock.durations import parse_duration
 from interlock.errors import JobPermanentError
 from interlock.jobs.templates import redact
 
-__all__ = ["JobBackend", "JobHandle", "JobRequest", "JobStatus", "config_seconds"]
+__all__ = [
+    "BackendSettings",
+    "JobBackend",
+    "JobHandle",
+    "JobRequest",
+    "JobStatus",
+    "config_seconds",
+]
 
 
 def config_seconds(value: Any, path: str) -> float:
@@ -116,10 +124,27 @@ class JobStatus:
     unrecognised: bool = False
 
 
+@dataclass(frozen=True, kw_only=True)
+class BackendSettings:
+    """What the application tells every backend it builds, whatever the backend's type.
+
+    Each backend takes what it needs in :meth:`JobBackend.from_settings`, so the code that
+    builds backends never branches on ``job.type``.
+    """
+
+    state_dir: Path | None = None
+    """The controller's state directory; a backend keeps its files in a folder of its own."""
+
+
 class JobBackend(abc.ABC):
     """Starts and polls jobs of one ``job.type``."""
 
     type: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: BackendSettings) -> Self:  # noqa: ARG003 - most need none
+        """A backend built from the application's settings (default: no options)."""
+        return cls()
 
     @abc.abstractmethod
     def launch(self, request: JobRequest) -> JobHandle:

@@ -46,7 +46,9 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, Field
 
 from interlock.errors import JobPermanentError, JobTemporaryError
 from interlock.jobs import _runner
@@ -60,13 +62,50 @@ from interlock.jobs._runner import (
     write_json,
     write_private,
 )
-from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus, config_seconds
+from interlock.jobs.base import (
+    BackendSettings,
+    JobBackend,
+    JobHandle,
+    JobRequest,
+    JobStatus,
+    config_seconds,
+)
+from interlock.jobs.schema import Duration, JobConfig
 
-__all__ = ["CommandBackend"]
+__all__ = ["CommandBackend", "CommandConfig"]
 
 LAUNCH_FILE = "launch.json"
 _LAUNCHER_TIMEOUT = 30.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=-]+")
+
+
+def _command_line(command: list[str] | str) -> list[str] | str:
+    """A non-empty argv, or a command line :func:`shlex.split` can split (as at launch)."""
+    if isinstance(command, str):
+        try:
+            parts = shlex.split(command)
+        except ValueError as exc:
+            message = f"{exc} in {command!r}"
+            raise ValueError(message) from exc
+    else:
+        parts = command
+    if not parts:
+        message = "is empty"
+        raise ValueError(message)
+    return command
+
+
+class CommandConfig(JobConfig):
+    """``job.config`` of a ``command`` job; ``interlock validate`` checks it against this."""
+
+    command: Annotated[list[str] | str, AfterValidator(_command_line)] = Field(
+        description='an argv list such as ["python3", "etl.py", "${date}"] or a command line'
+    )
+    env: dict[str, str] | None = Field(
+        None, description="a mapping of variable names to (quoted) string values"
+    )
+    cwd: str | None = Field(None, description="the directory to run in, as a string")
+    timeout: Duration | None = Field(None, description="a duration such as 10m, or seconds")
 
 
 class CommandBackend(JobBackend):
@@ -77,6 +116,17 @@ class CommandBackend(JobBackend):
     def __init__(self, state_dir: Path, *, tail_bytes: int = 4096) -> None:
         self.state_dir = Path(state_dir)
         self.tail_bytes = tail_bytes
+
+    @classmethod
+    def from_settings(cls, settings: BackendSettings) -> Self:
+        """Keep each attempt's files under ``<state dir>/jobs``.
+
+        :raises JobPermanentError: the settings name no state directory.
+        """
+        if settings.state_dir is None:
+            message = "job.type command: needs a state directory to keep its jobs in"
+            raise JobPermanentError(message)
+        return cls(settings.state_dir / "jobs")
 
     def __repr__(self) -> str:
         return f"CommandBackend(state_dir={str(self.state_dir)!r})"

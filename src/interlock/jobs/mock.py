@@ -20,10 +20,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from pydantic import ConfigDict
+
 from interlock.errors import JobPermanentError
 from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus
+from interlock.jobs.schema import JobConfig
 
-__all__ = ["MockBackend", "StatusHandler"]
+__all__ = ["MockBackend", "MockConfig", "StatusHandler"]
 
 StatusHandler = Callable[[JobRequest], JobStatus | str]
 """Decides a mocked job's status from its launch request."""
@@ -33,6 +36,12 @@ _PLAIN = {
     "succeeded": JobStatus(state="succeeded"),
     "failed": JobStatus(state="failed"),
 }
+
+
+class MockConfig(JobConfig):
+    """``job.config`` of a ``mock`` job: any keys, as tests like; placeholders are checked."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 class MockBackend(JobBackend):

@@ -48,6 +48,7 @@ __all__ = [
     "Expansion",
     "expand",
     "expand_with_secrets",
+    "placeholder_problems",
     "redact",
     "run_key",
     "template_variables",
@@ -209,6 +210,28 @@ class _Expander:
             )
         self.used.add(self.env[name])
         return self.env[name]
+
+
+def placeholder_problems(text: str) -> list[tuple[str, str]]:
+    """Each placeholder in ``text`` that can never expand, as ``(token, problem)``, for load time.
+
+    The same grammar as :func:`expand`, without the values: a run variable, ``${dim:NAME}``
+    and ``${response:FIELD}`` are fine; an environment placeholder is left for launch (the
+    controller's environment may differ from the one that validates the file); any other name
+    is ``"unknown"`` and an unclosed ``${`` is ``"unterminated"``.
+    """
+    problems: list[tuple[str, str]] = []
+    for match in _TOKEN.finditer(text):
+        name = match.group(1)
+        if match.group(0) == "$${" or match.group(2) is not None:
+            continue
+        if name is None:
+            problems.append((match.group(0), "unterminated"))
+        elif not name.startswith((_RESPONSE_PREFIX, "env:", "dim:", _GO_ENV_PREFIX)) and (
+            name not in RUN_VARIABLES
+        ):
+            problems.append((match.group(0), "unknown"))
+    return problems
 
 
 def _unknown(name: str, variables: Mapping[str, str], path: str) -> JobPermanentError:
