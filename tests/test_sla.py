@@ -1,4 +1,4 @@
-"""Tests for interlock.sla: the spec §5.1 and §5.2 vectors, errors, and properties."""
+"""Tests for interlock.sla: the Go Interlock's SLA vectors, errors, and properties."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_all_is_exported() -> None:
         assert hasattr(sla, name)
 
 
-# The spec §5.1 table, column for column (expected duration in minutes, instants in UTC).
+# The Go Interlock's SLA table, column for column (expected duration in minutes, instants in UTC).
 SPEC_5_1 = [
     ("2026-03-28", "08:00", 30, "UTC", "2026-03-28T06:00", "2026-03-28T08:00", "2026-03-28T07:30"),
     ("2026-03-28T10", ":30", 15, "UTC", "2026-03-28T10:00", "2026-03-28T11:30", "2026-03-28T11:15"),
@@ -83,7 +83,7 @@ def test_absolute_deadline_spec_vectors(
     breach: str,
     warning: str,
 ) -> None:
-    """Every vector of the spec §5.1 table gives its breach and warning, in UTC."""
+    """Every vector of the Go SLA table gives its breach and warning, in UTC."""
     window = absolute_deadline(partition, deadline, minutes(expected), tz, z(now))
     assert window == SlaWindow(warning_at=z(warning), breach_at=z(breach))
     assert window.breach_at.tzinfo is UTC

@@ -121,7 +121,7 @@ def test_month_end_close(specs):
 
 
 def test_us_federal_calendar():
-    """The calendar of spec §6: weekends and the ten 2026 federal holidays."""
+    """The Go example calendar: weekends and the ten 2026 federal holidays."""
     calendar = load_calendars(EXAMPLES / "calendars")["us-federal"]
     assert calendar.weekdays == {5, 6}
     assert calendar.dates == {

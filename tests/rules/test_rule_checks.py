@@ -1,4 +1,4 @@
-"""Truth tables for every check and every coercion, and the rule vectors of spec §3.
+"""Truth tables for every check and every coercion, and the Go Interlock's rule vectors.
 
 Each table row is one sensor value against one rule value; ids name the case so a failure
 reads as a sentence. The Go vectors are kept verbatim where our behaviour matches, and
@@ -41,7 +41,7 @@ def ago(**delta: float) -> str:
     return (NOW - timedelta(**delta)).isoformat()
 
 
-# --- spec §3 vectors (engine_test.go, config_test.go) -----------------------------------
+# --- the Go Interlock's rule vectors (engine_test.go, config_test.go) ----------------------
 
 
 def rule(check: str, field: str = "", value: Any = None) -> Rule:
@@ -126,7 +126,7 @@ GO_VECTORS = [
 
 @pytest.mark.parametrize(("go_rule", "data", "passed", "says"), GO_VECTORS)
 def test_go_vectors(go_rule: Rule, data: dict[str, Any] | None, passed: bool, says: str) -> None:
-    """Every single-rule vector of spec §3 gives the Go outcome and reason text."""
+    """Every single-rule vector of the Go Interlock gives the Go outcome and reason text."""
     result = evaluate_rule(go_rule, None if data is None else reading(**data), NOW)
     assert result.passed is passed
     assert says in result.reason

@@ -1,4 +1,4 @@
-"""Condition trees: ALL / ANY truth tables, nesting, explanations, and the spec §3 mode vectors.
+"""Condition trees: ALL / ANY truth tables, nesting, explanations, and the Go mode vectors.
 
 The leaves here are simple ``equals`` rules on sensors that exist or not, so each table is
 about the combinators alone; the checks have their own tables in ``test_rule_checks.py``.
@@ -78,7 +78,7 @@ def test_no_short_circuit(node: type[AllOf | AnyOf]) -> None:
     assert all(child.reason for child in result.children)
 
 
-# --- spec §3 mode vectors ------------------------------------------------------------------
+# --- the Go Interlock's ALL / ANY mode vectors -------------------------------------------
 
 A_OK = Rule(key="a", check="equals", field="status", value="OK")
 B_10 = Rule(key="b", check="gte", field="n", value=10)

@@ -1,11 +1,11 @@
 """Build a :class:`PipelineSpec` from a parsed document, section by section.
 
 One function per YAML section, each reading its keys through the :class:`Checker`, so every
-problem in a file is found in one pass. Go's ``ValidatePipelineConfig`` checks (spec §2) run
-after the sections, on the raw presence of fields, so one bad value does not hide or fake a
-cross-field error. Where Go silently falls back (unknown time zone → UTC, ``validation.trigger:
-SOME`` → ALL, an unparseable window → 1h), we report an error instead: a safety controller
-must not guess.
+problem in a file is found in one pass. Go's ``ValidatePipelineConfig`` checks
+(docs/go-compatibility.md) run after the sections, on the raw presence of fields, so one bad
+value does not hide or fake a cross-field error. Where Go silently falls back (unknown time zone
+→ UTC, ``validation.trigger: SOME`` → ALL, an unparseable window → 1h), we report an error
+instead: a safety controller must not guess.
 """
 
 from __future__ import annotations
@@ -232,7 +232,7 @@ def _section(root: Mapping[str, object], name: str) -> Mapping[str, object]:
 
 
 def _cross_checks(c: Checker, root: Mapping[str, object]) -> None:
-    """Go's cross-field checks (spec §2), on what the file says rather than what parsed."""
+    """Go's cross-field checks (docs/go-compatibility.md), on what the file says."""
     schedule, sla = _section(root, "schedule"), _section(root, "sla")
     has_trigger = schedule.get("trigger") is not None
     if schedule.get("cron") not in (None, "") and schedule.get("include") is not None:

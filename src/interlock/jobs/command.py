@@ -1,8 +1,8 @@
 """The ``command`` job backend: run a local program, without a shell, and survive our own crash.
 
-The Go version runs the command synchronously inside the orchestrator and treats a non-zero
-exit as an error (spec §7). Here the controller must never block on a job, and a controller
-restart must neither lose a running job nor start it twice. So:
+The Go version runs the command synchronously inside the orchestrator and treats a non-zero exit
+as an error (docs/go-compatibility.md). Here the controller must never block on a job, and a
+controller restart must neither lose a running job nor start it twice. So:
 
 - ``launch`` starts :mod:`interlock.jobs._runner`, which detaches a supervisor that runs the
   command and writes its exit code to a file. ``launch`` returns at once; ``status`` reads

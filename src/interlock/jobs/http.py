@@ -1,10 +1,10 @@
 """The ``http`` job backend: call a URL to start a job, optionally poll another for its state.
 
-Compatible with the Go ``http`` trigger (spec §7): ``method`` (POST), ``url``, ``headers``,
-``body``, ``timeout`` (seconds, 30); an empty body becomes ``{"par_day": "YYYYMMDD",
-"par_hour"?: "HH"}``; 5xx and network errors are retried (2 retries, 200 ms base, 2 s cap,
-±30 % jitter) and then reported as :class:`~interlock.errors.JobTemporaryError`; a 4xx is a
-:class:`~interlock.errors.JobPermanentError` carrying the code and a body excerpt. Where Go
+Compatible with the Go ``http`` trigger (docs/go-compatibility.md): ``method`` (POST), ``url``,
+``headers``, ``body``, ``timeout`` (seconds, 30); an empty body becomes ``{"par_day":
+"YYYYMMDD", "par_hour"?: "HH"}``; 5xx and network errors are retried (2 retries, 200 ms base, 2
+s cap, ±30 % jitter) and then reported as :class:`~interlock.errors.JobTemporaryError`; a 4xx is
+a :class:`~interlock.errors.JobPermanentError` carrying the code and a body excerpt. Where Go
 stops, we go on:
 
 - ``statusUrl`` turns the job asynchronous: ``status`` GETs it and maps ``statusField``

@@ -1,11 +1,12 @@
 """Job config templates: ``${date}``, ``${partition}``, ``${env:NAME}`` and friends.
 
-The Go Interlock documents ``${DATE}``-style templates but never implemented them (spec §13.3);
-its only substitution is ``$INTERLOCK_*`` environment expansion, where an unset variable
-silently becomes "". Here a job config is expanded once, at launch, and *strictly*: an unknown
-placeholder or an unset environment variable is a :class:`~interlock.errors.JobPermanentError`
-that names the placeholder and where it sits (``job.config.command[2]``), because a job
-launched with a half-empty argument is worse than one not launched at all.
+The Go Interlock documents ``${DATE}``-style templates but never implemented them
+(docs/go-compatibility.md); its only substitution is ``$INTERLOCK_*`` environment expansion,
+where an unset variable silently becomes "". Here a job config is expanded once, at launch, and
+*strictly*: an unknown placeholder or an unset environment variable is a
+:class:`~interlock.errors.JobPermanentError` that names the placeholder and where it sits
+(``job.config.command[2]``), because a job launched with a half-empty argument is worse than one
+not launched at all.
 
 Grammar, inside any string value of the config (keys are never expanded)::
 
