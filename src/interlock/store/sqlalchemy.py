@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -30,6 +30,7 @@ from interlock.abc import (
     AttemptUpdate,
     Claim,
     ReadingInput,
+    Store,
     StoredPipeline,
     SyncReport,
 )
@@ -378,3 +379,9 @@ class SqlStore:
             return events.list_events(
                 conn, types=types, pipeline_id=pipeline_id, since=since, until=until, limit=limit
             )
+
+
+if TYPE_CHECKING:  # mypy (src only) holds SqlStore to the whole contract of interlock.abc
+
+    def _satisfies_every_protocol(store: SqlStore) -> Store:
+        return store
