@@ -184,8 +184,9 @@ class RunStore(Protocol):
     ) -> list[Claim]:
         """Lease up to ``limit`` due runs to ``owner`` until ``now + lease``.
 
-        Ordered by ``next_check_at``, then pipeline id, then partition. Runs leased to
-        anyone else whose lease has not lapsed are skipped, never waited for.
+        The ``limit`` earliest due, returned ordered by ``next_check_at``, then pipeline id,
+        then partition. Runs under a lease that has not lapsed (anyone's, ``owner``'s too)
+        are skipped, never waited for; a lapsed lease is taken over.
         """
         ...
 
@@ -287,7 +288,10 @@ class ReadingStore(Protocol):
     def reading_history(
         self, key: str, *, pipeline_id: str | None = None, limit: int = 100
     ) -> list[dict[str, Any]]:
-        """The newest accepted readings of ``key`` (newest first); None for shared ones."""
+        """The newest accepted readings of ``key``, newest first, at most ``limit``.
+
+        ``pipeline_id`` None reads the shared readings of ``key``, not every pipeline's.
+        """
         ...
 
 
