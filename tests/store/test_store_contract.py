@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from store_support import ETL, NOW
 
+from interlock.abc import Store
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock
 from interlock.errors import InputError, UnknownPipelineError
@@ -26,6 +27,15 @@ def install(db_url: str, tmp_path: Path, text: str = ETL) -> Interlock:
     return il
 
 
+def contract(il: Interlock) -> Store:
+    """The store under test, seen only through :class:`interlock.abc.Store`.
+
+    The return is mypy-checked: ``SqlStore`` must satisfy every protocol for the suite to
+    type-check, and the tests below can use nothing the protocols do not promise.
+    """
+    return il.store
+
+
 def test_config_versions_are_kept_for_audit(db_url: str, tmp_path: Path) -> None:
     """Re-applying an unchanged config is a no-op; a change adds a version."""
     il = install(db_url, tmp_path)
@@ -34,7 +44,7 @@ def test_config_versions_are_kept_for_audit(db_url: str, tmp_path: Path) -> None
         textwrap.dedent(ETL.replace("10}", "20}")), encoding="utf-8"
     )
     assert il.apply().changed == ("etl",)
-    (stored,) = il.store.stored_pipelines()
+    (stored,) = contract(il).stored_pipelines()
     assert stored.version == 2
     assert il.spec("etl").validation.children[0].value == 20  # type: ignore[union-attr]
     il.close()
@@ -45,11 +55,11 @@ def test_trigger_write_opens_a_due_run_in_the_same_transaction(db_url: str, tmp_
     il = install(db_url, tmp_path)
     il.put_reading("etl", "upstream", {"status": "waiting"})
     il.put_reading("etl", "upstream", {"status": "ready"})
-    run = il.store.get_run("etl", "2026-11-23")
+    run = contract(il).get_run("etl", "2026-11-23")
     assert run is not None
     assert run.state is RunState.PENDING
     assert run.next_check_at == NOW
-    history = il.store.reading_history("upstream", pipeline_id="etl")
+    history = contract(il).reading_history("upstream", pipeline_id="etl")
     assert [h["data"]["status"] for h in history] == ["ready", "waiting"]
     il.close()
 
@@ -73,7 +83,7 @@ def test_bad_batch_stores_nothing(db_url: str, tmp_path: Path) -> None:
         assert excinfo.value.field == field
     with pytest.raises(UnknownPipelineError):
         il.put_readings([good, ReadingInput(key="rows", data={}, pipeline_id="nope")])
-    assert il.store.reading_history("rows", pipeline_id="etl") == []
+    assert contract(il).reading_history("rows", pipeline_id="etl") == []
     il.close()
 
 
@@ -82,8 +92,8 @@ def test_partition_from_key_suffix_and_fields(db_url: str, tmp_path: Path) -> No
     il = install(db_url, tmp_path)
     il.put_reading("etl", "upstream#20260303T07", {"status": "ready"})
     il.put_reading("etl", "upstream", {"status": "ready", "date": "20260304"})
-    assert il.store.get_run("etl", "2026-03-03T07") is not None
-    assert il.store.get_run("etl", "2026-03-04") is not None
+    assert contract(il).get_run("etl", "2026-03-03T07") is not None
+    assert contract(il).get_run("etl", "2026-03-04") is not None
     il.close()
 
 
@@ -91,10 +101,10 @@ def test_claims_are_leased(db_url: str, tmp_path: Path) -> None:
     """A claimed run is invisible to other claimers until its lease expires."""
     il = install(db_url, tmp_path)
     il.put_reading("etl", "upstream", {"status": "ready"})
-    first = il.store.claim_due(NOW, owner="a", lease=timedelta(seconds=30))
+    first = contract(il).claim_due(NOW, owner="a", lease=timedelta(seconds=30))
     assert [c.run.partition for c in first] == ["2026-11-23"]
-    assert il.store.claim_due(NOW, owner="b") == []
-    later = il.store.claim_due(NOW + timedelta(seconds=31), owner="b")
+    assert contract(il).claim_due(NOW, owner="b") == []
+    later = contract(il).claim_due(NOW + timedelta(seconds=31), owner="b")
     assert [c.run.partition for c in later] == ["2026-11-23"]
     il.close()
 
@@ -106,9 +116,9 @@ def test_latest_readings_point_at_their_history_rows(db_url: str, tmp_path: Path
         [ReadingInput(key="rows", data={"count": n}, pipeline_id="etl") for n in (1, 2, 3)]
     )
     il.put_readings([ReadingInput(key="upstream", data={"status": "x"}, pipeline_id="etl")])
-    view = il.store.load_readings(il.spec("etl"), "2026-11-23").view("2026-11-23")
+    view = contract(il).load_readings(il.spec("etl"), "2026-11-23").view("2026-11-23")
     for key in ("rows", "upstream"):
-        newest = il.store.reading_history(key, pipeline_id="etl")[0]
+        newest = contract(il).reading_history(key, pipeline_id="etl")[0]
         assert view[key].ref == newest["id"]
         assert view[key].data == newest["data"]
     il.close()

@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from interlock.abc import AttemptOutcome, ControllerStore
 from interlock.controller.clock import Clock
 from interlock.decide.job_status import AUTH
 from interlock.errors import (
@@ -55,7 +56,6 @@ from interlock.model import (
     Signal,
 )
 from interlock.specs import PipelineSpec
-from interlock.store.sqlalchemy import SqlStore
 
 __all__ = ["JobRunner"]
 
@@ -65,7 +65,7 @@ log = logging.getLogger("interlock.jobs")
 class JobRunner:
     """Owns the job backends of one controller, one instance per ``job.type``."""
 
-    def __init__(self, store: SqlStore, factory: Callable[[str], JobBackend]) -> None:
+    def __init__(self, store: ControllerStore, factory: Callable[[str], JobBackend]) -> None:
         self.store = store
         self._factory = factory
         self._backends: dict[str, JobBackend] = {}
@@ -155,7 +155,7 @@ class JobRunner:
 
     def poll(
         self, spec: PipelineSpec, run: Run, now: datetime
-    ) -> tuple[JobReported, dict[str, Any] | None]:
+    ) -> tuple[JobReported, AttemptOutcome | None]:
         """Ask the backend how the current attempt is doing; also the job-log update."""
         record = self.store.get_attempt(run.attempt_id)
         if record is None or record.handle is None:
@@ -196,12 +196,7 @@ class JobRunner:
         if status.state == "running":
             return reported, None
         output = redact(status.output, secrets)
-        return reported, {
-            "state": status.state,
-            "finished_at": now,
-            "message": message,
-            "output": output,
-        }
+        return reported, AttemptOutcome(state=status.state, at=now, message=message, output=output)
 
 
 def _category(exc: JobError) -> str:

@@ -31,9 +31,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
+from interlock.abc import AttemptLaunched, AttemptUpdate, Claim, ControllerStore
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.decide import decide, planned_runs
+from interlock.decide.wake import WATCH_AFTER_SUCCESS
 from interlock.errors import JobTemporaryError
 from interlock.model import (
     JobReported,
@@ -46,8 +48,6 @@ from interlock.model import (
     Signal,
 )
 from interlock.specs import PipelineSpec
-from interlock.store._runs import Claim
-from interlock.store.sqlalchemy import SqlStore
 
 __all__ = ["Controller", "ControllerSettings", "default_owner"]
 
@@ -71,6 +71,7 @@ class ControllerSettings:
         launch_lease: timedelta = timedelta(seconds=30),
         max_sleep: float = 1.0,
         workers: int = 4,
+        watch_after_success: timedelta = WATCH_AFTER_SUCCESS,
     ) -> None:
         self.owner = owner or default_owner()
         """Lease owner name; unique per controller process when several share a database."""
@@ -87,6 +88,10 @@ class ControllerSettings:
         and writes from other processes (which cannot wake us directly) are seen by then."""
         self.workers = workers
         """Threads for job-backend calls; 0 launches inline (deterministic tests)."""
+        self.watch_after_success = watch_after_success
+        """How long after a run succeeded an undated reading still wakes it (a late upstream
+        correction re-runs it); dated readings for its partition always do. Longer costs a
+        wake-up per undated reading per watched run."""
 
 
 class Controller:
@@ -94,7 +99,7 @@ class Controller:
 
     def __init__(
         self,
-        store: SqlStore,
+        store: ControllerStore,
         specs: Callable[[], Mapping[str, PipelineSpec]],
         jobs: JobRunner,
         *,
@@ -237,7 +242,7 @@ class Controller:
             if recovered is None:
                 return
             signals.append(recovered)
-        attempt_update = _recorded_launch(signals)
+        attempt_update: AttemptUpdate | None = _recorded_launch(signals)
         if run.state is RunState.RUNNING and not _answers_job(signals, run):
             polled, attempt_update = self.jobs.poll(spec, run, now)
             signals.append(polled)
@@ -280,7 +285,7 @@ class Controller:
         *,
         signals: list[Signal],
         signal_ids: list[int],
-        attempt_update: dict[str, Any] | None,
+        attempt_update: AttemptUpdate | None,
         now: datetime,
     ) -> None:
         readings = self.store.load_readings(spec, run.partition)
@@ -299,6 +304,7 @@ class Controller:
             launch_lease=self.settings.launch_lease if decision.launches else None,
             attempt_update=attempt_update,
             inputs=inputs,
+            watch_after_success=self.settings.watch_after_success,
         )
         if not applied:
             log.info("run %s/%s changed under us; decision dropped", run.pipeline_id, run.partition)
@@ -322,12 +328,12 @@ class Controller:
         future.add_done_callback(forget)
 
 
-def _recorded_launch(signals: list[Signal]) -> dict[str, Any] | None:
+def _recorded_launch(signals: list[Signal]) -> AttemptLaunched | None:
     """The job-log update for a launch handle among ``signals`` (e.g. found by recovery)."""
     recorded = next((s for s in signals if isinstance(s, LaunchRecorded)), None)
     if recorded is None:
         return None
-    return {"state": "running", "handle": dict(recorded.handle), "launched_at": recorded.at}
+    return AttemptLaunched(handle=recorded.handle, at=recorded.at)
 
 
 def _answers_launch(signals: list[Signal], run: Run) -> bool:

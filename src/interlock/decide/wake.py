@@ -38,16 +38,19 @@ DATED_WAKE_STATES = frozenset(
 _WATCHED = frozenset({RunState.SUCCEEDED, RunState.SHADOWED})
 
 
-def watch_until(pipeline: PipelineSpec, run: Run) -> datetime | None:
+def watch_until(
+    pipeline: PipelineSpec, run: Run, *, after: timedelta = WATCH_AFTER_SUCCESS
+) -> datetime | None:
     """Until when undated readings still wake a finished run, or None if they never do.
 
-    Two days after it finished (or launched, for a dry run), and at least as long as its
-    post-run rules wait for their sensors.
+    ``after`` it finished (or launched, for a dry run; the controller's
+    ``ControllerSettings.watch_after_success``, two days by default), and at least as long
+    as its post-run rules wait for their sensors.
     """
     done_at = run.finished_at or run.launched_at
     if run.state not in _WATCHED or done_at is None:
         return None
-    watch = done_at + WATCH_AFTER_SUCCESS
+    watch = done_at + after
     if pipeline.post_run is not None and run.finished_at is not None:
         watch = max(watch, run.finished_at + pipeline.post_run.sensor_timeout)
     return watch

@@ -1,7 +1,8 @@
 """Persistence: one SQLAlchemy Core store for SQLite (default) and PostgreSQL.
 
-The contract is in :mod:`interlock.store.base`; the implementation in
-:mod:`interlock.store.sqlalchemy`.
+The contracts are the protocols of :mod:`interlock.abc`; the implementation is
+:class:`interlock.store.sqlalchemy.SqlStore`, composed of one module per table group
+(``runs``, ``attempts``, ``signals``, ``events``, ``readings``, ``pipelines``).
 """
 
 from __future__ import annotations

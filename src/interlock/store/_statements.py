@@ -18,6 +18,8 @@ from interlock.store._prepared import Prepared
 
 __all__ = [
     "APPLY_RUN",
+    "ATTEMPT_FINISHED",
+    "ATTEMPT_RUNNING",
     "DEFER",
     "INSERT_ATTEMPT",
     "INSERT_EVENTS",
@@ -163,6 +165,29 @@ RECORD_LAUNCH = Prepared(
     )
 )
 """After the backend call: the handle (or the failure message) and when."""
+
+ATTEMPT_RUNNING = Prepared(
+    t.attempts.update()
+    .where(t.attempts.c.attempt_id == sa.bindparam("b_attempt_id"))
+    .values(
+        state="running",
+        handle=sa.bindparam("b_handle", type_=t.attempts.c.handle.type),
+        launched_at=sa.bindparam("b_at"),
+    )
+)
+"""A handle learnt late (recovery found the launch): the attempt is running."""
+
+ATTEMPT_FINISHED = Prepared(
+    t.attempts.update()
+    .where(t.attempts.c.attempt_id == sa.bindparam("b_attempt_id"))
+    .values(
+        state=sa.bindparam("b_state"),
+        finished_at=sa.bindparam("b_at"),
+        message=sa.bindparam("b_message"),
+        output=sa.bindparam("b_output", type_=t.attempts.c.output.type),
+    )
+)
+"""A poll found the attempt finished: its final state and what the backend said."""
 
 PENDING_SIGNALS = (
     sa.select(t.signals)

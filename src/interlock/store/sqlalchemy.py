@@ -7,40 +7,50 @@ optimistic version check, so two controllers can never both apply a decision for
 run — which, with the ``attempts`` primary key, is what makes "at most one launch per
 attempt" hold across controllers.
 
-Runs, attempts, signals and events live in :mod:`interlock.store._runs`; this module owns
-the engine, pipelines and readings.
+:class:`SqlStore` owns the engine and the transactions; each table's statements live in its
+own module (:mod:`~interlock.store.runs`, :mod:`~interlock.store.attempts`,
+:mod:`~interlock.store.signals`, :mod:`~interlock.store.events`,
+:mod:`~interlock.store.readings`, :mod:`~interlock.store.pipelines`), written over the
+caller's connection so one transaction can span them. The contracts are the protocols of
+:mod:`interlock.abc`, which this class satisfies.
 """
 
 from __future__ import annotations
 
-import functools
-import time
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from interlock.errors import InputError, UnknownPipelineError
-from interlock.limits import check_pipeline_id, check_reading
-from interlock.model import Reading, ReadingSet
+from interlock.abc import (
+    AttemptRecord,
+    AttemptUpdate,
+    Claim,
+    ReadingInput,
+    Store,
+    StoredPipeline,
+    SyncReport,
+)
+from interlock.brokers.base import Broker
+from interlock.brokers.local import LocalBroker
+from interlock.decide.wake import WATCH_AFTER_SUCCESS
+from interlock.errors import InputError
+from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, Signal
 from interlock.specs import PipelineSpec
-from interlock.store import schema as t
+from interlock.store import attempts, events, pipelines, readings, signals
+from interlock.store import runs as run_table
 from interlock.store._errors import map_errors
-from interlock.store._prepared import Prepared
-from interlock.store._routing import Route, plan_wakes
-from interlock.store._runs import RunsMixin
+from interlock.store._routing import WakePlan, plan_wakes
 from interlock.store._sqlite import Checkpointer, ControllerLock, sqlite_pragmas
-from interlock.store._statements import INSERT_HISTORY, LOAD_READINGS, upsert_latest_reading
-from interlock.store.base import Broker, ReadingInput, StoredPipeline, SyncReport
+from interlock.store.codec import signal_to_json
+from interlock.store.pipelines import CONFIG_RECHECK_SECONDS, Pipelines
+from interlock.store.readings import Readings
+from interlock.store.runs import Runs
 
 __all__ = ["CONFIG_RECHECK_SECONDS", "SqlStore", "default_url"]
-
-CONFIG_RECHECK_SECONDS = 1.0
-"""How stale this process's view of pipeline configs may get when another process applies."""
 
 
 def default_url() -> str:
@@ -63,14 +73,18 @@ def _create_engine(url: str, *, pre_ping: bool) -> Engine:
         ) from exc
 
 
-class SqlStore(RunsMixin):
-    """Interlock's persistence on one SQLAlchemy engine."""
+class SqlStore:
+    """Interlock's persistence on one SQLAlchemy engine (see :class:`interlock.abc.Store`).
+
+    Each public method is one transaction (or one read); its contract is documented on the
+    protocol that declares it. Writes that make work due notify :attr:`broker` after commit.
+    """
 
     def __init__(
         self, url: str | None = None, *, broker: Broker | None = None, migrate: bool = True
     ) -> None:
         self.url = url or default_url()
-        self.broker = broker or Broker()
+        self.broker: Broker = broker or LocalBroker()
         sqlite = self.url.startswith("sqlite")
         self.engine: Engine = _create_engine(self.url, pre_ping=not sqlite)
         map_errors(self.engine)
@@ -84,10 +98,9 @@ class SqlStore(RunsMixin):
         self._checkpointer = Checkpointer(self.engine) if on_disk else None
         database = self.engine.url.database
         self._controller_lock = ControllerLock(database) if on_disk and database else None
-        self._routes: dict[str, list[Route]] | None = None
-        self._routes_token: tuple[Any, ...] = ()
-        self._known: frozenset[str] = frozenset()
-        self._routes_checked = 0.0
+        self._runs = Runs(sqlite=self.is_sqlite)
+        self._readings = Readings(sqlite=self.is_sqlite)
+        self._pipelines = Pipelines()
 
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url!r})"  # SQLAlchemy masks the password
@@ -120,7 +133,7 @@ class SqlStore(RunsMixin):
             self._controller_lock.acquire()
         return self.release_stale_leases(now)
 
-    # Pipelines ---------------------------------------------------------------------------
+    # PipelineStore -----------------------------------------------------------------------
 
     def sync_pipelines(
         self, specs: Sequence[PipelineSpec], documents: Mapping[str, str], now: datetime
@@ -130,110 +143,20 @@ class SqlStore(RunsMixin):
         ``documents`` maps pipeline id → the stored document (YAML plus calendars, see
         :func:`interlock.app.pack_document`). Pipelines missing from ``specs`` stay stored.
         """
-        added: list[str] = []
-        changed: list[str] = []
-        unchanged: list[str] = []
         with self.engine.begin() as conn:
-            current = {r.id: r for r in conn.execute(sa.select(t.pipelines))}
-            for spec in specs:
-                row = current.get(spec.id)
-                if row is not None and row.config_hash == spec.config_hash:
-                    unchanged.append(spec.id)
-                    continue
-                version = 1 if row is None else row.version + 1
-                values = {
-                    "version": version,
-                    "config_hash": spec.config_hash,
-                    "source": spec.source,
-                    "document": documents[spec.id],
-                }
-                if row is None:
-                    conn.execute(t.pipelines.insert().values(id=spec.id, updated_at=now, **values))
-                    added.append(spec.id)
-                else:
-                    conn.execute(
-                        t.pipelines.update()
-                        .where(t.pipelines.c.id == spec.id)
-                        .values(updated_at=now, **values)
-                    )
-                    changed.append(spec.id)
-                conn.execute(
-                    t.pipeline_versions.insert().values(
-                        pipeline_id=spec.id, applied_at=now, **values
-                    )
-                )
-                self._index_sensors(conn, spec)
-        self._routes = None
-        return SyncReport(added=tuple(added), changed=tuple(changed), unchanged=tuple(unchanged))
-
-    def _index_sensors(self, conn: Connection, spec: PipelineSpec) -> None:
-        conn.execute(t.sensor_index.delete().where(t.sensor_index.c.pipeline_id == spec.id))
-        trigger_keys = spec.schedule.trigger.keys if spec.schedule.trigger else frozenset()
-        rows = [
-            {
-                "key": key,
-                "pipeline_id": spec.id,
-                "is_trigger": key in trigger_keys,
-                "timezone": spec.schedule.timezone,
-            }
-            for key in sorted(spec.sensor_keys)
-        ]
-        if rows:
-            conn.execute(t.sensor_index.insert(), rows)
+            return self._pipelines.sync(conn, specs, documents, now)
 
     def stored_pipelines(self) -> list[StoredPipeline]:
         """Every stored pipeline, sorted by id."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(t.pipelines).order_by(t.pipelines.c.id))
-            return [
-                StoredPipeline(
-                    id=r.id,
-                    version=r.version,
-                    config_hash=r.config_hash,
-                    source=r.source,
-                    document=r.document,
-                    updated_at=r.updated_at,
-                )
-                for r in rows
-            ]
+            return pipelines.stored(conn)
 
     def config_token(self) -> tuple[Any, ...]:
         """Changes whenever any pipeline config changes (cheap: one aggregate query)."""
         with self.engine.connect() as conn:
-            return self._token(conn)
+            return pipelines.token(conn)
 
-    @staticmethod
-    def _token(conn: Connection) -> tuple[Any, ...]:
-        p = t.pipelines.c
-        return tuple(
-            conn.execute(
-                sa.select(sa.func.count(), sa.func.max(p.updated_at), sa.func.sum(p.version))
-            ).one()
-        )
-
-    def _load_routes(self, conn: Connection) -> tuple[dict[str, list[Route]], frozenset[str]]:
-        """Sensor key → pipelines, and the known pipeline ids; cached.
-
-        Changes applied through this store invalidate the cache at once; changes applied by
-        another process are picked up within :data:`CONFIG_RECHECK_SECONDS`.
-        """
-        fresh = time.monotonic() - self._routes_checked < CONFIG_RECHECK_SECONDS
-        if self._routes is not None and fresh:
-            return self._routes, self._known
-        token = self._token(conn)
-        if self._routes is None or token != self._routes_token:
-            routes: dict[str, list[Route]] = defaultdict(list)
-            for row in conn.execute(sa.select(t.sensor_index)):
-                route = Route(
-                    pipeline_id=row.pipeline_id, is_trigger=row.is_trigger, timezone=row.timezone
-                )
-                routes[row.key].append(route)
-            self._routes, self._routes_token = dict(routes), token
-            self._known = frozenset(conn.execute(sa.select(t.pipelines.c.id)).scalars())
-        self._routes_checked = time.monotonic()
-        return self._routes, self._known
-
-    # Readings ----------------------------------------------------------------------------
+    # ReadingStore ------------------------------------------------------------------------
 
     def put_readings(self, batch: Sequence[ReadingInput], now: datetime) -> int:
         """Validate and store readings, and make every affected run due, in one transaction.
@@ -242,100 +165,223 @@ class SqlStore(RunsMixin):
         field) and nothing is stored.
         """
         with self.engine.begin() as conn:
-            routes, known = self._load_routes(conn)
-            rows = [self._normalise(i, item, known) for i, item in enumerate(batch)]
+            routes, known = self._pipelines.routes(conn)
+            rows = [readings.normalise(i, item, known) for i, item in enumerate(batch)]
             if not rows:
                 return 0
-            ids = self._append_history(conn, [{**r, "received_at": now} for r in rows])
-            self._upsert_latest(conn, rows, ids, now)
+            self._readings.write(conn, rows, now)
             written = [(r["scope"] or None, r["key"], r["partition"] or None) for r in rows]
-            plan = plan_wakes(written, routes, now)
-            self.open_and_wake(conn, plan, now)
+            self._runs.open_and_wake(conn, plan_wakes(written, routes, now), now)
         self.broker.notify()
         return len(rows)
-
-    def _append_history(self, conn: Connection, rows: list[dict[str, Any]]) -> Sequence[int]:
-        """Append to the history and return the new ids, in order.
-
-        SQLite: one ``executemany`` and ``last_insert_rowid()``; the ids are consecutive
-        because this transaction holds SQLite's single write lock from its first insert.
-        ``INSERT ... RETURNING`` would run row by row there, three times slower.
-        """
-        if self.is_sqlite:
-            if len(rows) == 1:  # the common single write: no second statement for the id
-                return [INSERT_HISTORY.execute(conn, rows[0]).lastrowid]
-            INSERT_HISTORY.execute(conn, rows)
-            last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
-            return range(last - len(rows) + 1, last + 1)
-        insert = t.reading_history.insert().returning(
-            t.reading_history.c.id, sort_by_parameter_order=True
-        )
-        return conn.execute(insert, rows).scalars().all()
-
-    @staticmethod
-    def _normalise(index: int, item: ReadingInput, known: frozenset[str]) -> dict[str, Any]:
-        """One row, or :class:`InputError` naming ``readings[index].<field>`` and the limit.
-
-        Every limit is checked here, before the database (:mod:`interlock.limits`), so SQLite
-        and PostgreSQL accept exactly the same readings.
-        """
-        where = f"readings[{index}]"
-        if item.pipeline_id is not None:
-            check_pipeline_id(item.pipeline_id, field=f"{where}.pipeline_id")
-            if item.pipeline_id not in known:
-                raise UnknownPipelineError(item.pipeline_id)
-        reading = check_reading(item.key, item.partition, item.data, where=where)
-        return {
-            "scope": item.pipeline_id or "",
-            "key": reading.key,
-            "partition": reading.partition or "",
-            "data": reading.data,
-        }
-
-    def _upsert_latest(
-        self, conn: Connection, rows: list[dict[str, Any]], ids: Sequence[int], now: datetime
-    ) -> None:
-        latest: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for row, history_id in zip(rows, ids, strict=True):
-            latest[(row["scope"], row["key"], row["partition"])] = {
-                **row,
-                "updated_at": now,
-                "history_id": history_id,
-            }
-        self._upsert_latest_statement.execute(conn, list(latest.values()))
-
-    @functools.cached_property
-    def _upsert_latest_statement(self) -> Prepared:
-        return upsert_latest_reading(on_sqlite=self.is_sqlite)
 
     def load_readings(self, pipeline: PipelineSpec, partition: str) -> ReadingSet:
         """The readings a run of ``pipeline`` for ``partition`` may see (resolved by decide)."""
         if not pipeline.sensor_keys:
             return ReadingSet()
-        params = {"b_pipeline": pipeline.id, "b_partition": partition}
         with self.engine.connect() as conn:
-            return ReadingSet.of(
-                Reading(
-                    key=row.key,
-                    data=row.data,
-                    updated_at=row.updated_at,
-                    partition=row.partition or None,
-                    pipeline_id=row.scope or None,
-                    ref=row.history_id,
-                )
-                for row in conn.execute(LOAD_READINGS, params)
-            )
+            return readings.load(conn, pipeline, partition)
 
     def reading_history(
         self, key: str, *, pipeline_id: str | None = None, limit: int = 100
     ) -> list[dict[str, Any]]:
         """The newest accepted readings of ``key`` (newest first), with who consumed them."""
-        h = t.reading_history.c
-        query = (
-            sa.select(t.reading_history)
-            .where(h.key == key, h.scope == (pipeline_id or ""))
-            .order_by(h.id.desc())
-            .limit(limit)
-        )
         with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]  # noqa: SLF001 - public API
+            return readings.history(conn, key, pipeline_id=pipeline_id, limit=limit)
+
+    # RunStore ----------------------------------------------------------------------------
+
+    def ensure_runs(self, opens: Sequence[OpenRun], now: datetime) -> None:
+        """Create each planned run unless it already exists (idempotent)."""
+        if not opens:
+            return
+        with self.engine.begin() as conn:
+            self._runs.insert(conn, opens, now)
+        self.broker.notify()
+
+    def open_and_wake(self, conn: Connection, plan: WakePlan, now: datetime) -> None:
+        """Apply a :class:`WakePlan` inside the caller's transaction."""
+        self._runs.open_and_wake(conn, plan, now)
+
+    def add_signal(self, pipeline_id: str, partition: str, signal: Signal, now: datetime) -> None:
+        """Queue a signal for a run (creating a PENDING run if needed) and make it due now."""
+        kind, payload = signal_to_json(signal)
+        with self.engine.begin() as conn:
+            self._add_signal(conn, pipeline_id, partition, (kind, payload), now)
+        self.broker.notify()
+
+    def _add_signal(
+        self,
+        conn: Connection,
+        pipeline_id: str,
+        partition: str,
+        encoded: tuple[str, Mapping[str, Any]],
+        now: datetime,
+    ) -> None:
+        self._runs.add_stub(conn, pipeline_id, partition, now)
+        signals.insert(conn, pipeline_id, partition, encoded[0], encoded[1], now)
+        run_table.signal_waiting(conn, pipeline_id, partition, now)
+
+    def claim_due(
+        self,
+        now: datetime,
+        *,
+        owner: str,
+        limit: int = 100,
+        lease: timedelta = timedelta(seconds=30),
+    ) -> list[Claim]:
+        """Lease up to ``limit`` runs whose ``next_check_at`` has come, oldest first."""
+        with self.engine.begin() as conn:
+            return self._runs.claim(conn, now, owner=owner, limit=limit, lease=lease)
+
+    def next_due_at(self) -> datetime | None:
+        """The earliest ``next_check_at`` of any run (the controller sleeps until then)."""
+        with self.engine.connect() as conn:
+            return run_table.next_due_at(conn)
+
+    def pending_signals(self, run: Run) -> list[tuple[int, Signal]]:
+        """Unprocessed signals of ``run``, oldest first."""
+        with self.engine.connect() as conn:
+            return signals.pending(conn, run)
+
+    def apply(  # noqa: PLR0913 - everything one transaction commits
+        self,
+        decision: Decision,
+        pipeline: PipelineSpec,
+        *,
+        owner: str,
+        now: datetime,
+        signal_ids: Sequence[int] = (),
+        launch_lease: timedelta | None = None,
+        attempt_update: AttemptUpdate | None = None,
+        inputs: Mapping[str, int | None] | None = None,
+        watch_after_success: timedelta = WATCH_AFTER_SUCCESS,
+    ) -> bool:
+        """Commit a decision: run, events, new runs, attempts, consumed signals — atomically.
+
+        False (and nothing but the lease dropped) if the run changed or the lease was lost;
+        the full contract is :meth:`interlock.abc.RunStore.apply`.
+        """
+        with self.engine.begin() as conn:
+            applied = self._runs.apply(
+                conn,
+                decision,
+                pipeline,
+                owner=owner,
+                now=now,
+                launch_lease=launch_lease,
+                watch_after=watch_after_success,
+            )
+            if not applied:
+                return False
+            events.record(conn, decision.events)
+            opens = [a for a in decision.actions if isinstance(a, OpenRun)]
+            if opens:
+                self._runs.insert(conn, opens, now)
+            attempts.record_launches(conn, decision, pipeline, now, inputs or {})
+            signals.mark_processed(conn, signal_ids, now)
+            if attempt_update is not None:
+                attempts.update(conn, decision.run.attempt_id, attempt_update)
+        if decision.actions:
+            self.broker.notify()
+        return True
+
+    def finish_launch(
+        self,
+        run: Run,
+        signal: Signal,
+        *,
+        handle: Mapping[str, Any] | None,
+        message: str | None,
+        now: datetime,
+    ) -> None:
+        """After the backend call: record the handle, queue the outcome signal, drop the lease."""
+        encoded = signal_to_json(signal)
+        with self.engine.begin() as conn:
+            attempts.record_launch(conn, run.attempt_id, handle, message, now)
+            self._add_signal(conn, run.pipeline_id, run.partition, encoded, now)
+            run_table.release(conn, run.pipeline_id, run.partition)
+        self.broker.notify()
+
+    def renew_leases(self, runs: Iterable[tuple[str, str]], *, owner: str, until: datetime) -> None:
+        """Extend ``owner``'s leases on ``(pipeline, partition)`` runs to ``until``.
+
+        Their next check moves with the lease. This is the controller's heartbeat for launches
+        in flight: a lease stays short, so another controller takes over promptly after a
+        crash, yet it never expires under a live one.
+        """
+        keys = list(runs)
+        if keys:
+            with self.engine.begin() as conn:
+                run_table.renew(conn, keys, owner, until)
+
+    def release_stale_leases(self, now: datetime) -> int:
+        """Drop every lease in the database; returns how many runs were leased.
+
+        Only correct where this controller is the only one (SQLite, guarded by the
+        controller lock of :meth:`start_controller`): any lease found at start then belongs
+        to a controller that is gone, and its runs, LAUNCHING ones included, are resolved at
+        once instead of after the lease would have expired.
+        """
+        with self.engine.begin() as conn:
+            return run_table.release_all(conn, now)
+
+    def defer(self, run: Run, *, owner: str, until: datetime) -> None:
+        """Give up the lease on ``run`` unchanged, and look at it again at ``until``."""
+        with self.engine.begin() as conn:
+            run_table.defer(conn, run, owner, until)
+
+    def release(self, run: Run, *, owner: str) -> None:
+        """Give up the lease on ``run`` without changing it."""
+        with self.engine.begin() as conn:
+            run_table.release_if_owner(conn, run, owner)
+
+    # ReadStore ---------------------------------------------------------------------------
+
+    def get_run(self, pipeline_id: str, partition: str) -> Run | None:
+        """One run, or None."""
+        with self.engine.connect() as conn:
+            return run_table.get(conn, pipeline_id, partition)
+
+    def run_explanation(self, pipeline_id: str, partition: str) -> Mapping[str, Any] | None:
+        """The explanation stored with the run's latest decision."""
+        with self.engine.connect() as conn:
+            return run_table.explanation(conn, pipeline_id, partition)
+
+    def list_runs(
+        self, pipeline_id: str | None = None, *, limit: int = 50, states: Sequence[str] = ()
+    ) -> list[Run]:
+        """Runs, newest partition first."""
+        with self.engine.connect() as conn:
+            return run_table.list_runs(conn, pipeline_id, limit=limit, states=states)
+
+    def list_attempts(self, pipeline_id: str, partition: str | None = None) -> list[AttemptRecord]:
+        """The job log of a pipeline (or one partition), oldest first."""
+        with self.engine.connect() as conn:
+            return attempts.list_attempts(conn, pipeline_id, partition)
+
+    def get_attempt(self, attempt_id: str) -> AttemptRecord | None:
+        """One job-log row by its idempotency key."""
+        with self.engine.connect() as conn:
+            return attempts.get(conn, attempt_id)
+
+    def list_events(
+        self,
+        *,
+        types: Sequence[str] = (),
+        pipeline_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Event]:
+        """Events in time order, filtered."""
+        with self.engine.connect() as conn:
+            return events.list_events(
+                conn, types=types, pipeline_id=pipeline_id, since=since, until=until, limit=limit
+            )
+
+
+if TYPE_CHECKING:  # mypy (src only) holds SqlStore to the whole contract of interlock.abc
+
+    def _satisfies_every_protocol(store: SqlStore) -> Store:
+        return store
