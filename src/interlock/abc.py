@@ -366,6 +366,11 @@ class ControllerStore(RunStore, ReadingStore, ReadStore, Protocol):
 class Store(RunStore, ReadingStore, PipelineStore, ReadStore, Protocol):
     """A whole store, as an installation opens it."""
 
+    @property
+    def display_url(self) -> str:
+        """Where the store keeps its data, with any password hidden (for messages)."""
+        ...
+
     def close(self) -> None:
         """Release every connection; the store is not used again."""
         ...

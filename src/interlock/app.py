@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from interlock.abc import AttemptRecord, ReadingInput, Store, SyncReport
 from interlock.config import load_pipelines, parse_pipeline
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
@@ -42,7 +43,6 @@ from interlock.model import (
     Run,
 )
 from interlock.specs import CalendarSpec, PipelineSpec
-from interlock.store.base import AttemptRecord, ReadingInput, SyncReport
 from interlock.store.sqlalchemy import CONFIG_RECHECK_SECONDS, SqlStore, default_url
 
 __all__ = ["Interlock", "pack_document", "unpack_document"]
@@ -92,7 +92,7 @@ class Interlock:
         backends: Callable[[str], JobBackend] | None = None,
         state_dir: Path | str | None = None,
     ) -> None:
-        self.store = SqlStore(db or os.environ.get(DATABASE_ENV) or default_url())
+        self.store: Store = SqlStore(db or os.environ.get(DATABASE_ENV) or default_url())
         self.pipelines_path = Path(pipelines) if pipelines is not None else None
         self.clock = clock or SystemClock()
         self.state_dir = Path(state_dir) if state_dir is not None else Path(".interlock")
@@ -308,7 +308,7 @@ class Interlock:
     @property
     def database(self) -> str:
         """The database URL with any password hidden, for messages."""
-        return self.store.engine.url.render_as_string(hide_password=True)
+        return self.store.display_url
 
     # Running -----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The database schema, one definition for SQLite (embedded default) and PostgreSQL.
 
-Tables (DESIGN.md, "Storage"):
+Tables (docs/architecture.md):
 
 - ``pipelines`` / ``pipeline_versions``: the current YAML of each pipeline and every version
   ever applied (hash, time, source file), for audit.

@@ -102,6 +102,11 @@ class SqlStore:
         self._readings = Readings(sqlite=self.is_sqlite)
         self._pipelines = Pipelines()
 
+    @property
+    def display_url(self) -> str:
+        """The database URL with any password hidden, for messages."""
+        return self.engine.url.render_as_string(hide_password=True)
+
     def __repr__(self) -> str:
         return f"SqlStore({self.engine.url!r})"  # SQLAlchemy masks the password
 
