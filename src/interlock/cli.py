@@ -156,3 +156,7 @@ def _short(delta: timedelta) -> str:
 from interlock.cli_runtime import fail, register  # noqa: E402
 
 register(main)
+
+from interlock.cli_db import db  # noqa: E402 - the schema commands, below cli like cli_runtime
+
+main.add_command(db)
