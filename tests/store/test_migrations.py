@@ -177,3 +177,12 @@ def test_the_postgres_lock_excludes_a_second_session(postgres_url):
     finally:
         engine.dispose()
     assert (held, free) == (False, True)
+
+
+def test_a_lock_file_that_cannot_be_created_is_a_store_error_naming_it(tmp_path):
+    """A database that needs migrating in a directory Interlock cannot write to: one line."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/missing-dir/interlock.db")
+    lock = _lock.migration_lock(engine)
+    with pytest.raises(StoreError, match=r"cannot create the migration lock .*migrate\.lock"):
+        lock.__enter__()
+    engine.dispose()

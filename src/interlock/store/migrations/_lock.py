@@ -28,6 +28,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from interlock.errors import StoreError
+
 __all__ = ["ADVISORY_LOCK_KEY", "lock_path", "migration_lock"]
 
 ADVISORY_LOCK_KEY = 0x1A7E_C0C4_0001
@@ -69,7 +71,10 @@ def _file_lock(path: Path) -> Iterator[None]:
     The file is left in place: deleting it while another process waits on the old inode
     would let a third process lock a new file and migrate alongside the first.
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:  # e.g. a read-only directory: say which file, in one line
+        raise StoreError(f"cannot create the migration lock {path}: {exc.strerror}") from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
