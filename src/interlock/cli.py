@@ -152,3 +152,7 @@ from interlock.cli_runtime import fail, register  # noqa: E402
 
 register(main)
 register_read(main)
+
+from interlock.cli_db import db  # noqa: E402 - the schema commands, below cli like cli_runtime
+
+main.add_command(db)

@@ -116,8 +116,15 @@ def restart(
     return second
 
 
-def wait_lines(marker: Path) -> list[str]:
-    """Lines the job wrote (the job may still be finishing its write)."""
+def wait_lines(marker: Path, timeout: float = 10.0) -> list[str]:
+    """Lines the job wrote, once it has written one.
+
+    The job is a detached process: a run can be settled (FAILED as unknown, say) before the
+    job it started got round to writing, more so on a loaded machine.
+    """
+    deadline = time.monotonic() + timeout
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.01)
     return marker.read_text().splitlines() if marker.exists() else []
 
 

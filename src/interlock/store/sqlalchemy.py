@@ -93,7 +93,11 @@ class SqlStore:
         if migrate:
             from interlock.store.migrations import upgrade  # noqa: PLC0415 - alembic is slow to import
 
-            upgrade(self.engine)
+            try:
+                upgrade(self.engine)  # one SELECT at head; locked and re-checked otherwise
+            except BaseException:
+                self.engine.dispose()  # a refused or failed migration leaves no connection open
+                raise
         on_disk = sqlite and self.engine.url.database not in {None, "", ":memory:"}
         self._checkpointer = Checkpointer(self.engine) if on_disk else None
         database = self.engine.url.database

@@ -1,21 +1,46 @@
 """Alembic migrations for the store, applied automatically when a store opens.
 
-``upgrade(engine)`` brings any database to the newest schema; it is idempotent and cheap
-when the schema is current. New migrations go in ``versions/`` (``alembic revision
---autogenerate`` with ``script_location`` pointing here).
+``upgrade(engine)`` brings any database to the newest schema. Opening a store is frequent
+(every CLI command, every worker), so the common case — already at the newest revision —
+costs one ``SELECT`` on ``alembic_version`` and takes no lock. Only when an upgrade is due
+does it take the migration lock (:mod:`interlock.store.migrations._lock`) and read the
+revision again under it, so processes starting together migrate exactly once.
+
+New migrations go in ``versions/`` (``alembic revision --autogenerate`` with
+``script_location`` pointing here).
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-__all__ = ["upgrade"]
+from interlock.errors import StoreError
+from interlock.store.migrations._lock import migration_lock
+
+__all__ = ["Upgrade", "alembic_config", "current_revision", "head_revision", "upgrade"]
 
 HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """What :func:`upgrade` did: the revision before (None: empty database) and after."""
+
+    before: str | None
+    after: str
+
+    @property
+    def changed(self) -> bool:
+        """True when migrations ran."""
+        return self.before != self.after
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -26,6 +51,54 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> None:
-    """Migrate the database behind ``engine`` to the newest schema."""
-    command.upgrade(alembic_config(engine), "head")
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """The shipped revisions, parsed once per process (they do not change while it runs)."""
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    return ScriptDirectory.from_config(config)
+
+
+def head_revision() -> str:
+    """The newest revision this version of Interlock ships."""
+    head = _scripts().get_current_head()
+    if head is None:  # pragma: no cover - versions/ always holds the initial schema
+        raise StoreError("no migrations found in " + str(HERE / "versions"))
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None for a database Interlock never migrated."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> Upgrade:
+    """Migrate the database behind ``engine`` to the newest schema, at most once at a time.
+
+    :raises StoreError: if the database is at a revision this Interlock does not ship (it
+        was migrated by a newer version), or the database fails.
+    """
+    head = head_revision()
+    before = current_revision(engine)
+    if before == head:
+        return Upgrade(before, head)
+    with migration_lock(engine):
+        before = current_revision(engine)  # another process may have migrated meanwhile
+        if before != head:
+            _check_known(before)
+            command.upgrade(alembic_config(engine), "head")
+    return Upgrade(before, head)
+
+
+def _check_known(revision: str | None) -> None:
+    """Refuse a database migrated by a newer Interlock instead of failing inside Alembic."""
+    if revision is None:
+        return
+    known = {script.revision for script in _scripts().walk_revisions()}
+    if revision not in known:
+        raise StoreError(
+            f"the database is at schema revision {revision!r}, which this Interlock does not "
+            f"know (its newest is {head_revision()!r}): it was migrated by a newer Interlock; "
+            "upgrade Interlock"
+        )

@@ -1,0 +1,105 @@
+"""``interlock db``: the database schema commands, for deploys that migrate as a step.
+
+Every store already migrates on open (under a lock, see
+:mod:`interlock.store.migrations`), so these are for operators who want the migration to
+be an explicit, visible step of a deploy — run ``interlock db upgrade`` once, then start the
+controllers — and for checking which schema a database is at. Output is one line for a
+person; ``--json`` prints one object for scripts::
+
+    $ interlock db upgrade --db sqlite:///interlock.db
+    none → 0002 (head)
+    $ interlock db current --db sqlite:///interlock.db --json
+    {"revision": "0002", "head": "0002", "is_head": true}
+
+Errors (an unreachable server, a database migrated by a newer Interlock) are one line on
+stderr and exit 2, as for every ``interlock`` command.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from alembic.util import CommandError
+
+from interlock.errors import InputError, StoreError
+from interlock.store.migrations import current_revision, head_revision, upgrade
+from interlock.store.sqlalchemy import SqlStore, default_url
+
+__all__ = ["db"]
+
+_db_option = click.option(
+    "--db",
+    "url",
+    envvar="INTERLOCK_DATABASE_URL",
+    default=None,
+    help="Database URL (default sqlite ./interlock.db).",
+)
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+@click.group()
+def db() -> None:
+    """Show or upgrade the database schema (stores also upgrade it when they open)."""
+
+
+@db.command("upgrade")
+@_db_option
+@_json_option
+def upgrade_command(url: str | None, *, as_json: bool) -> None:
+    """Migrate the database to the newest schema; prints the revision before → after."""
+    with _engine(url, must_exist=False) as engine:
+        done = upgrade(engine)
+    if as_json:
+        click.echo(json.dumps({"from": done.before, "to": done.after, "changed": done.changed}))
+        return
+    note = "head" if done.changed else "head, already current"
+    click.echo(f"{done.before or 'none'} → {done.after} ({note})")
+
+
+@db.command("current")
+@_db_option
+@_json_option
+def current_command(url: str | None, *, as_json: bool) -> None:
+    """Print the database's schema revision and whether it is the newest (exit 0 either way)."""
+    with _engine(url, must_exist=True) as engine:
+        revision = current_revision(engine)
+    head = head_revision()
+    if as_json:
+        click.echo(json.dumps({"revision": revision, "head": head, "is_head": revision == head}))
+    elif revision == head:
+        click.echo(f"{revision} (head)")
+    else:
+        click.echo(f"{revision or 'none'} (not head: {head}; run interlock db upgrade)")
+
+
+@contextmanager
+def _engine(url: str | None, *, must_exist: bool) -> Iterator[sa.Engine]:
+    """The engine of an unmigrated store on ``url``, closed afterwards.
+
+    ``must_exist``: refuse a SQLite path with no file rather than create an empty database
+    just to report that it is empty. Alembic's own errors become one-line StoreErrors.
+    """
+    url = url or default_url()
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise InputError("not a usable database URL", field="db") from exc
+    path = parsed.database
+    on_disk = parsed.get_backend_name() == "sqlite" and path not in {None, "", ":memory:"}
+    if must_exist and on_disk and not Path(str(path)).exists():
+        raise StoreError(f"no SQLite database at {path}")
+    try:
+        store = SqlStore(url, migrate=False)
+    except ImportError as exc:  # e.g. postgresql+psycopg without the postgres extra
+        raise StoreError(f"the database driver is not installed ({exc.name})") from exc
+    try:
+        yield store.engine
+    except CommandError as exc:
+        raise StoreError(f"migration failed: {exc}") from exc
+    finally:
+        store.close()
