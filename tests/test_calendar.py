@@ -1,4 +1,4 @@
-"""Tests for interlock.calendar: zones, wall-clock resolution across DST, exclusions."""
+"""Tests for interlock.timing.calendar: zones, wall-clock resolution across DST, exclusions."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from interlock import calendar
-from interlock.calendar import (
+from interlock.model.specs import CalendarSpec, ExcludeSpec, ScheduleSpec
+from interlock.timing import calendar
+from interlock.timing.calendar import (
     exclusion_reason,
     holiday_set_problem,
     hour_after,
@@ -17,7 +18,6 @@ from interlock.calendar import (
     resolve_wall_time,
     zone,
 )
-from interlock.specs import CalendarSpec, ExcludeSpec, ScheduleSpec
 
 US_FEDERAL = CalendarSpec(
     name="us-federal",

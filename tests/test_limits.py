@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from interlock.errors import InputError
-from interlock.limits import (
+from interlock.model.limits import (
     MAX_JSON_DEPTH,
     MAX_KEY_LENGTH,
     MAX_PARTITION_LENGTH,
@@ -24,7 +24,7 @@ from interlock.limits import (
     check_reason,
     parse_json,
 )
-from interlock.partitions import parse_partition
+from interlock.model.partitions import parse_partition
 
 
 def nested(levels: int, *, inner: Any = 1) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Tests for interlock.schedule: cron fires across DST, partitions, schedule deadlines."""
+"""Tests for interlock.timing.schedule: cron fires across DST, partitions, schedule deadlines."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interlock import calendar, schedule
 from interlock.errors import InputError
-from interlock.schedule import (
+from interlock.timing import calendar, schedule
+from interlock.timing.schedule import (
     cron_problem,
     fire_for_partition,
     fires_hourly,

@@ -18,8 +18,8 @@ from pydantic import BaseModel
 
 from interlock import schemas
 from interlock.cli import main
-from interlock.conditions import Evaluation
 from interlock.model import Event, Explanation
+from interlock.model.conditions import Evaluation
 from interlock.replay import event_json
 from interlock.testing import evaluate
 

@@ -26,8 +26,8 @@ from interlock.config import load_pipeline_file, parse_pipeline
 from interlock.decide.plan import local_partition
 from interlock.decide.wake import woken_by_reading
 from interlock.model import Decision, Event, ReadingSet, Run, RunState
+from interlock.model.specs import PipelineSpec
 from interlock.simulate import UNDATED_WAKE_STATES, Simulation
-from interlock.specs import PipelineSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "simulate"

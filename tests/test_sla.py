@@ -1,4 +1,4 @@
-"""Tests for interlock.sla: the Go Interlock's SLA vectors, errors, and properties."""
+"""Tests for interlock.timing.sla: the Go Interlock's SLA vectors, errors, and properties."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interlock import sla
-from interlock.calendar import local_day, resolve_wall_time, zone
-from interlock.sla import SlaWindow, absolute_deadline, relative_deadline, sla_window
-from interlock.specs import SlaSpec
+from interlock.model.specs import SlaSpec
+from interlock.timing import sla
+from interlock.timing.calendar import local_day, resolve_wall_time, zone
+from interlock.timing.sla import SlaWindow, absolute_deadline, relative_deadline, sla_window
 
 NY = "America/New_York"
 BERLIN = "Europe/Berlin"

@@ -25,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from interlock.brokers.base import Broker
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
 from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, Signal
-from interlock.specs import PipelineSpec
+from interlock.model.specs import PipelineSpec
 
 __all__ = [
     "AttemptLaunched",

@@ -33,7 +33,6 @@ from interlock.decide import decide, planned_runs
 from interlock.decide.plan import local_partition
 from interlock.errors import InputError, UnknownPipelineError
 from interlock.jobs import BackendSettings, JobBackend, backend_for
-from interlock.limits import check_message, check_partition, check_reason, check_text
 from interlock.model import (
     CancelRequested,
     Decision,
@@ -42,7 +41,8 @@ from interlock.model import (
     RerunRequested,
     Run,
 )
-from interlock.specs import CalendarSpec, PipelineSpec
+from interlock.model.limits import check_message, check_partition, check_reason, check_text
+from interlock.model.specs import CalendarSpec, PipelineSpec
 from interlock.store.sqlalchemy import CONFIG_RECHECK_SECONDS, SqlStore, default_url
 
 __all__ = ["Interlock", "pack_document", "unpack_document"]

@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 
-from interlock.conditions import AnyOf, Condition, Rule
 from interlock.config import PipelineSpec, load_pipelines
-from interlock.durations import format_duration
 from interlock.errors import ConfigError, ConfigProblem, InterlockError
+from interlock.model.conditions import AnyOf, Condition, Rule
+from interlock.model.durations import format_duration
 
 __all__ = ["main", "summary"]
 

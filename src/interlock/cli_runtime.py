@@ -23,8 +23,8 @@ from interlock.app import Interlock
 from interlock.controller.loop import ControllerSettings
 from interlock.errors import ConfigError, InputError, InterlockError
 from interlock.events import severity
-from interlock.limits import parse_json
 from interlock.model import FAILURE_CATEGORIES
+from interlock.model.limits import parse_json
 
 __all__ = [
     "COLOURS",
@@ -74,7 +74,8 @@ def parse_field(text: str) -> tuple[str, Any]:
 
     A value that is not JSON stays a string; a JSON value beyond the reading limits is refused.
 
-    :raises InputError: for text without ``=``, or a value over a limit of :mod:`interlock.limits`.
+    :raises InputError: for text without ``=``, or a value over a limit of
+        :mod:`interlock.model.limits`.
     """
     name, sep, raw = text.partition("=")
     if not sep or not name:

@@ -46,11 +46,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from interlock.errors import InputError
-from interlock.limits import check_reading
 from interlock.model import FAILURE_CATEGORIES, Event
-from interlock.partitions import parse_partition
+from interlock.model.limits import check_reading
+from interlock.model.partitions import parse_partition
+from interlock.model.specs import PipelineSpec
 from interlock.simulate import Simulation
-from interlock.specs import PipelineSpec
 
 __all__ = [
     "EARLIEST",
@@ -248,7 +248,7 @@ def check_line(item: dict[str, Any], where: str, previous: datetime | None = Non
 def check_reading_line(item: dict[str, Any], where: str) -> None:
     """The store's checks of one reading, applied to a timeline line (``partition`` made canonical).
 
-    :func:`interlock.limits.check_reading` is the very check the store applies before it
+    :func:`interlock.model.limits.check_reading` is the very check the store applies before it
     stores a reading, so ``simulate`` refuses exactly what the store refuses. The key is kept
     as written (the simulation resolves its ``#date`` suffix itself).
     """

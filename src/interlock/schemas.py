@@ -27,8 +27,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from interlock.conditions import Evaluation
 from interlock.model import Event, Explanation, Run
+from interlock.model.conditions import Evaluation
 
 __all__ = [
     "SHAPES",
@@ -153,7 +153,7 @@ class EventOut(_Out):
 class EvaluationOut(_Out):
     """One evaluated condition node; a rule has ``key``, ``readingAt`` and ``value``.
 
-    Built from :meth:`Evaluation.to_dict <interlock.conditions.Evaluation.to_dict>`, not
+    Built from :meth:`Evaluation.to_dict <interlock.model.conditions.Evaluation.to_dict>`, not
     beside it: that form is what the store persists with every decision, and the pure core
     cannot depend on pydantic, so the core builds the tree once and this model declares
     and checks it (a key added there and not here is refused: ``extra="forbid"``).

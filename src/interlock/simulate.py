@@ -42,8 +42,8 @@ from interlock.model import (
     RunState,
     Signal,
 )
-from interlock.partitions import partition_from_fields, split_key
-from interlock.specs import PipelineSpec
+from interlock.model.partitions import partition_from_fields, split_key
+from interlock.model.specs import PipelineSpec
 
 __all__ = ["Simulation"]
 

@@ -29,7 +29,7 @@ from interlock.config import load_pipeline_file, parse_pipeline
 from interlock.decide import decide
 from interlock.decide.plan import local_partition
 from interlock.model import Decision, OpenedBy, Reading, ReadingSet, Run, RunMark, RunState
-from interlock.specs import PipelineSpec
+from interlock.model.specs import PipelineSpec
 
 __all__ = ["evaluate", "load", "parse_time"]
 

@@ -10,7 +10,7 @@ import pytest
 
 from interlock.config import parse_pipeline
 from interlock.errors import ConfigError, ConfigProblem
-from interlock.specs import CalendarSpec, PipelineSpec
+from interlock.model.specs import CalendarSpec, PipelineSpec
 
 ProblemsOf = Callable[..., list[ConfigProblem]]
 Parse = Callable[..., PipelineSpec]

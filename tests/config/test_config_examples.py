@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from interlock.conditions import AllOf, Rule
 from interlock.config import load_calendars, load_pipeline_file, load_pipelines
-from interlock.specs import PipelineSpec
+from interlock.model.conditions import AllOf, Rule
+from interlock.model.specs import PipelineSpec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PIPELINES = EXAMPLES / "pipelines"

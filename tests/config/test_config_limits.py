@@ -23,8 +23,8 @@ from interlock.config import (
     parse_pipeline,
 )
 from interlock.config._yaml import REWORD_LIMIT, _CLoader
-from interlock.durations import DurationTooLargeError, parse_duration
 from interlock.errors import ConfigError, ConfigProblem
+from interlock.model.durations import DurationTooLargeError, parse_duration
 
 TRIGGER = "schedule:\n  trigger: {key: up, check: exists}\n"
 DURATION_FIELDS = [

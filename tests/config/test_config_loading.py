@@ -10,7 +10,7 @@ from config_support import assert_problem, case
 
 from interlock.config import load_calendars, load_pipeline_file, load_pipelines
 from interlock.errors import ConfigError, ConfigProblem
-from interlock.specs import CalendarSpec
+from interlock.model.specs import CalendarSpec
 
 CALENDAR = """\
 name: us-federal

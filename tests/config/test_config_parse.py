@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 import interlock.config
-from interlock.conditions import AllOf, AnyOf, Rule
 from interlock.config import JOB_TYPES, parse_pipeline
-from interlock.specs import (
+from interlock.model.conditions import AllOf, AnyOf, Rule
+from interlock.model.specs import (
     CalendarSpec,
     EvaluationSpec,
     ExcludeSpec,

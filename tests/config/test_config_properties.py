@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from interlock.config import parse_pipeline
 from interlock.config._build import JOB_TYPES
 from interlock.errors import ConfigError
-from interlock.specs import PipelineSpec
+from interlock.model.specs import PipelineSpec
 
 GOLD_REVENUE = (
     Path(__file__).resolve().parents[2] / "examples/pipelines/gold-revenue.yaml"

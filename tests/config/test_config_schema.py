@@ -12,7 +12,7 @@ import textwrap
 import pytest
 from config_support import assert_problem, case
 
-from interlock.specs import CalendarSpec
+from interlock.model.specs import CalendarSpec
 
 ID = "pipeline: {id: p}\n"
 TRIGGER = "  trigger: {key: ready, check: exists}\n"

@@ -6,7 +6,7 @@ import textwrap
 from datetime import UTC, datetime
 
 from interlock.config import parse_pipeline
-from interlock.specs import PipelineSpec
+from interlock.model.specs import PipelineSpec
 
 GOLD_REVENUE = """
 pipeline:

@@ -26,7 +26,7 @@ from store_support import ETL
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock
 from interlock.errors import InputError
-from interlock.limits import check_pipeline_id, check_reading
+from interlock.model.limits import check_pipeline_id, check_reading
 from interlock.store import schema as t
 from interlock.store.base import ReadingInput
 

@@ -20,7 +20,7 @@ from interlock.config.loader import (
     load_pipelines,
     parse_pipeline,
 )
-from interlock.specs import (
+from interlock.model.specs import (
     DEFAULT_EVALUATION_INTERVAL,
     DEFAULT_EVALUATION_WINDOW,
     CalendarSpec,

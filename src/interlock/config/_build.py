@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 
-from interlock.conditions import AllOf, AnyOf, Condition
 from interlock.config._check import Checker
 from interlock.config._jobs import JOB_TYPES, check_config, check_type
 from interlock.config._rules import compile_items
@@ -24,7 +23,8 @@ from interlock.config._schedule import (
     read_timezone,
 )
 from interlock.config._yaml import YamlPath
-from interlock.specs import (
+from interlock.model.conditions import AllOf, AnyOf, Condition
+from interlock.model.specs import (
     CalendarSpec,
     JobSpec,
     PipelineSpec,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from interlock.config._check import Checker
 from interlock.config._yaml import parse_yaml
 from interlock.errors import ConfigProblem
-from interlock.specs import CalendarSpec
+from interlock.model.specs import CalendarSpec
 
 __all__ = ["WEEKDAYS", "read_calendar"]
 

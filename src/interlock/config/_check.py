@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from interlock.config._yaml import YamlDocument, YamlPath, render_path
-from interlock.durations import DurationTooLargeError, parse_duration
 from interlock.errors import ConfigProblem
+from interlock.model.durations import DurationTooLargeError, parse_duration
 
 __all__ = ["MAX_DURATION", "Checker", "suggestion"]
 

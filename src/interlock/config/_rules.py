@@ -1,4 +1,4 @@
-"""Compile rule lists from YAML into the condition tree (:mod:`interlock.conditions`).
+"""Compile rule lists from YAML into the condition tree (:mod:`interlock.model.conditions`).
 
 A rule item is ``{key, check, field, value}`` as in Go. Interlock adds nested groups: an item
 may instead be ``{allOf: [...]}`` or ``{anyOf: [...]}`` whose items are rules or groups again,
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from interlock.conditions import AllOf, AnyOf, Condition, Rule
+from interlock.model.conditions import AllOf, AnyOf, Condition, Rule
 from interlock.rules import rule_problems
 
 if TYPE_CHECKING:

@@ -12,18 +12,18 @@ from collections.abc import Mapping
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from interlock.calendar import holiday_set_problem, parse_clock, zone
 from interlock.config._check import Checker
 from interlock.config._rules import RULE_KEYS, compile_rule
 from interlock.config._yaml import YamlPath
-from interlock.schedule import cron_problem
-from interlock.specs import (
+from interlock.model.specs import (
     CalendarSpec,
     EvaluationSpec,
     ExcludeSpec,
     ScheduleSpec,
     TriggerSpec,
 )
+from interlock.timing.calendar import holiday_set_problem, parse_clock, zone
+from interlock.timing.schedule import cron_problem
 
 __all__ = ["build_schedule", "read_clock", "read_evaluation", "read_timezone"]
 
@@ -58,7 +58,7 @@ def build_schedule(c: Checker, raw: object, calendars: Mapping[str, CalendarSpec
 
 
 def _cron(c: Checker, raw: object) -> str | None:
-    """``schedule.cron``: exactly five fields that fire (checked by :mod:`interlock.schedule`)."""
+    """``schedule.cron``: exactly five fields that fire (see :mod:`interlock.timing.schedule`)."""
     path: YamlPath = ("schedule", "cron")
     cron = c.string(path, raw)
     if not cron:

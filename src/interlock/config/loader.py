@@ -2,11 +2,11 @@
 
 The schema is the Go Interlock's, field for field (camelCase, docs/go-compatibility.md, Config
 schema), so Go configs load unchanged; the values come out as the frozen specs of
-:mod:`interlock.specs`. Where the Go version logs an invalid config and ignores the pipeline, we
-refuse to load: every problem in every file is collected and raised as one
+:mod:`interlock.model.specs`. Where the Go version logs an invalid config and ignores the
+pipeline, we refuse to load: every problem in every file is collected and raised as one
 :class:`~interlock.errors.ConfigError`, each with its file, 1-based line, field path
-(``validation.rules[2].check``), message and fix. Nothing else escapes: YAML syntax errors, wrong
-types and unreadable files all become problems.
+(``validation.rules[2].check``), message and fix. Nothing else escapes: YAML syntax errors,
+wrong types and unreadable files all become problems.
 
 Beyond Go (each one an error a Go user would want rather than a silent fallback):
 
@@ -46,7 +46,7 @@ from interlock.config._calendars import read_calendar
 from interlock.config._check import Checker
 from interlock.config._yaml import parse_yaml
 from interlock.errors import ConfigError, ConfigProblem
-from interlock.specs import CalendarSpec, PipelineSpec
+from interlock.model.specs import CalendarSpec, PipelineSpec
 
 __all__ = [
     "MAX_FILE_BYTES",

@@ -55,7 +55,7 @@ from interlock.model import (
     Run,
     Signal,
 )
-from interlock.specs import PipelineSpec
+from interlock.model.specs import PipelineSpec
 
 __all__ = ["JobRunner"]
 

@@ -47,7 +47,7 @@ from interlock.model import (
     RunState,
     Signal,
 )
-from interlock.specs import PipelineSpec
+from interlock.model.specs import PipelineSpec
 
 __all__ = ["Controller", "ControllerSettings", "default_owner"]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from interlock.decide.step import Step
-from interlock.durations import format_duration
 from interlock.events import EventType
-from interlock.sla import absolute_deadline
+from interlock.model.durations import format_duration
+from interlock.timing.sla import absolute_deadline
 
 __all__ = ["capture_baseline", "dry_run_sla_projection"]
 

@@ -39,7 +39,7 @@ from interlock.model import (
     RunState,
     Signal,
 )
-from interlock.specs import PipelineSpec
+from interlock.model.specs import PipelineSpec
 
 __all__ = ["decide"]
 

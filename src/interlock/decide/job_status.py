@@ -16,9 +16,9 @@ Each is reported once per occurrence, never once per poll:
 
 from __future__ import annotations
 
-from interlock.durations import format_duration
 from interlock.events import EventType
 from interlock.model import FailureCategory, JobReported, RunMark
+from interlock.model.durations import format_duration
 
 from .step import Step
 

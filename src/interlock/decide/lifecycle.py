@@ -15,11 +15,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from interlock.calendar import exclusion_reason, local_day
-from interlock.conditions import rules_of
 from interlock.decide.baseline import capture_baseline, dry_run_sla_projection
 from interlock.decide.plan import first_check_at, trigger_partition, upcoming_runs
-from interlock.durations import format_duration
 from interlock.events import EventType
 from interlock.model import (
     FailureCategory,
@@ -33,9 +30,12 @@ from interlock.model import (
     RunMark,
     RunState,
 )
-from interlock.partitions import parse_partition
+from interlock.model.conditions import rules_of
+from interlock.model.durations import format_duration
+from interlock.model.partitions import parse_partition
 from interlock.rules.evaluate import evaluate
-from interlock.schedule import fire_for_partition
+from interlock.timing.calendar import exclusion_reason, local_day
+from interlock.timing.schedule import fire_for_partition
 
 from .job_status import AUTH, CANCELLED, NEVER_RETRIED, observe_poll, refusal_failure
 from .step import Step

@@ -22,8 +22,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from interlock.model import OpenedBy, OpenRun, Reading
-from interlock.partitions import parse_partition, partition_for_time
-from interlock.schedule import (
+from interlock.model.partitions import parse_partition, partition_for_time
+from interlock.model.specs import PipelineSpec
+from interlock.timing.schedule import (
     fire_for_partition,
     next_fire,
     partition_for_fire,
@@ -32,7 +33,6 @@ from interlock.schedule import (
     trigger_deadline_at,
     zone,
 )
-from interlock.specs import PipelineSpec
 
 __all__ = [
     "expected_granularity",

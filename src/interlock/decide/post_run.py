@@ -23,9 +23,9 @@ from typing import Any
 
 from interlock.decide.reruns import request_rerun
 from interlock.decide.step import Step
-from interlock.durations import format_duration
 from interlock.events import EventType
 from interlock.model import RunMark, RunState
+from interlock.model.durations import format_duration
 from interlock.rules.checks import to_number
 from interlock.rules.evaluate import evaluate
 

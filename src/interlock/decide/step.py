@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from interlock.conditions import Evaluation
 from interlock.model import Action, Event, Reading, Run, RunState
-from interlock.specs import PipelineSpec
+from interlock.model.conditions import Evaluation
+from interlock.model.specs import PipelineSpec
 
 __all__ = ["Step"]
 

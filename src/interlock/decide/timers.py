@@ -19,11 +19,11 @@ from datetime import datetime
 from interlock.decide.lifecycle import cron_fire
 from interlock.decide.plan import missed_at
 from interlock.decide.step import Step
-from interlock.durations import format_duration
 from interlock.events import EventType
 from interlock.model import OpenedBy, RunMark, RunState
-from interlock.schedule import schedule_time_at, trigger_deadline_at
-from interlock.sla import SlaWindow, sla_window
+from interlock.model.durations import format_duration
+from interlock.timing.schedule import schedule_time_at, trigger_deadline_at
+from interlock.timing.sla import SlaWindow, sla_window
 
 __all__ = ["check_timers", "next_check_at", "sla_verdict"]
 

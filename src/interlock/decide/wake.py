@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from interlock.decide.plan import local_partition
 from interlock.model import Run, RunState
-from interlock.specs import PipelineSpec
+from interlock.model.specs import PipelineSpec
 
 __all__ = ["DATED_WAKE_STATES", "WATCH_AFTER_SUCCESS", "watch_until", "woken_by_reading"]
 

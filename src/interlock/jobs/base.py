@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Self, overload
 
-from interlock.durations import parse_duration
 from interlock.errors import JobPermanentError
 from interlock.jobs.templates import redact
+from interlock.model.durations import parse_duration
 
 __all__ = [
     "BackendSettings",

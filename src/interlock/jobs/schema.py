@@ -23,8 +23,8 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import ErrorDetails
 
 from interlock.backends import JobConfigIssue
-from interlock.durations import parse_duration
 from interlock.jobs.templates import RUN_VARIABLES, placeholder_problems
+from interlock.model.durations import parse_duration
 
 __all__ = ["Duration", "JobConfig", "Scalar", "has_placeholder"]
 

@@ -26,7 +26,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple, TypeAlias
 
-from interlock.durations import format_duration, parse_duration
+from interlock.model.durations import format_duration, parse_duration
 
 __all__ = [
     "AGE_CHECKS",

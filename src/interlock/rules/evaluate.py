@@ -3,7 +3,7 @@
 :func:`evaluate` is **pure**: no I/O, no clock, no logging. The caller resolves the readings for
 the run's partition (:meth:`interlock.model.ReadingSet.view`) and passes one ``now``, so every
 rule in a cycle sees the same instant, and the same inputs always give the same
-:class:`~interlock.conditions.Evaluation`. The controller performs all effects.
+:class:`~interlock.model.conditions.Evaluation`. The controller performs all effects.
 
 Every node is evaluated, with no short-circuit, as in Go: an explanation must say why *each*
 rule holds or not, not just the first one that failed. Every node carries a reason, passes
@@ -20,8 +20,8 @@ import difflib
 from collections.abc import Mapping
 from datetime import datetime
 
-from interlock.conditions import CHECKS, AllOf, AnyOf, Condition, Evaluation, Rule
 from interlock.model import Reading
+from interlock.model.conditions import CHECKS, AllOf, AnyOf, Condition, Evaluation, Rule
 from interlock.rules.checks import CheckInput, run_check, value_problems
 
 __all__ = ["evaluate", "evaluate_rule", "rule_problems"]

@@ -8,7 +8,7 @@ path and the migrations, and every connection attempt — passes through that ho
 added later cannot forget it. The new error is raised ``from`` the driver's exception, so the
 traceback still shows the original.
 
-Inputs are checked before the database (:mod:`interlock.limits`), so what arrives here is a
+Inputs are checked before the database (:mod:`interlock.model.limits`), so what arrives here is a
 real failure of the database: busy, unreachable, full, or a bug. Errors that are not the
 database's (a programming error in a bind value, an interrupt) pass through unchanged.
 """

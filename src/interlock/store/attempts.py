@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from interlock.abc import AttemptLaunched, AttemptRecord, AttemptUpdate
 from interlock.model import Decision, LaunchJob
-from interlock.specs import PipelineSpec
+from interlock.model.specs import PipelineSpec
 from interlock.store import schema as t
 from interlock.store._statements import (
     ATTEMPT_FINISHED,

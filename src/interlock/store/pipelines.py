@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from interlock.abc import StoredPipeline, SyncReport
-from interlock.specs import PipelineSpec
+from interlock.model.specs import PipelineSpec
 from interlock.store import schema as t
 from interlock.store._routing import Route
 

@@ -15,9 +15,9 @@ from sqlalchemy.engine import Connection
 
 from interlock.abc import ReadingInput
 from interlock.errors import UnknownPipelineError
-from interlock.limits import check_pipeline_id, check_reading
 from interlock.model import Reading, ReadingSet
-from interlock.specs import PipelineSpec
+from interlock.model.limits import check_pipeline_id, check_reading
+from interlock.model.specs import PipelineSpec
 from interlock.store import schema as t
 from interlock.store._statements import INSERT_HISTORY, LOAD_READINGS, upsert_latest_reading
 
@@ -65,7 +65,7 @@ class Readings:
 def normalise(index: int, item: ReadingInput, known: frozenset[str]) -> dict[str, Any]:
     """One row, or :class:`InputError` naming ``readings[index].<field>`` and the limit.
 
-    Every limit is checked here, before the database (:mod:`interlock.limits`), so SQLite
+    Every limit is checked here, before the database (:mod:`interlock.model.limits`), so SQLite
     and PostgreSQL accept exactly the same readings.
     """
     where = f"readings[{index}]"

@@ -37,7 +37,7 @@ from interlock.store._statements import (
 from interlock.store.codec import run_from_json, run_to_json
 
 if TYPE_CHECKING:
-    from interlock.specs import PipelineSpec
+    from interlock.model.specs import PipelineSpec
     from interlock.store._routing import WakePlan
 
 __all__ = ["Runs"]

@@ -39,7 +39,7 @@ from interlock.brokers.local import LocalBroker
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
 from interlock.errors import InputError
 from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, Signal
-from interlock.specs import PipelineSpec
+from interlock.model.specs import PipelineSpec
 from interlock.store import attempts, events, pipelines, readings, signals
 from interlock.store import runs as run_table
 from interlock.store._errors import map_errors

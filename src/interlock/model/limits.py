@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, NoReturn
 
 from interlock.errors import InputError
-from interlock.partitions import parse_partition, partition_from_fields, split_key
+from interlock.model.partitions import parse_partition, partition_from_fields, split_key
 
 __all__ = [
     "FORBIDDEN_CHARACTERS",
@@ -164,7 +164,7 @@ def check_message(value: object, *, field: str) -> str:
 def check_partition(value: object, *, field: str = "partition") -> str:
     """The canonical form of a partition given by a user.
 
-    Surrounding whitespace is ignored, as :func:`~interlock.partitions.parse_partition` does.
+    Surrounding whitespace is ignored, as :func:`~interlock.model.partitions.parse_partition` does.
     """
     if not isinstance(value, str):
         raise InputError(

@@ -21,7 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal, TypeAlias
 
-from interlock.conditions import Evaluation
+from interlock.model.conditions import Evaluation
 
 __all__ = [
     "FAILURE_CATEGORIES",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from interlock.conditions import AllOf, Condition, condition_keys
+from interlock.model.conditions import AllOf, Condition, condition_keys
 
 __all__ = [
     "DEFAULT_EVALUATION_INTERVAL",

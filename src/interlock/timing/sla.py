@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from interlock.calendar import (
+from interlock.model.partitions import parse_partition
+from interlock.timing.calendar import (
     hour_after,
     local_day,
     local_time,
@@ -40,12 +41,11 @@ from interlock.calendar import (
     require_aware,
     zone,
 )
-from interlock.partitions import parse_partition
 
 if TYPE_CHECKING:
     from datetime import date
 
-    from interlock.specs import SlaSpec
+    from interlock.model.specs import SlaSpec
 
 __all__ = ["SlaWindow", "absolute_deadline", "relative_deadline", "sla_window"]
 

@@ -7,7 +7,7 @@ them in the zone of the start time we hand it; on top of it this module fixes tw
 * **Spring forward.** croniter moves a fire whose wall time does not exist to the first
   minute that does: ``30 2 * * *`` in Berlin fires once on 2026-03-29, at 03:00 CEST
   (01:00Z). An hourly ``30 * * * *`` simply has no 02:30 that day (01:30 CET, then 03:30
-  CEST). We keep both behaviours; they match :func:`interlock.calendar.resolve_wall_time`.
+  CEST). We keep both behaviours; they match :func:`interlock.timing.calendar.resolve_wall_time`.
 * **Fall back.** croniter fires a repeated wall time *twice* (``30 2 * * *`` in Berlin fires at
   02:30 CEST and again at 02:30 CET on 2026-10-25), which would open the same daily partition
   twice. Interlock fires each wall-clock time once, at its first occurrence, as Vixie cron
@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
-from interlock.calendar import (
+from interlock.model.partitions import parse_partition, partition_for_time
+from interlock.timing.calendar import (
     hour_after,
     local_time,
     parse_clock,
@@ -40,7 +41,6 @@ from interlock.calendar import (
     resolve_wall_time,
     zone,
 )
-from interlock.partitions import parse_partition, partition_for_time
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 if TYPE_CHECKING:
-    from interlock.specs import CalendarSpec, ScheduleSpec
+    from interlock.model.specs import CalendarSpec, ScheduleSpec
 
 __all__ = [
     "exclusion_reason",
