@@ -116,7 +116,9 @@ def installation(tmp_path: Path, pipeline: str, document: str) -> Iterator[Insta
     (folder / f"{pipeline}.yaml").write_text(textwrap.dedent(document), encoding="utf-8")
     db = f"sqlite:///{tmp_path}/interlock.db"
     client = httpx.Client(trust_env=False, timeout=10)
-    backend = HttpBackend(client=client, retries=1)
+    # As a production config would: a busy server (Prefect answers 503 when its SQLite is
+    # locked under load) is retried a few times before the attempt counts as failed.
+    backend = HttpBackend(client=client, retries=4, base_delay=0.5, max_delay=2.0)
 
     def backends(_type: str) -> JobBackend:
         return backend
