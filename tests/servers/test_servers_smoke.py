@@ -168,6 +168,16 @@ def flow_run_state(client: httpx.Client, flow_run_id: str) -> str:
     return str(response.json()["state_type"])
 
 
+def post_through_busy(client: httpx.Client, url: str, body: object) -> httpx.Response:
+    """POST, again after a moment if Prefect answers 503 (its SQLite is busy under load)."""
+    for _ in range(10):
+        response = client.post(url, json=body)
+        if response.status_code != 503:
+            return response
+        time.sleep(0.5)
+    return response
+
+
 def test_prefect_requires_basic_auth(prefect_server: harness.PrefectServer) -> None:
     """Every route but the health check answers 401 without the auth string."""
     print(f"\nprefect ready in {prefect_server.startup_seconds:.1f}s")  # noqa: T201 - measured
@@ -194,10 +204,10 @@ def test_prefect_runs_complete_and_fail_and_are_idempotent(
     ):
         key = new_run_id(label)
         url = f"/deployments/{deployment_id}/create_flow_run"
-        created = prefect.post(url, json={"idempotency_key": key})
+        created = post_through_busy(prefect, url, {"idempotency_key": key})
         assert created.status_code == 201, created.text
         assert created.json()["state_type"] == "SCHEDULED"
-        repeated = prefect.post(url, json={"idempotency_key": key})
+        repeated = post_through_busy(prefect, url, {"idempotency_key": key})
         assert repeated.status_code == 200
         assert repeated.json()["id"] == created.json()["id"]
         runs[label] = created.json()["id"]
@@ -215,16 +225,6 @@ def test_prefect_runs_complete_and_fail_and_are_idempotent(
     failed = prefect.get(f"/flow_runs/{runs['fail']}").json()["state"]
     assert failed["name"] == "Failed"
     assert "interlock-fail fails on purpose" in failed["message"]
-
-
-def post_through_busy(client: httpx.Client, url: str, body: object) -> httpx.Response:
-    """POST, again after a moment if Prefect answers 503 (its SQLite is busy under load)."""
-    for _ in range(10):
-        response = client.post(url, json=body)
-        if response.status_code != 503:
-            return response
-        time.sleep(0.5)
-    return response
 
 
 def test_prefect_cancel_a_running_run(
