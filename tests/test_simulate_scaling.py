@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from rich.console import Console
 
 import interlock.simulate
-from interlock import cli_runtime
 from interlock.cli import main
+from interlock.cli import runtime as cli_runtime
 from interlock.config import load_pipeline_file, parse_pipeline
 from interlock.decide.plan import local_partition
 from interlock.decide.wake import woken_by_reading

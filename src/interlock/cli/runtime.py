@@ -1,7 +1,7 @@
 """The runtime commands of the ``interlock`` CLI: apply, serve, sensors, simulate and more.
 
 Registered on the click group of :mod:`interlock.cli`; the read commands (status, explain,
-runs, events), each with ``--json`` for scripts, are in :mod:`interlock.cli_read`, which
+runs, events), each with ``--json`` for scripts, are in :mod:`interlock.cli.read`, which
 shares this module's options and helpers. ``--db`` (``INTERLOCK_DATABASE_URL``) picks the
 database, default ``./interlock.db``; ``--pipelines`` (``INTERLOCK_PIPELINES``) the YAML folder.
 """
@@ -119,7 +119,7 @@ def time_arg(value: str | None) -> datetime | None:
 
 
 def register(main: click.Group) -> None:
-    """Add the runtime commands to ``main`` (the read commands: :mod:`interlock.cli_read`)."""
+    """Add the runtime commands to ``main`` (the read commands: :mod:`interlock.cli.read`)."""
     for command in (
         apply,
         serve,

@@ -147,12 +147,12 @@ def _short(delta: timedelta) -> str:
 
 # The runtime commands (serve, sensor, simulate, demo, ...) and the read commands (status,
 # explain, runs, events) live in their own modules.
-from interlock.cli_read import register as register_read  # noqa: E402
-from interlock.cli_runtime import fail, register  # noqa: E402
+from interlock.cli.read import register as register_read  # noqa: E402
+from interlock.cli.runtime import fail, register  # noqa: E402
 
 register(main)
 register_read(main)
 
-from interlock.cli_db import db  # noqa: E402 - the schema commands, below cli like cli_runtime
+from interlock.cli.db import db  # noqa: E402 - the schema commands
 
 main.add_command(db)
