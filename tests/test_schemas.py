@@ -20,7 +20,7 @@ from interlock import schemas
 from interlock.cli import main
 from interlock.model import Event, Explanation
 from interlock.model.conditions import Evaluation
-from interlock.replay import event_json
+from interlock.simulation.replay import event_json
 from interlock.testing import evaluate
 
 DATA = Path(__file__).parent / "data" / "simulate"

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from interlock.cli import main
-from interlock.replay import MAX_LINE_CHARS, read_lines
+from interlock.simulation.replay import MAX_LINE_CHARS, read_lines
 
 PIPELINE = """
 pipeline: {id: orders}

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-import interlock.simulate
+import interlock.simulation.engine
 from interlock.cli import main
 from interlock.cli import runtime as cli_runtime
 from interlock.config import load_pipeline_file, parse_pipeline
@@ -27,7 +27,7 @@ from interlock.decide.plan import local_partition
 from interlock.decide.wake import woken_by_reading
 from interlock.model import Decision, Event, ReadingSet, Run, RunState
 from interlock.model.specs import PipelineSpec
-from interlock.simulate import UNDATED_WAKE_STATES, Simulation
+from interlock.simulation.engine import UNDATED_WAKE_STATES, Simulation
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "simulate"
@@ -272,7 +272,7 @@ def test_a_reading_asks_the_wake_rule_only_about_runs_it_may_wake(
         asked.append(run.partition)
         return woken_by_reading(pipeline, run, **kwargs)
 
-    monkeypatch.setattr(interlock.simulate, "woken_by_reading", counting)
+    monkeypatch.setattr(interlock.simulation.engine, "woken_by_reading", counting)
     sim.put_reading("rows", {"count": 1}, at=START + timedelta(days=365, hours=3))
     assert len(sim.runs) > 365
     assert len(asked) <= 2, asked
@@ -283,7 +283,7 @@ def test_a_decision_sees_only_its_partition_and_undated_readings(
 ) -> None:
     """A dated reading per day for a year: each decision gets a few readings, not 365."""
     sizes: list[int] = []
-    real = interlock.simulate.decide
+    real = interlock.simulation.engine.decide
 
     def measuring(
         pipeline: PipelineSpec, run: Run, readings: ReadingSet, **kwargs: Any
@@ -291,7 +291,7 @@ def test_a_decision_sees_only_its_partition_and_undated_readings(
         sizes.append(len(readings.readings))
         return real(pipeline, run, readings, **kwargs)
 
-    monkeypatch.setattr(interlock.simulate, "decide", measuring)
+    monkeypatch.setattr(interlock.simulation.engine, "decide", measuring)
     sim = Simulation(spec_of(DAILY_CRON), start=START)
     for day in range(365):
         moment = START + timedelta(days=day)

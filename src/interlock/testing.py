@@ -15,7 +15,7 @@ Example::
 :func:`evaluate` answers "would Interlock launch this pipeline now, given these readings?":
 it opens the run's evaluation window at ``at`` and calls the same ``decide()`` the
 controller calls. For whole timelines (windows, retries, SLA timers) use
-:class:`interlock.simulate.Simulation`.
+:class:`interlock.simulation.Simulation`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Scenarios: one pipeline walked through many decisions on a virtual clock.
 
 Each test replays what a user would see happen over a day and asserts the events, in order.
-They run the real ``decide()`` through :class:`interlock.simulate.Simulation`.
+They run the real ``decide()`` through :class:`interlock.simulation.Simulation`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import timedelta
 from decide_support import GOLD_REVENUE, at, pipeline
 
 from interlock.model import RunState
-from interlock.simulate import Simulation
+from interlock.simulation.engine import Simulation
 
 PARTITION = "2026-11-23"
 

@@ -276,7 +276,7 @@ def job_report(
     "readings_file",
     type=click.Path(exists=True, path_type=Path),
     required=True,
-    help="JSONL timeline (see interlock.replay).",
+    help="JSONL timeline (see interlock.simulation.replay).",
 )
 @click.option(
     "--until", default=None, help="Stop the virtual clock here (default: last line + 1 day)."
@@ -293,7 +293,7 @@ def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_
 
     from interlock.config import load_pipeline_file  # noqa: PLC0415
     from interlock.model import Event  # noqa: PLC0415
-    from interlock.replay import (  # noqa: PLC0415
+    from interlock.simulation.replay import (  # noqa: PLC0415
         event_json,
         iter_timeline,
         parse_time,

@@ -2,7 +2,7 @@
 
 The store applies this rule with set-based SQL in the reading's own transaction
 (``WAKE_DATED`` / ``WAKE_UNDATED`` and the trigger target of
-:func:`~interlock.store._routing.plan_wakes`); :class:`~interlock.simulate.Simulation`
+:func:`~interlock.store._routing.plan_wakes`); :class:`~interlock.simulation.Simulation`
 applies it run by run. Keeping one written rule is what keeps ``simulate`` honest about what
 the controller does.
 

@@ -50,7 +50,7 @@ from interlock.model import FAILURE_CATEGORIES, Event
 from interlock.model.limits import check_reading
 from interlock.model.partitions import parse_partition
 from interlock.model.specs import PipelineSpec
-from interlock.simulate import Simulation
+from interlock.simulation.engine import Simulation
 
 __all__ = [
     "EARLIEST",
