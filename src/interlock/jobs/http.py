@@ -148,7 +148,7 @@ class HttpBackend(JobBackend):
                 call.method, call.url, headers=headers, content=content, timeout=call.timeout
             )
         if response.status_code == 409 and call.on_conflict == "adopt":
-            handle = _adopted(request, call, f"{call.method} {call.url}: HTTP 409")
+            handle = _adopted(request, call, f"{call.method} {call.url}: HTTP 409", 409)
         else:
             _raise_for_client_error(response, call.method, call.url, request)
             handle = _launch_handle(request, call, response)
@@ -181,7 +181,9 @@ class HttpBackend(JobBackend):
         if response.status_code == 404:
             return None
         _raise_for_client_error(response, "GET", str(url), request)
-        return _adopted(request, call, f"GET {url}: HTTP {response.status_code}")
+        return _adopted(
+            request, call, f"GET {url}: HTTP {response.status_code}", response.status_code
+        )
 
     def status(self, handle: JobHandle, request: JobRequest) -> JobStatus:
         """Succeeded for a synchronous job; otherwise poll ``statusUrl``.
@@ -320,7 +322,7 @@ def _launch_handle(request: JobRequest, call: Call, response: httpx.Response) ->
     )
 
 
-def _adopted(request: JobRequest, call: Call, why: str) -> JobHandle:
+def _adopted(request: JobRequest, call: Call, why: str, status_code: int) -> JobHandle:
     """The handle of a run the server already has for this attempt (a 409, or ``find``).
 
     :raises JobOutcomeUnknownError: nothing to poll it by without its launch response.
@@ -335,10 +337,11 @@ def _adopted(request: JobRequest, call: Call, why: str) -> JobHandle:
     return _handle(
         request,
         call,
-        status_code=409,
+        status_code=status_code,
         payload=None,
         excerpt=f"adopted: {why}",
         poll=_poll_record(call, url),
+        adopted=True,
     )
 
 
@@ -356,8 +359,9 @@ def _handle(  # noqa: PLR0913 - the fields of one stored handle
     payload: Any,
     excerpt: str,
     poll: dict[str, Any] | None,
+    adopted: bool = False,
 ) -> JobHandle:
-    data = {
+    data: dict[str, Any] = {
         "method": call.method,
         "url": call.url,
         "statusCode": status_code,
@@ -365,7 +369,7 @@ def _handle(  # noqa: PLR0913 - the fields of one stored handle
         "output": excerpt,
         "poll": poll,
     }
-    if excerpt.startswith("adopted:"):
+    if adopted:  # a run this attempt had already created, taken over rather than launched
         data["adopted"] = True
     return JobHandle(
         backend=HttpBackend.type, attempt_id=request.attempt_id, data=request.redact(data)
