@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from interlock.cli import main
-from interlock.cli.runtime import parse_field
+from interlock.cli._common import parse_field
 
 PIPELINE = """
 pipeline: {id: orders}

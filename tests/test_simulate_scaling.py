@@ -21,7 +21,7 @@ from rich.console import Console
 
 import interlock.simulation.engine
 from interlock.cli import main
-from interlock.cli import runtime as cli_runtime
+from interlock.cli import project as cli_project
 from interlock.config import load_pipeline_file, parse_pipeline
 from interlock.decide.plan import local_partition
 from interlock.decide.wake import woken_by_reading
@@ -83,7 +83,7 @@ def test_text_output_is_byte_identical_to_the_recorded_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The human output too (rich, 80 columns as when it was recorded through a pipe)."""
-    monkeypatch.setattr(cli_runtime, "console", Console(width=80))
+    monkeypatch.setattr(cli_project, "console", Console(width=80))
     timeline = DATA / "gold-revenue.jsonl"
     result = CliRunner().invoke(
         main, ["simulate", str(EXAMPLES / "gold-revenue.yaml"), "--readings", str(timeline)]
@@ -96,7 +96,7 @@ def test_text_output_prints_markup_in_messages_as_is(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A job message like ``[/x]`` is text, not rich markup (it raised MarkupError)."""
-    monkeypatch.setattr(cli_runtime, "console", Console(width=200))
+    monkeypatch.setattr(cli_project, "console", Console(width=200))
     (tmp_path / "p.yaml").write_text(TRIGGER_ONLY, encoding="utf-8")
     (tmp_path / "t.jsonl").write_text(
         '{"at": "2026-11-22T08:00:00Z", "key": "landed", "data": {"status": "ready"}}\n'

@@ -164,9 +164,7 @@ def test_custom_success_values(server, backend):
     assert backend.status(handle, job).state == "succeeded"
 
 
-def test_status_url_field_missing_from_the_launch_response_is_an_unknown_outcome(
-    server, backend
-):
+def test_status_url_field_missing_from_the_launch_response_is_an_unknown_outcome(server, backend):
     """A 2xx launch without the field statusUrl needs: the job may run, so never relaunch."""
     server.answer("/run", (200, {"other": 1}))
     job = request(url=f"{server.url}/run", statusUrl=f"{server.url}/r/${{id}}")

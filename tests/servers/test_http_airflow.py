@@ -201,10 +201,17 @@ def test_a_run_queued_on_a_paused_dag_is_reported(airflow_server, token, tmp_pat
 def test_the_shipped_example_runs_as_documented(airflow_server, token, tmp_path) -> None:
     """examples/orchestrators/airflow-dag-run.yaml, pointed at this Airflow, runs once."""
     del token
-    text = example(
-        "airflow-dag-run.yaml",
-        **{"http://airflow.internal:8080": airflow_server.base_url, "daily_sales": "interlock_ok"},
-    ).replace("daily-sales", "af-example").replace("pollInterval: 30s", "pollInterval: 1s")
+    text = (
+        example(
+            "airflow-dag-run.yaml",
+            **{
+                "http://airflow.internal:8080": airflow_server.base_url,
+                "daily_sales": "interlock_ok",
+            },
+        )
+        .replace("daily-sales", "af-example")
+        .replace("pollInterval: 30s", "pollInterval: 1s")
+    )
     with installation(tmp_path, "af-example", text) as w:
         w.go("sales-landed", status="ready")
         run = w.settle(until={"SUCCEEDED", "FAILED"})

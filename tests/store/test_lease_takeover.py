@@ -101,9 +101,7 @@ def test_a_dead_controllers_launch_is_taken_over_after_one_lease(
 
 
 @pytest.mark.postgres
-def test_a_live_controllers_slow_launch_keeps_its_lease(
-    postgres_url: str, tmp_path: Path
-) -> None:
+def test_a_live_controllers_slow_launch_keeps_its_lease(postgres_url: str, tmp_path: Path) -> None:
     """While A's launch call hangs, A's heartbeat renews the lease and B never takes it."""
     clock = FakeClock(NOW)
     slow = SlowBackend()

@@ -33,7 +33,6 @@ from interlock.store.base import ReadingInput
 pytestmark = pytest.mark.postgres
 
 
-
 @pytest.fixture(scope="module")
 def installations(
     tmp_path_factory: pytest.TempPathFactory, postgres_module_url: str

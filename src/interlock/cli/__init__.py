@@ -145,14 +145,26 @@ def _short(delta: timedelta) -> str:
     return re.sub(r"(?<=h)0m$", "", re.sub(r"(?<=[hm])0s$", "", format_duration(delta)))
 
 
-# The runtime commands (serve, sensor, simulate, demo, ...) and the read commands (status,
-# explain, runs, events) live in their own modules.
+# The commands live in one module per group: read (status, explain, runs, events), serve
+# (apply, serve), signals (rerun, cancel, job report), sensor, project (simulate, demo,
+# init) and db (the schema); _common holds what they share.
+from interlock.cli import project, serve, signals  # noqa: E402
+from interlock.cli._common import fail  # noqa: E402
+from interlock.cli.db import db  # noqa: E402
 from interlock.cli.read import register as register_read  # noqa: E402
-from interlock.cli.runtime import fail, register  # noqa: E402
+from interlock.cli.sensor import sensor  # noqa: E402
 
-register(main)
+for _command in (
+    serve.apply,
+    serve.serve,
+    signals.rerun,
+    signals.cancel,
+    signals.job,
+    sensor,
+    project.simulate,
+    project.demo,
+    project.init,
+    db,
+):
+    main.add_command(_command)
 register_read(main)
-
-from interlock.cli.db import db  # noqa: E402 - the schema commands
-
-main.add_command(db)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from interlock.cli.runtime import COLOURS, console, db_option, fail, json_option, open_db, time_arg
+from interlock.cli._common import COLOURS, console, db_option, fail, json_option, open_db, time_arg
 from interlock.errors import InterlockError
 from interlock.events import severity
 from interlock.model import Decision

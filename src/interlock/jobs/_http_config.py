@@ -88,7 +88,9 @@ class HttpConfig(JobConfig):
     )
     status_field: str | None = Field(None, description="the response field holding the state")
     success_values: list[Scalar] | None = Field(None, description=_VALUES)
-    failure_values: list[Scalar] | Annotated[dict[str | int, str], AfterValidator(_categories)] | None = Field(  # noqa: E501 - one annotation
+    failure_values: (
+        list[Scalar] | Annotated[dict[str | int, str], AfterValidator(_categories)] | None
+    ) = Field(  # noqa: E501 - one annotation
         None, description="a list of status values, or a mapping of value to failure category"
     )
     running_values: list[Scalar] | None = Field(None, description=_VALUES)

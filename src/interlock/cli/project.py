@@ -1,0 +1,102 @@
+"""Commands that work without a database: ``simulate``, ``demo`` and ``init``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from interlock.cli._common import COLOURS, console, fail, json_option
+from interlock.errors import InterlockError
+from interlock.events import severity
+
+__all__ = ["demo", "init", "simulate"]
+
+
+@click.command()
+@click.argument("pipeline_file", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--readings",
+    "readings_file",
+    type=click.Path(exists=True, path_type=Path),
+    required=True,
+    help="JSONL timeline (see interlock.simulation.replay).",
+)
+@click.option(
+    "--until", default=None, help="Stop the virtual clock here (default: last line + 1 day)."
+)
+@json_option
+def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_json: bool) -> None:
+    """Replay a timeline through one pipeline on a virtual clock and print every event.
+
+    Events are printed as they happen, in constant memory. The first bad line stops the
+    replay with one error naming it (the events of the lines before it are already
+    printed) and a non-zero exit.
+    """
+    from rich.markup import escape  # noqa: PLC0415 - keeps CLI start fast
+
+    from interlock.config import load_pipeline_file  # noqa: PLC0415
+    from interlock.model import Event  # noqa: PLC0415
+    from interlock.simulation.replay import (  # noqa: PLC0415
+        event_json,
+        iter_timeline,
+        parse_time,
+        read_lines,
+        run_timeline,
+    )
+
+    def show(event: Event) -> None:
+        line = event_json(event)
+        if as_json:  # the byte-pinned JSONL contract: compact json.dumps of the EventOut form
+            click.echo(json.dumps(line, default=str))
+        else:  # partitions and messages are user text: printed as is, never as markup
+            colour = COLOURS[severity(event.type)]
+            text = escape(f"{line['partition']} {event.message}")
+            console.print(f"{line['at']} [{colour}]{event.type:<26}[/] {text}")
+
+    try:
+        spec = load_pipeline_file(pipeline_file)
+        end = parse_time(until, "--until") if until is not None else None
+        # surrogateescape: a byte that is not UTF-8 is reported with its own line number
+        with readings_file.open(encoding="utf-8", errors="surrogateescape") as handle:
+            run_timeline(spec, iter_timeline(read_lines(handle)), on_event=show, until=end)
+    except InterlockError as exc:
+        sys.stdout.flush()
+        fail(exc)
+    sys.stdout.flush()
+
+
+@click.command()
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path),
+    default=Path(".interlock-demo"),
+    show_default=True,
+    help="Recreated on every run: pipelines, database and job logs.",
+)
+@click.option("--seconds", default=45.0, show_default=True, help="How long the scripted day plays.")
+@click.option("--forever", is_flag=True, help="Keep running after the script (Ctrl-C to stop).")
+def demo(workdir: Path, seconds: float, *, forever: bool) -> None:
+    """Watch Interlock work: readiness, a blocked run, a retry, an SLA warning, late data."""
+    from interlock.demo import run_demo  # noqa: PLC0415 - only this command needs it
+
+    try:
+        run_demo(workdir=workdir, duration=seconds, forever=forever, console=console).close()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=Path())
+def init(directory: Path) -> None:
+    """Scaffold a project: starter pipelines (runnable command jobs) under DIRECTORY/pipelines."""
+    from interlock.demo import write_demo_pipelines  # noqa: PLC0415
+
+    target = directory / "pipelines"
+    if target.exists() and any(target.iterdir()):
+        raise click.UsageError(f"{target} already has files; choose an empty directory")
+    write_demo_pipelines(target)
+    click.echo(f"wrote {len(list(target.glob('*.yaml')))} pipelines to {target}")
+    click.echo(f"next: interlock validate {target} && interlock serve --pipelines {target}")
