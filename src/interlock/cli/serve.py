@@ -98,8 +98,10 @@ def serve(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, lambda _signum, _frame: reloader.request())
+    count = len(il.specs())
     watching = f", watching {pipelines}" if watch else ""
-    _say(sink, il, f"interlock serving {len(il.specs())} pipelines on {il.database}{watching}")
+    plural = "s" if count != 1 else ""
+    _say(sink, il, f"interlock serving {count} pipeline{plural} on {il.database}{watching}")
     with bridge_logging(sink, log_level):
         reloader.start()
         try:
