@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
 from interlock.controller.observe import LEVELS, Level, LogEntry, Sink
-from interlock.schemas import ServeLogOut, dumps
 
 __all__ = [
     "FORMATS",
@@ -61,6 +60,8 @@ def format_text(entry: LogEntry) -> str:
 
 def format_json(entry: LogEntry) -> str:
     """One :class:`~interlock.schemas.ServeLogOut` object, compact, on one line."""
+    from interlock.schemas import ServeLogOut, dumps  # noqa: PLC0415 - pydantic: slow start
+
     out = ServeLogOut(
         at=entry.at.astimezone(UTC),
         level=entry.level,
