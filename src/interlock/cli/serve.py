@@ -17,7 +17,7 @@ from interlock.app import Interlock
 from interlock.cli._common import db_option, fail, open_db
 from interlock.cli.serve_log import FORMATS, LogFormat, bridge_logging, renderer
 from interlock.cli.serve_watch import PipelineReloader
-from interlock.controller.loop import ControllerSettings
+from interlock.controller.loop import Controller, ControllerSettings
 from interlock.controller.observe import LEVELS, Level, LogEntry, Sink
 from interlock.errors import InputError, InterlockError
 
@@ -91,13 +91,7 @@ def serve(
     sink = renderer(sys.stderr, log_format, log_level)
     controller = il.controller(ControllerSettings(workers=workers), sink=sink)
     reloader = PipelineReloader(il, pipelines, sink, watch=watch)
-
-    def stop(_signum: int, _frame: object) -> None:
-        controller.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGHUP, lambda _signum, _frame: reloader.request())
+    _install_signals(controller, reloader)
     count = len(il.specs())
     watching = f", watching {pipelines}" if watch else ""
     plural = "s" if count != 1 else ""
@@ -110,6 +104,13 @@ def serve(
             reloader.stop()
     _say(sink, il, "interlock stopped cleanly")
     il.close()
+
+
+def _install_signals(controller: Controller, reloader: PipelineReloader) -> None:
+    """SIGTERM/SIGINT stop the controller; SIGHUP re-applies (it no longer ends the process)."""
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: controller.stop())
+    signal.signal(signal.SIGINT, lambda _signum, _frame: controller.stop())
+    signal.signal(signal.SIGHUP, lambda _signum, _frame: reloader.request())
 
 
 def _say(sink: Sink, il: Interlock, message: str) -> None:
