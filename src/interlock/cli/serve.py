@@ -1,6 +1,8 @@
 """``interlock apply`` and ``interlock serve``: load pipelines, run the controller.
 
-``--pipelines`` (``INTERLOCK_PIPELINES``) names the YAML folder.
+``--pipelines`` (``INTERLOCK_PIPELINES``) names the YAML folder; ``--state-dir``
+(``INTERLOCK_STATE_DIR``, default ``.interlock``) is where job backends keep their files,
+where ``interlock logs`` reads them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from pathlib import Path
 
 import click
 
+from interlock.app import Interlock
 from interlock.cli._common import db_option, fail, open_db
+from interlock.cli.manage import state_dir_option
 from interlock.controller.loop import ControllerSettings
 from interlock.errors import InterlockError
 
@@ -42,9 +46,10 @@ def apply(path: Path, db: str | None) -> None:
 )
 @db_option
 @click.option("--workers", default=4, show_default=True, help="Threads for job-backend calls.")
-def serve(pipelines: Path | None, db: str | None, workers: int) -> None:
+@state_dir_option
+def serve(pipelines: Path | None, db: str | None, workers: int, state_dir: Path) -> None:
     """Run the controller until SIGTERM/SIGINT (applies --pipelines first if given)."""
-    il = open_db(db, pipelines)
+    il = Interlock(db=db, pipelines=pipelines, state_dir=state_dir)
     try:
         if pipelines is not None:
             il.apply()
