@@ -68,7 +68,9 @@ def test_a_paused_run_still_explains_its_failing_rules() -> None:
 
 def test_sla_alerts_still_fire_while_paused() -> None:
     """The data is still late: the SLA breach is reported for a paused pipeline's run."""
-    late = decide(PAUSED, run(RunState.WAITING, window_closes_at=at("12:00")), READY, now=at("10:01"))
+    late = decide(
+        PAUSED, run(RunState.WAITING, window_closes_at=at("12:00")), READY, now=at("10:01")
+    )
     assert "SLA_BREACH" in [e.type for e in late.events]
     assert late.launches == ()
 
