@@ -38,7 +38,10 @@ __all__ = [
     "ExplainOut",
     "ExplanationOut",
     "JobLogOut",
+    "LatestRunOut",
+    "PauseOut",
     "PipelineOut",
+    "PipelineStateOut",
     "ProblemOut",
     "ReadingOut",
     "RunOut",
@@ -222,6 +225,37 @@ class PipelineOut(_Out):
     summary: str = Field(description="Schedule, trigger, rules and job in one line.")
 
 
+class PauseOut(_Out):
+    """Why and since when a pipeline launches nothing (``interlock pause``)."""
+
+    at: IsoTime = Field(description="When it was paused.")
+    by: str = Field(description="Who paused it (empty when not given).")
+    reason: str = Field(description="Why (empty when not given).")
+
+
+class LatestRunOut(_Out):
+    """The newest opened run of a pipeline (else its planned one)."""
+
+    partition: str = Field(description="The run's partition.")
+    state: str = Field(description="The run state (PENDING, WAITING, RUNNING, SUCCEEDED, ...).")
+    attempt: int = Field(description="The current or last attempt, 1-based; 0 before a launch.")
+
+
+class PipelineStateOut(_Out):
+    """One stored pipeline of ``pipelines --json``: its config in a line and its state."""
+
+    id: str = Field(description="The pipeline id.")
+    summary: str = Field(description="Schedule, trigger, rules and job in one line.")
+    source: str = Field(description="The file it was applied from.")
+    paused: PauseOut | None = Field(description="Set while it is paused: nothing launches.")
+    latest_run: LatestRunOut | None = Field(
+        alias="latestRun", description="Its newest opened run; null before any run exists."
+    )
+    next_check_at: IsoTime | None = Field(
+        alias="nextCheckAt", description="When the controller looks at it next."
+    )
+
+
 class ReadingOut(_Out):
     """One accepted sensor reading of a key's history (newest first)."""
 
@@ -264,6 +298,9 @@ SHAPES: Mapping[str, type[BaseModel]] = {
     "explain": ExplainOut,
     "problem": ProblemOut,
     "pipeline": PipelineOut,
+    "pipeline-state": PipelineStateOut,
+    "pause": PauseOut,
+    "latest-run": LatestRunOut,
     "reading": ReadingOut,
     "serve-log": ServeLogOut,
 }

@@ -1,8 +1,10 @@
 """``interlock apply`` and ``interlock serve``: load pipelines, run the controller.
 
-``--pipelines`` (``INTERLOCK_PIPELINES``) names the YAML folder. ``serve`` logs to stderr
-(rendered by ``serve_log``) and re-applies the folder on SIGHUP or, with ``--watch``, when
-its files change (``serve_watch``).
+``--pipelines`` (``INTERLOCK_PIPELINES``) names the YAML folder; ``--state-dir``
+(``INTERLOCK_STATE_DIR``, default ``.interlock``) is where job backends keep their files,
+where ``interlock logs`` reads them. ``serve`` logs to stderr (rendered by ``serve_log``)
+and re-applies the folder on SIGHUP or, with ``--watch``, when its files change
+(``serve_watch``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import click
 
 from interlock.app import Interlock
 from interlock.cli._common import db_option, fail, open_db
+from interlock.cli.manage import state_dir_option
 from interlock.cli.serve_log import FORMATS, LogFormat, bridge_logging, renderer
 from interlock.cli.serve_watch import PipelineReloader
 from interlock.controller.loop import Controller, ControllerSettings
@@ -66,10 +69,12 @@ def apply(path: Path, db: str | None) -> None:
 @click.option(
     "--watch", is_flag=True, help="Re-apply --pipelines when its files change (polled every 2 s)."
 )
+@state_dir_option
 def serve(
     pipelines: Path | None,
     db: str | None,
     workers: int,
+    state_dir: Path,
     log_format: LogFormat,
     log_level: Level,
     *,
@@ -82,7 +87,7 @@ def serve(
     """
     if watch and pipelines is None:
         fail(InputError("needs --pipelines (the folder to watch)", field="--watch"))
-    il = open_db(db, pipelines)
+    il = Interlock(db=db, pipelines=pipelines, state_dir=state_dir)
     try:
         if pipelines is not None:
             il.apply()
