@@ -26,8 +26,8 @@ from interlock.decide.lifecycle import (
 from interlock.decide.post_run import post_run_missing, watch_after_success, watch_in_flight
 from interlock.decide.reruns import request_rerun
 from interlock.decide.step import Step
-from interlock.decide.verdicts import cancel_verdict
 from interlock.decide.timers import check_timers, next_check_at, sla_verdict
+from interlock.decide.verdicts import cancel_verdict
 from interlock.events import EventType
 from interlock.model import (
     CancelRequested,

@@ -29,10 +29,14 @@ FORCED = " (forced)"
 
 def request_rerun(step: Step, reason: str, *, force: bool = False) -> None:
     """The single gate for reruns: the verdict, then back to WAITING (or open the run)."""
-    verdict = rerun_verdict(step.pipeline, step.run, step.view, step.now, reason=reason, force=force)
+    verdict = rerun_verdict(
+        step.pipeline, step.run, step.view, step.now, reason=reason, force=force
+    )
     if verdict.excluded is not None:
         step.emit(
-            EventType.PIPELINE_EXCLUDED, f"rerun skipped: {verdict.excluded}", reason=verdict.excluded
+            EventType.PIPELINE_EXCLUDED,
+            f"rerun skipped: {verdict.excluded}",
+            reason=verdict.excluded,
         )
     if verdict.rejection is not None:
         _reject(step, reason, verdict.rejection)

@@ -30,7 +30,7 @@ from typing import Literal
 
 from interlock.decide.plan import expected_granularity, local_partition, partition_start
 from interlock.events import EventType
-from interlock.model import Event, Reading, Run, RunMark, RunState
+from interlock.model import Event, Reading, RerunRequested, Run, RunMark, RunState, Signal
 from interlock.model.partitions import parse_partition
 from interlock.model.specs import PipelineSpec
 from interlock.timing.calendar import exclusion_reason
@@ -41,6 +41,8 @@ __all__ = [
     "RERUN_EVENTS",
     "Outcome",
     "RerunVerdict",
+    "SignalOutcome",
+    "SignalReceipt",
     "active_attempt",
     "cancel_outcome",
     "cancel_verdict",
@@ -95,6 +97,61 @@ class Outcome:
     attempt: int | None = None
 
 
+Request = Literal["rerun", "cancel", "report"]
+OutcomeKind = Literal["accepted", "refused", "queued"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignalOutcome:
+    """What became of a rerun, cancel or job report (:meth:`Interlock.await_outcome`).
+
+    ``outcome``: ``accepted`` (it took effect), ``refused`` (the controller rejected it, or
+    the run ended first) or ``queued`` (recorded; no controller has acted on it yet).
+    """
+
+    request: Request
+    pipeline_id: str
+    partition: str
+    outcome: OutcomeKind
+    message: str
+    attempt: int | None = None
+    forced: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignalReceipt:
+    """A request that passed its checks and was recorded, to wait for."""
+
+    request: Request
+    pipeline_id: str
+    partition: str
+    signal: Signal
+    attempt: int
+    """For a report, the attempt reported on; otherwise the run's attempt when requested."""
+
+    @property
+    def subject(self) -> str:
+        """``rerun of orders 2026-11-22``, ``cancel of ...``, ``job report for orders/.../2``."""
+        if self.request == "report":
+            return f"job report for {self.pipeline_id}/{self.partition}/{self.attempt}"
+        return f"{self.request} of {self.pipeline_id} {self.partition}"
+
+    def outcome(
+        self, kind: OutcomeKind, message: str, *, attempt: int | None = None
+    ) -> SignalOutcome:
+        """The outcome of this request, its message prefixed with what was asked."""
+        forced = isinstance(self.signal, RerunRequested) and self.signal.force
+        return SignalOutcome(
+            request=self.request,
+            pipeline_id=self.pipeline_id,
+            partition=self.partition,
+            outcome=kind,
+            message=f"{self.subject} {message}" if self.request != "report" else message,
+            attempt=attempt if attempt is not None else self.attempt or None,
+            forced=forced,
+        )
+
+
 def partition_problem(pipeline: PipelineSpec, partition: str, now: datetime) -> str | None:
     """Why ``pipeline`` cannot produce ``partition`` (rule 1 of the module doc); None if it can.
 
@@ -143,16 +200,8 @@ def rerun_verdict(  # noqa: PLR0913 - the inputs of decide() that a rerun depend
     :param run: the stored run, or a PENDING ``Run`` when the partition has none yet.
     :param view: the readings the run sees (key → reading), for the freshness breaker.
     """
-    if not force:
-        if run.attempt == 0 and run.state in _NEVER_LAUNCHED:
-            problem = partition_problem(pipeline, run.partition, now)
-            if problem is not None:
-                return RerunVerdict(rejection=problem, forceable=True)
-        excluded = exclusion_reason(pipeline.schedule, parse_partition(run.partition).day)
-        if excluded is not None:
-            return RerunVerdict(
-                rejection=f"excluded by calendar: {excluded}", excluded=excluded, forceable=True
-            )
+    if not force and (refused := _unproducible(pipeline, run, now)) is not None:
+        return refused
     if run.state is RunState.PENDING:
         return RerunVerdict()
     if not run.is_terminal:
@@ -166,6 +215,20 @@ def rerun_verdict(  # noqa: PLR0913 - the inputs of decide() that a rerun depend
             rejection="previous run succeeded and no sensor data has changed", forceable=True
         )
     return RerunVerdict()
+
+
+def _unproducible(pipeline: PipelineSpec, run: Run, now: datetime) -> RerunVerdict | None:
+    """Rules 1 and 2: a partition the pipeline cannot produce, or a day its calendar excludes."""
+    if run.attempt == 0 and run.state in _NEVER_LAUNCHED:
+        problem = partition_problem(pipeline, run.partition, now)
+        if problem is not None:
+            return RerunVerdict(rejection=problem, forceable=True)
+    excluded = exclusion_reason(pipeline.schedule, parse_partition(run.partition).day)
+    if excluded is not None:
+        return RerunVerdict(
+            rejection=f"excluded by calendar: {excluded}", excluded=excluded, forceable=True
+        )
+    return None
 
 
 def _unchanged_since_success(run: Run, view: Mapping[str, Reading], reason: str) -> bool:
@@ -271,10 +334,12 @@ def report_outcome(run: Run, attempt: int, status: JobStatus) -> Outcome:
         "running": (RunState.RUNNING,),
     }[status]
     if run.attempt == attempt and run.state in expected:
-        text = "is running" if status == "running" else status
+        text: str = "is running" if status == "running" else status
         if status == "failed" and run.state is RunState.WAITING:
             text = "failed; a retry waits for its rules"
-        return Outcome(accepted=True, message=f"recorded: attempt {attempt} {text}", attempt=attempt)
+        return Outcome(
+            accepted=True, message=f"recorded: attempt {attempt} {text}", attempt=attempt
+        )
     return Outcome(
         accepted=False,
         message=f"not recorded: attempt {attempt} had already ended (the run is {run.state.value})",
