@@ -141,13 +141,14 @@ class SignalReceipt:
     ) -> SignalOutcome:
         """The outcome of this request, its message prefixed with what was asked."""
         forced = isinstance(self.signal, RerunRequested) and self.signal.force
+        prefixed = f"{self.subject} {message}"
         return SignalOutcome(
             request=self.request,
             pipeline_id=self.pipeline_id,
             partition=self.partition,
             outcome=kind,
-            message=f"{self.subject} {message}" if self.request != "report" else message,
-            attempt=attempt if attempt is not None else self.attempt or None,
+            message=message if self.request == "report" and kind != "queued" else prefixed,
+            attempt=self.attempt if attempt is None and self.request == "report" else attempt,
             forced=forced,
         )
 
@@ -319,8 +320,8 @@ def rerun_outcome(run: Run, events: Sequence[Event], before: int) -> Outcome:
 def cancel_outcome(run: Run) -> Outcome:
     """What became of a consumed cancel: the run is CANCELLED, or it ended otherwise first."""
     if run.state is RunState.CANCELLED:
-        return Outcome(accepted=True, message="cancelled")
-    return Outcome(accepted=False, message=f"not cancelled: the run is {run.state.value}")
+        return Outcome(accepted=True, message="accepted: the run is cancelled")
+    return Outcome(accepted=False, message=f"not applied: the run ended first ({run.state.value})")
 
 
 def report_outcome(run: Run, attempt: int, status: JobStatus) -> Outcome:
