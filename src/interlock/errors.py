@@ -6,6 +6,7 @@
     ├── ConfigError            a pipeline or calendar file is invalid (file:line: field: fix)
     ├── InputError             a reading, partition or request from a user is invalid (field named)
     │   └── UnknownPipelineError (also LookupError)
+    ├── RequestRefusedError    a rerun, cancel or job report that cannot take effect
     ├── StoreError             the database failed
     │   └── TemporaryStoreError   worth retrying (lock timeout, lost connection)
     └── JobError               a job backend failed
@@ -33,6 +34,7 @@ __all__ = [
     "JobPermanentError",
     "JobRefusedError",
     "JobTemporaryError",
+    "RequestRefusedError",
     "StoreError",
     "TemporaryStoreError",
     "UnknownPipelineError",
@@ -106,6 +108,30 @@ class UnknownPipelineError(InputError, LookupError):
     def __init__(self, pipeline_id: str) -> None:
         self.pipeline_id = pipeline_id
         super().__init__(f"no pipeline {pipeline_id!r} is loaded", field="pipeline")
+
+
+class RequestRefusedError(InterlockError):
+    """A well-formed request that cannot take effect now, so nothing was recorded.
+
+    A rerun the controller would reject, a cancel of a finished run, a job report for an
+    attempt that is not running. Not bad input: the CLI exits 1 for it, 2 for an
+    :class:`InputError`. ``request`` is ``rerun``, ``cancel`` or ``report``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: str,
+        pipeline_id: str,
+        partition: str,
+        attempt: int | None = None,
+    ) -> None:
+        self.request = request
+        self.pipeline_id = pipeline_id
+        self.partition = partition
+        self.attempt = attempt
+        super().__init__(message)
 
 
 class StoreError(InterlockError):

@@ -23,10 +23,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from interlock.decide.verdicts import SignalOutcome
 from interlock.model import Event, Explanation, Run
 from interlock.model.conditions import Evaluation
 
@@ -46,6 +47,7 @@ __all__ = [
     "ReadingOut",
     "RunOut",
     "ServeLogOut",
+    "SignalOutcomeOut",
     "dump",
     "dumps",
 ]
@@ -288,6 +290,38 @@ class ServeLogOut(_Out):
     )
 
 
+class SignalOutcomeOut(_Out):
+    """``rerun --json``, ``cancel --json``, ``job report --json``: what became of the request."""
+
+    pipeline: str = Field(description="The pipeline id.")
+    partition: str = Field(description="The partition of the run the request was for.")
+    request: Literal["rerun", "cancel", "report"] = Field(description="What was asked.")
+    outcome: Literal["accepted", "refused", "queued"] = Field(
+        description=(
+            "accepted: it took effect (exit 0); refused: it cannot take effect, nothing is"
+            " changed (exit 1); queued: recorded, no controller has acted on it yet (exit 0)."
+        )
+    )
+    message: str = Field(description="The line the command prints for a person.")
+    attempt: int | None = Field(
+        description="The attempt launched by a rerun, or the attempt reported on; else null."
+    )
+    forced: bool = Field(description="A rerun --force (it skipped the breaker and the checks).")
+
+    @classmethod
+    def of(cls, outcome: SignalOutcome) -> Self:
+        """The outcome's external form."""
+        return cls(
+            pipeline=outcome.pipeline_id,
+            partition=outcome.partition,
+            request=outcome.request,
+            outcome=outcome.outcome,
+            message=outcome.message,
+            attempt=outcome.attempt,
+            forced=outcome.forced,
+        )
+
+
 SHAPES: Mapping[str, type[BaseModel]] = {
     "run": RunOut,
     "attempt": AttemptOut,
@@ -303,6 +337,7 @@ SHAPES: Mapping[str, type[BaseModel]] = {
     "latest-run": LatestRunOut,
     "reading": ReadingOut,
     "serve-log": ServeLogOut,
+    "signal-outcome": SignalOutcomeOut,
 }
 """Every external shape by name (for docs, tests and the HTTP API's OpenAPI)."""
 

@@ -27,6 +27,7 @@ from interlock.decide.post_run import post_run_missing, watch_after_success, wat
 from interlock.decide.reruns import request_rerun
 from interlock.decide.step import Step
 from interlock.decide.timers import check_timers, next_check_at, sla_verdict
+from interlock.decide.verdicts import cancel_verdict
 from interlock.events import EventType
 from interlock.model import (
     CancelRequested,
@@ -93,7 +94,7 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
 
 def _apply_signal(step: Step, signal: Signal) -> None:
     if isinstance(signal, RerunRequested):
-        request_rerun(step, signal.reason)
+        request_rerun(step, signal.reason, force=signal.force)
     elif isinstance(signal, CancelRequested):
         _cancel(step, signal)
     else:
@@ -101,8 +102,8 @@ def _apply_signal(step: Step, signal: Signal) -> None:
 
 
 def _cancel(step: Step, signal: CancelRequested) -> None:
-    if step.run.is_terminal:
-        return
+    if cancel_verdict(step.run) is not None:
+        return  # already final: the CLI refuses this before recording it
     step.emit(
         EventType.RUN_CANCELLED, signal.reason or "cancelled", previousState=step.run.state.value
     )

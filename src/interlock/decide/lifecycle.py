@@ -20,6 +20,7 @@ from datetime import datetime
 
 from interlock.decide.baseline import capture_baseline, dry_run_sla_projection
 from interlock.decide.plan import first_check_at, trigger_partition, upcoming_runs
+from interlock.decide.verdicts import active_attempt, settles_unknown_outcome
 from interlock.events import EventType
 from interlock.model import (
     FailureCategory,
@@ -147,8 +148,14 @@ def _pending_summary(step: Step) -> str:
 
 def open_window(step: Step, *, opened_by: OpenedBy, window_start: datetime) -> None:
     """Enter WAITING with a fresh evaluation window, unless the calendar excludes today."""
-    # A cron fire is for its own date; a trigger reading for today on the wall clock.
-    reason = excluded_reason(step, wall_clock=opened_by != OpenedBy.CRON)
+    # A cron fire is for its own date; a trigger reading for today on the wall clock. A
+    # manual open (a rerun) had its partition's date checked by the rerun verdict already,
+    # unless the operator forced it.
+    reason = (
+        None
+        if opened_by is OpenedBy.MANUAL
+        else excluded_reason(step, wall_clock=opened_by != OpenedBy.CRON)
+    )
     if reason is not None:
         step.emit(EventType.PIPELINE_EXCLUDED, reason, reason=reason)
         step.move(RunState.CANCELLED, f"excluded by the calendar: {reason}")
@@ -272,11 +279,13 @@ def apply_job_signal(
     run = step.run
     if any(isinstance(a, LaunchJob) for a in step.actions):
         return  # the attempt decided in this very call has not been launched: nothing to report
-    if isinstance(signal, JobReported) and _settles_unknown_outcome(step, signal):
+    if isinstance(signal, JobReported) and settles_unknown_outcome(
+        run, signal.attempt, signal.status
+    ):
         step.unmark(OUTCOME_UNKNOWN)
         step.update(state=RunState.RUNNING, finished_at=None, failure_category=None)
         run = step.run
-    if signal.attempt != run.attempt or run.state not in (RunState.LAUNCHING, RunState.RUNNING):
+    if not active_attempt(run, signal.attempt):
         if step.dry_run and isinstance(signal, JobReported) and signal.status == "failed":
             _shadow_failure(step)
         return
@@ -294,21 +303,6 @@ def apply_job_signal(
         _after_failure(step, FailureCategory.reported(signal.category))
     else:
         _job_reported(step, signal)
-
-
-def _settles_unknown_outcome(step: Step, signal: JobReported) -> bool:
-    """A person (or the job) reports the final outcome of an attempt Interlock lost track of.
-
-    INFRA_FAILURE and JOB_POLL_EXHAUSTED end a run FAILED because its outcome is unknown and
-    tell the operator to check the job and report it; that report then decides the run.
-    """
-    run = step.run
-    return (
-        run.state is RunState.FAILED
-        and step.marked(OUTCOME_UNKNOWN)
-        and signal.attempt == run.attempt
-        and signal.status != "running"
-    )
 
 
 def _launch_unknown(step: Step, signal: LaunchUnknown) -> None:
@@ -417,14 +411,18 @@ def _after_failure(step: Step, category: FailureCategory) -> None:
     reopen(step, RETRY_REASON)
 
 
-def reopen(step: Step, reason: str) -> None:
-    """Back to WAITING with a fresh window; the next launch is a new attempt for ``reason``."""
+def reopen(step: Step, reason: str, *, attempt_reason: str | None = None) -> None:
+    """Back to WAITING with a fresh window; the next launch is a new attempt for ``reason``.
+
+    ``attempt_reason`` labels that attempt when it differs from the budget's ``reason``
+    (a forced rerun: ``manual (forced)`` still spends the ``manual`` budget).
+    """
     record = RerunRecord(reason=reason, at=step.now, attempt=step.run.attempt + 1)
     window = step.pipeline.schedule.evaluation.window
     step.update(  # opened_at stays: the run opened once, whatever its attempts
         state=RunState.WAITING,
         reruns=(*step.run.reruns, record),
-        attempt_reason=reason,
+        attempt_reason=attempt_reason or reason,
         window_closes_at=step.now + window,
     )
     evaluate_window(step)

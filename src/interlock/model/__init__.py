@@ -418,6 +418,9 @@ class RerunRequested:
 
     reason: str
     at: datetime
+    force: bool = False
+    """An operator's ``rerun --force``: skips the freshness breaker and the partition and
+    calendar checks, never the budget (:mod:`interlock.decide.verdicts`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
