@@ -23,7 +23,7 @@ __all__ = ["apply", "serve"]
 def apply(path: Path, db: str | None) -> None:
     """Load pipeline YAML into the database (all or nothing), keeping every version."""
     try:
-        report = open_db(db).apply(path)
+        report = open_db(db, create=True).apply(path)
     except InterlockError as exc:
         fail(exc)
         return
@@ -44,7 +44,7 @@ def apply(path: Path, db: str | None) -> None:
 @click.option("--workers", default=4, show_default=True, help="Threads for job-backend calls.")
 def serve(pipelines: Path | None, db: str | None, workers: int) -> None:
     """Run the controller until SIGTERM/SIGINT (applies --pipelines first if given)."""
-    il = open_db(db, pipelines)
+    il = open_db(db, pipelines, create=True)
     try:
         if pipelines is not None:
             il.apply()
