@@ -82,7 +82,8 @@ def test_current_on_a_missing_sqlite_file_is_an_error_and_creates_nothing(tmp_pa
     code, out, err = _db(CliRunner(), "current", "--db", f"sqlite:///{path}")
 
     assert (code, out) == (2, "")
-    assert err == f"error: no database at {path} (run `interlock apply` or `interlock serve` first)\n"
+    hint = "(run `interlock apply` or `interlock serve` first)"
+    assert err == f"error: no database at {path} {hint}\n"
     assert not path.exists()
 
 
