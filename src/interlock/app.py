@@ -29,6 +29,7 @@ from interlock.config import load_pipelines, parse_pipeline
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.controller.loop import Controller, ControllerSettings
+from interlock.controller.observe import Sink
 from interlock.decide import decide, planned_runs
 from interlock.decide.plan import local_partition
 from interlock.errors import InputError, UnknownPipelineError
@@ -319,14 +320,20 @@ class Interlock:
 
     # Running -----------------------------------------------------------------------------
 
-    def controller(self, settings: ControllerSettings | None = None) -> Controller:
-        """A controller over this installation's store and job backends."""
+    def controller(
+        self, settings: ControllerSettings | None = None, *, sink: Sink | None = None
+    ) -> Controller:
+        """A controller over this installation's store and job backends.
+
+        ``sink`` is told what each applied decision did (``serve`` renders it as its log).
+        """
         return Controller(
             self.store,
             self.specs,
             JobRunner(self.store, self._backends),
             clock=self.clock,
             settings=settings,
+            sink=sink,
         )
 
     def serve(self, settings: ControllerSettings | None = None) -> Controller:

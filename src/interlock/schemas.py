@@ -42,6 +42,7 @@ __all__ = [
     "ProblemOut",
     "ReadingOut",
     "RunOut",
+    "ServeLogOut",
     "dump",
     "dumps",
 ]
@@ -234,6 +235,25 @@ class ReadingOut(_Out):
     received_at: IsoTime = Field(description="When Interlock accepted it.")
 
 
+class ServeLogOut(_Out):
+    """One line of ``interlock serve --log-format json`` (one object per line, on stderr)."""
+
+    at: ZuluTime = Field(description="When it happened (UTC, Z).")
+    level: str = Field(description="debug, info, warning or error.")
+    event: str = Field(
+        description="open, launch, succeeded, failed, retry, adopted, relaunch, recover, an"
+        " event type (SLA_BREACH, ...), or serve, config, log for the controller itself."
+    )
+    pipeline: str | None = Field(description="The pipeline id, when it concerns one.")
+    partition: str | None = Field(description="The partition, when it concerns one run.")
+    attempt: int | None = Field(description="The attempt number, when it concerns one.")
+    message: str = Field(description="A sentence for a person (secrets already masked).")
+    detail: dict[str, Any] = Field(
+        description="Structured detail: the stored event's detail and its type, plus"
+        " jobType, handle, durationSeconds, ... per event."
+    )
+
+
 SHAPES: Mapping[str, type[BaseModel]] = {
     "run": RunOut,
     "attempt": AttemptOut,
@@ -245,6 +265,7 @@ SHAPES: Mapping[str, type[BaseModel]] = {
     "problem": ProblemOut,
     "pipeline": PipelineOut,
     "reading": ReadingOut,
+    "serve-log": ServeLogOut,
 }
 """Every external shape by name (for docs, tests and the HTTP API's OpenAPI)."""
 
