@@ -120,7 +120,7 @@ def unpack_document(document: str) -> PipelineSpec:
 class Interlock:
     """One Interlock installation: a database, optionally a folder of pipeline YAML."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword options of one installation
         self,
         db: str | None = None,
         pipelines: Path | str | None = None,
@@ -128,8 +128,15 @@ class Interlock:
         clock: Clock | None = None,
         backends: Callable[[str], JobBackend] | None = None,
         state_dir: Path | str | None = None,
+        create: bool = True,
     ) -> None:
-        self.store: Store = SqlStore(db or os.environ.get(DATABASE_ENV) or default_url())
+        """Open the installation on ``db`` (a URL or a SQLite file path; see ``--db``).
+
+        ``create=False`` is for commands that only look: a SQLite database that does not
+        exist is refused (:class:`~interlock.errors.StoreError`) rather than created empty.
+        """
+        url = db or os.environ.get(DATABASE_ENV) or default_url()
+        self.store: Store = SqlStore(url, create=create)
         self.pipelines_path = Path(pipelines) if pipelines is not None else None
         self.clock = clock or SystemClock()
         self.state_dir = Path(state_dir) if state_dir is not None else Path(".interlock")

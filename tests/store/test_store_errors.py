@@ -139,7 +139,7 @@ def test_a_broken_schema_is_a_store_error_not_worth_retrying(db_url: str, tmp_pa
 
 def test_an_unopenable_sqlite_file_is_a_store_error(tmp_path: Path) -> None:
     """A database path in a missing directory fails when the store opens, as StoreError."""
-    with pytest.raises(StoreError, match="unable to open database file"):
+    with pytest.raises(StoreError, match=r"the directory .*/missing/dir does not exist"):
         SqlStore(f"sqlite:///{tmp_path}/missing/dir/i.db")
 
 
@@ -149,7 +149,7 @@ def test_an_unreachable_server_is_temporary() -> None:
         SqlStore("postgresql+psycopg://postgres@127.0.0.1:1/interlock")
 
 
-@pytest.mark.parametrize("url", ["not a url", "nosuchdb://x/y"])
+@pytest.mark.parametrize("url", ["sqlite+nodriver:///x.db", "nosuchdb://user:pw@x/y"])
 def test_an_unusable_url_is_an_input_error_that_does_not_echo_it(url: str) -> None:
     """A typo in --db is the user's to fix; the URL may hold a password, so it is not shown."""
     with pytest.raises(InputError) as excinfo:

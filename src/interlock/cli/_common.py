@@ -1,6 +1,7 @@
 """What every ``interlock`` command shares: the console, ``--db``/``--json``, one-line errors.
 
-``--db`` (``INTERLOCK_DATABASE_URL``) picks the database, default ``./interlock.db``.
+``--db`` (``INTERLOCK_DATABASE_URL``) picks the database, default ``./interlock.db``: a
+SQLite file path, ``sqlite:///path.db`` or ``postgresql+psycopg://...``.
 """
 
 from __future__ import annotations
@@ -36,14 +37,26 @@ db_option = click.option(
     "--db",
     envvar="INTERLOCK_DATABASE_URL",
     default=None,
-    help="Database URL (default sqlite ./interlock.db).",
+    help="SQLite file path or database URL (sqlite:///path.db, postgresql+psycopg://...; "
+    "default ./interlock.db).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
-def open_db(db: str | None, pipelines: Path | None = None) -> Interlock:
-    """The installation a command works on: ``--db`` (or its default), ``--pipelines``."""
-    return Interlock(db=db, pipelines=pipelines)
+def open_db(
+    db: str | None,
+    pipelines: Path | None = None,
+    *,
+    create: bool = False,
+    state_dir: Path | None = None,
+) -> Interlock:
+    """The installation a command works on: ``--db`` (or its default), ``--pipelines``.
+
+    ``create``: only the commands that put data in (``apply``, ``serve``, ``sensor put``)
+    may create a SQLite database; every other one refuses a path with no database, so a
+    typo in ``--db`` never leaves an empty file behind.
+    """
+    return Interlock(db=db, pipelines=pipelines, create=create, state_dir=state_dir)
 
 
 def fail(exc: InterlockError) -> NoReturn:

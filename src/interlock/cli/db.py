@@ -20,15 +20,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from alembic.util import CommandError
 
-from interlock.errors import InputError, StoreError
+from interlock.errors import StoreError
 from interlock.store.migrations import current_revision, head_revision, upgrade
-from interlock.store.sqlalchemy import SqlStore, default_url
+from interlock.store.sqlalchemy import SqlStore
 
 __all__ = ["db"]
 
@@ -37,7 +36,8 @@ _db_option = click.option(
     "url",
     envvar="INTERLOCK_DATABASE_URL",
     default=None,
-    help="Database URL (default sqlite ./interlock.db).",
+    help="SQLite file path or database URL (sqlite:///path.db, postgresql+psycopg://...; "
+    "default ./interlock.db).",
 )
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
@@ -82,21 +82,10 @@ def _engine(url: str | None, *, must_exist: bool) -> Iterator[sa.Engine]:
     """The engine of an unmigrated store on ``url``, closed afterwards.
 
     ``must_exist``: refuse a SQLite path with no file rather than create an empty database
-    just to report that it is empty. Alembic's own errors become one-line StoreErrors.
+    just to report that it is empty. The URL or path is checked by the store
+    (:mod:`interlock.store._url`); Alembic's own errors become one-line StoreErrors.
     """
-    url = url or default_url()
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise InputError("not a usable database URL", field="db") from exc
-    path = parsed.database
-    on_disk = parsed.get_backend_name() == "sqlite" and path not in {None, "", ":memory:"}
-    if must_exist and on_disk and not Path(str(path)).exists():
-        raise StoreError(f"no SQLite database at {path}")
-    try:
-        store = SqlStore(url, migrate=False)
-    except ImportError as exc:  # e.g. postgresql+psycopg without the postgres extra
-        raise StoreError(f"the database driver is not installed ({exc.name})") from exc
+    store = SqlStore(url, migrate=False, create=not must_exist)
     try:
         yield store.engine
     except CommandError as exc:

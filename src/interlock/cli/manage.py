@@ -16,7 +16,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from interlock.app import STATE_DIR_ENV, Interlock, PipelineState
+from interlock.app import STATE_DIR_ENV, PipelineState
 from interlock.cli._common import console, db_option, fail, json_option, open_db
 from interlock.errors import InterlockError
 
@@ -109,7 +109,7 @@ def logs(run_id: str, stream: str, state_dir: Path, db: str | None) -> None:
     Exits 1 when the attempt's backend keeps no logs (``http``: see the job system's own).
     """
     try:
-        record, found = Interlock(db=db, state_dir=state_dir).logs(run_id)
+        record, found = open_db(db, state_dir=state_dir).logs(run_id)
     except InterlockError as exc:
         fail(exc)
     if found is None:

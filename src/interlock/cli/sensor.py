@@ -42,7 +42,7 @@ def sensor_put(
         raise click.UsageError("KEY is required (or use --shared KEY)")
     try:
         data = reading_data(fields, raw_json)
-        il = open_db(db)
+        il = open_db(db, create=True)
         if shared:
             il.put_shared(target, data, partition=partition)
         else:

@@ -33,7 +33,7 @@ __all__ = ["apply", "serve"]
 def apply(path: Path, db: str | None) -> None:
     """Load pipeline YAML into the database (all or nothing), keeping every version."""
     try:
-        report = open_db(db).apply(path)
+        report = open_db(db, create=True).apply(path)
     except InterlockError as exc:
         fail(exc)
         return
@@ -87,7 +87,7 @@ def serve(
     """
     if watch and pipelines is None:
         fail(InputError("needs --pipelines (the folder to watch)", field="--watch"))
-    il = Interlock(db=db, pipelines=pipelines, state_dir=state_dir)
+    il = open_db(db, pipelines, create=True, state_dir=state_dir)
     try:
         if pipelines is not None:
             il.apply()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -37,7 +36,7 @@ from interlock.abc import (
 from interlock.brokers.base import Broker
 from interlock.brokers.local import LocalBroker
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
-from interlock.errors import InputError
+from interlock.errors import StoreError
 from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, Signal
 from interlock.model.specs import Pause, PipelineSpec
 from interlock.store import attempts, events, pipelines, readings, signals
@@ -45,6 +44,7 @@ from interlock.store import runs as run_table
 from interlock.store._errors import map_errors
 from interlock.store._routing import WakePlan, plan_wakes
 from interlock.store._sqlite import Checkpointer, ControllerLock, sqlite_pragmas
+from interlock.store._url import DatabaseTarget, check_sqlite_file, default_url, parse_target
 from interlock.store.codec import signal_to_json
 from interlock.store.pipelines import CONFIG_RECHECK_SECONDS, Pipelines
 from interlock.store.readings import Readings
@@ -53,24 +53,16 @@ from interlock.store.runs import Runs
 __all__ = ["CONFIG_RECHECK_SECONDS", "SqlStore", "default_url"]
 
 
-def default_url() -> str:
-    """``sqlite:///./interlock.db`` — the embedded default."""
-    return "sqlite:///" + str(Path("interlock.db").resolve())
+def _create_engine(target: DatabaseTarget) -> Engine:
+    """The engine for ``target``; pre-ping guards against dropped server connections.
 
-
-def _create_engine(url: str, *, pre_ping: bool) -> Engine:
-    """The engine for ``url``; pre-ping guards against dropped server connections.
-
-    :raises InputError: for a URL SQLAlchemy cannot use (never echoed: it may hold a password).
+    :raises StoreError: when the driver of a supported engine is not installed.
     """
     try:
-        return sa.create_engine(url, pool_pre_ping=pre_ping)
-    except sa.exc.ArgumentError as exc:  # unparsable, or an unknown dialect or driver
-        raise InputError(
-            f"not a usable database URL ({type(exc).__name__}); use sqlite:///path.db or "
-            "postgresql+psycopg://user@host/db",
-            field="db",
-        ) from exc
+        return sa.create_engine(target.url, pool_pre_ping=not target.is_sqlite)
+    except ImportError as exc:  # postgresql+psycopg without the postgres extra
+        hint = "pip install 'interlock[postgres]'"
+        raise StoreError(f"the database driver is not installed ({exc.name}); {hint}") from exc
 
 
 class SqlStore:
@@ -81,12 +73,29 @@ class SqlStore:
     """
 
     def __init__(
-        self, url: str | None = None, *, broker: Broker | None = None, migrate: bool = True
+        self,
+        url: str | None = None,
+        *,
+        broker: Broker | None = None,
+        migrate: bool = True,
+        create: bool = True,
     ) -> None:
+        """Open the database ``url`` names (see :mod:`interlock.store._url`).
+
+        ``create`` False: a SQLite file must already exist (for commands that only read);
+        True: it may be created, and it and its directory must be writable.
+
+        :raises InputError: for an unsupported ``url``.
+        :raises StoreError: for a SQLite path that cannot be used (one line saying why).
+        """
         self.url = url or default_url()
+        target = parse_target(self.url)
+        writable = True
+        if target.sqlite_file is not None:
+            writable = check_sqlite_file(target.sqlite_file, create=create)
         self.broker: Broker = broker or LocalBroker()
-        sqlite = self.url.startswith("sqlite")
-        self.engine: Engine = _create_engine(self.url, pre_ping=not sqlite)
+        sqlite = target.is_sqlite
+        self.engine: Engine = _create_engine(target)
         map_errors(self.engine)
         if sqlite:
             sa.event.listen(self.engine, "connect", sqlite_pragmas)
@@ -99,7 +108,8 @@ class SqlStore:
                 self.engine.dispose()  # a refused or failed migration leaves no connection open
                 raise
         on_disk = sqlite and self.engine.url.database not in {None, "", ":memory:"}
-        self._checkpointer = Checkpointer(self.engine) if on_disk else None
+        # A read-only file is only read: checkpointing it would fail every second.
+        self._checkpointer = Checkpointer(self.engine) if on_disk and writable else None
         database = self.engine.url.database
         self._controller_lock = ControllerLock(database) if on_disk and database else None
         self._runs = Runs(sqlite=self.is_sqlite)
