@@ -196,7 +196,9 @@ class JobRunner:
         if status.state == "running":
             return reported, None
         output = redact(status.output, secrets)
-        return reported, AttemptOutcome(state=status.state, at=now, message=message, output=output)
+        return reported, AttemptOutcome(
+            attempt_id=run.attempt_id, state=status.state, at=now, message=message, output=output
+        )
 
 
 def _category(exc: JobError) -> str:

@@ -242,7 +242,7 @@ class Controller:
             if recovered is None:
                 return
             signals.append(recovered)
-        attempt_update: AttemptUpdate | None = _recorded_launch(signals)
+        attempt_update: AttemptUpdate | None = _recorded_launch(signals, run)
         if run.state is RunState.RUNNING and not _answers_job(signals, run):
             polled, attempt_update = self.jobs.poll(spec, run, now)
             signals.append(polled)
@@ -328,12 +328,14 @@ class Controller:
         future.add_done_callback(forget)
 
 
-def _recorded_launch(signals: list[Signal]) -> AttemptLaunched | None:
+def _recorded_launch(signals: list[Signal], run: Run) -> AttemptLaunched | None:
     """The job-log update for a launch handle among ``signals`` (e.g. found by recovery)."""
-    recorded = next((s for s in signals if isinstance(s, LaunchRecorded)), None)
+    recorded = next(
+        (s for s in signals if isinstance(s, LaunchRecorded) and s.attempt == run.attempt), None
+    )
     if recorded is None:
         return None
-    return AttemptLaunched(handle=recorded.handle, at=recorded.at)
+    return AttemptLaunched(attempt_id=run.attempt_id, handle=recorded.handle, at=recorded.at)
 
 
 def _answers_launch(signals: list[Signal], run: Run) -> bool:

@@ -103,8 +103,12 @@ def _apply_signal(step: Step, signal: Signal) -> None:
 def _cancel(step: Step, signal: CancelRequested) -> None:
     if step.run.is_terminal:
         return
-    step.emit(
-        EventType.RUN_CANCELLED, signal.reason or "cancelled", previousState=step.run.state.value
+    in_flight = step.run.state in (RunState.LAUNCHING, RunState.RUNNING)
+    step.emit(  # an attempt in flight ends with the run: the job log says so
+        EventType.RUN_CANCELLED,
+        signal.reason or "cancelled",
+        previousState=step.run.state.value,
+        attempt=step.run.attempt if in_flight else None,
     )
     step.update(finished_at=step.now)
     step.move(RunState.CANCELLED, f"cancelled: {signal.reason}" if signal.reason else "cancelled")

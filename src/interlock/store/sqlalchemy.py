@@ -289,8 +289,7 @@ class SqlStore:
                 self._runs.insert(conn, opens, now)
             attempts.record_launches(conn, decision, pipeline, now, inputs or {})
             signals.mark_processed(conn, signal_ids, now)
-            if attempt_update is not None:
-                attempts.update(conn, decision.run.attempt_id, attempt_update)
+            attempts.settle(conn, decision, attempt_update)
         if decision.actions:
             self.broker.notify()
         return True
