@@ -273,6 +273,14 @@ class RunStore(Protocol):
         """Give up ``owner``'s lease on ``run`` without changing it (it stays due)."""
         ...
 
+    def wake_attempt(self, attempt_id: str, now: datetime) -> bool:
+        """A job says attempt ``attempt_id`` ended: make its run due now, and wake the loop.
+
+        Only if that attempt is LAUNCHING or RUNNING; False if it is not. The id is
+        unverified input: it only makes a run due (the poll decides).
+        """
+        ...
+
 
 @runtime_checkable
 class ReadingStore(Protocol):

@@ -40,6 +40,7 @@ def ready(world: World) -> None:
 
 
 def log(world: World, pipeline: str = "gold-revenue") -> list[AttemptRecord]:
+    """The job log of one partition, as ``interlock runs`` shows it."""
     return world.il.attempts(pipeline, PARTITION)
 
 
@@ -60,6 +61,7 @@ def test_a_retried_failure_is_closed_in_the_job_log(make_world) -> None:
 
 
 def test_a_cancel_ends_the_running_attempt(make_world) -> None:
+    """Cancelling a running run closes its attempt as cancelled, with the reason."""
     world: World = make_world(GOLD)
     world.step("08:00")
     ready(world)
@@ -76,6 +78,7 @@ def test_a_cancel_ends_the_running_attempt(make_world) -> None:
 
 
 def test_a_job_report_ends_the_attempt(make_world) -> None:
+    """``job report`` (no poll involved) ends the attempt in the job log too."""
     world: World = make_world(GOLD)
     world.step("08:00")
     ready(world)
@@ -178,6 +181,7 @@ def _check(world: World) -> None:
 )
 @given(st.lists(OUTCOMES, min_size=1, max_size=10))
 def test_every_attempt_but_the_running_one_is_final(steps) -> None:
+    """Random polls, reports, reruns and cancels: the log stays final and agrees with events."""
     with tempfile.TemporaryDirectory() as tmp:
         world = _world(Path(tmp))
         try:

@@ -35,6 +35,7 @@ __all__ = [
     "RENEW_LEASE",
     "RUN_COLUMNS",
     "SIGNAL_WAITING",
+    "WAKE_ATTEMPT",
     "WAKE_DATED",
     "WAKE_UNDATED",
     "claim_statement",
@@ -209,6 +210,18 @@ PENDING_SIGNALS = (
     )
     .order_by(t.signals.c.id)
 )
+
+WAKE_ATTEMPT = Prepared(
+    t.runs.update()
+    .where(
+        *_PK,
+        _one_of(_r.state, ("LAUNCHING", "RUNNING")),
+        _r.attempt == sa.bindparam("b_attempt"),
+    )
+    .values(next_check_at=sa.bindparam("b_now"), version=_r.version + 1)
+)
+"""A job said it ended: its run is due now if that attempt is still in flight. The version
+moves, so a decision taken from an older poll is dropped and made again."""
 
 WAKE_DATED = Prepared(
     t.runs.update()

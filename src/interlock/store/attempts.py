@@ -101,13 +101,22 @@ def settle(conn: Connection, decision: Decision, fact: AttemptUpdate | None) -> 
         ATTEMPT_RUNNING.execute(
             conn, {"b_attempt_id": fact.attempt_id, "b_handle": dict(fact.handle), "b_at": fact.at}
         )
-    ended = {event_id: event for event_id, event in _endings(decision.events)}
+    ended = dict(_endings(decision.events))
     for attempt_id, event in ended.items():
-        polled = fact if isinstance(fact, AttemptOutcome) and fact.attempt_id == attempt_id else None
-        _finish(conn, attempt_id, ENDINGS[event.type], event.at, event.message, polled)
+        polled = (
+            fact if isinstance(fact, AttemptOutcome) and fact.attempt_id == attempt_id else None
+        )
+        state = ENDINGS[event.type]
+        _finish(conn, attempt_id, state=state, at=event.at, message=event.message, polled=polled)
     if isinstance(fact, AttemptOutcome) and fact.attempt_id not in ended:
-        _finish(conn, fact.attempt_id, fact.state, fact.at, fact.message or "", fact)
-
+        _finish(
+            conn,
+            fact.attempt_id,
+            state=fact.state,
+            at=fact.at,
+            message=fact.message or "",
+            polled=fact,
+        )
 
 
 def list_attempts(conn: Connection, pipeline_id: str, partition: str | None) -> list[AttemptRecord]:
@@ -140,6 +149,7 @@ def _endings(events: tuple[Event, ...]) -> list[tuple[str, Event]]:
 def _finish(  # noqa: PLR0913 - one row's final values
     conn: Connection,
     attempt_id: str,
+    *,
     state: str,
     at: datetime,
     message: str,

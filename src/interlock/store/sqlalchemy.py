@@ -344,6 +344,14 @@ class SqlStore:
         with self.engine.begin() as conn:
             run_table.release_if_owner(conn, run, owner)
 
+    def wake_attempt(self, attempt_id: str, now: datetime) -> bool:
+        """Make the run of ``attempt_id`` due now, if that attempt is in flight (a job ended)."""
+        with self.engine.begin() as conn:
+            woken = run_table.wake_attempt(conn, attempt_id, now)
+        if woken:
+            self.broker.notify()
+        return woken
+
     # ReadStore ---------------------------------------------------------------------------
 
     def get_run(self, pipeline_id: str, partition: str) -> Run | None:
