@@ -39,7 +39,9 @@ from interlock.model import (
     RunState,
     Signal,
 )
+from interlock.model.conditions import Evaluation, rules_of
 from interlock.model.specs import PipelineSpec
+from interlock.rules.evaluate import evaluate
 
 __all__ = ["decide"]
 
@@ -77,6 +79,7 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
         sla_verdict(step)
     post_run_missing(step)
     step.update(next_check_at=next_check_at(step))
+    validation, note = _rules_preview(step)
     return Decision(
         run=step.run,
         events=tuple(step.events),
@@ -85,10 +88,26 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
             summary=step.summary or _state_summary(step.run),
             waiting_for=step.waiting_for,
             until=step.run.next_check_at,
-            validation=step.validation,
+            validation=validation,
             trigger=step.trigger,
+            validation_note=note,
         ),
     )
+
+
+def _rules_preview(step: Step) -> tuple[Evaluation | None, str]:
+    """The rules for the explanation: as decided, or, before the run opens, as they stand.
+
+    A PENDING run has not checked its rules; showing them against the current readings
+    (marked as not yet checked) tells a user what else will block the launch once it opens.
+    """
+    if step.validation is not None or step.run.state is not RunState.PENDING:
+        return step.validation, ""
+    rules = step.pipeline.validation
+    if not rules_of(rules):
+        return None, ""
+    preview = evaluate(rules, step.view, step.now, partition=step.run.partition)
+    return preview, f"not yet checked: {step.summary or _state_summary(step.run)}"
 
 
 def _apply_signal(step: Step, signal: Signal) -> None:
