@@ -191,3 +191,19 @@ def test_every_attempt_but_the_running_one_is_final(steps) -> None:
                 _check(world)
         finally:
             world.il.close()
+
+
+def test_an_exit_notice_only_wakes_an_attempt_in_flight(make_world) -> None:
+    """A job's exit notice is unverified: it makes its own running run due, nothing else."""
+    world: World = make_world(GOLD)
+    world.step("08:00")
+    ready(world)
+    store = world.il.store
+    now = at("08:00")
+    for bogus in ("", "nonsense", "gold-revenue/2026-11-23/x", "gold-revenue/2026-11-23/2"):
+        assert store.wake_attempt(bogus, now) is False
+    assert store.wake_attempt("gold-revenue/2026-11-24/1", now) is False  # not running
+    assert store.next_due_at() == at("08:01")  # the next poll, unchanged
+    assert store.wake_attempt("gold-revenue/2026-11-23/1", now) is True
+    assert store.next_due_at() == now
+    assert world.run().state is RunState.RUNNING  # due, not decided: the poll decides
