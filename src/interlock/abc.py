@@ -118,14 +118,22 @@ class Claim:
 class AttemptLaunched:
     """The job log learns a launch's handle late (recovery found it): the attempt runs."""
 
+    attempt_id: str
+    """The attempt the fact is about (the claimed run's current one)."""
     handle: Mapping[str, Any]
     at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
 class AttemptOutcome:
-    """A poll found the attempt finished: its final ``state`` and what the backend said."""
+    """A poll found the attempt finished: its final ``state`` and what the backend said.
 
+    ``attempt_id`` names the attempt that was polled. It is not the decided run's current
+    attempt when the failure is retried (the decision has moved the run to the next one),
+    which is why the fact carries it.
+    """
+
+    attempt_id: str
     state: str
     at: datetime
     message: str | None = None
@@ -267,6 +275,14 @@ class RunStore(Protocol):
 
     def release(self, run: Run, *, owner: str) -> None:
         """Give up ``owner``'s lease on ``run`` without changing it (it stays due)."""
+        ...
+
+    def wake_attempt(self, attempt_id: str, now: datetime) -> bool:
+        """A job says attempt ``attempt_id`` ended: make its run due now, and wake the loop.
+
+        Only if that attempt is LAUNCHING or RUNNING; False if it is not. The id is
+        unverified input: it only makes a run due (the poll decides).
+        """
         ...
 
 

@@ -487,12 +487,24 @@ class Interlock:
         :raises InputError: for a malformed partition.
         """
         spec = self.spec(pipeline_id)
-        part = check_partition(partition) if partition else self.default_partition(pipeline_id)
         now = self.clock.now()
+        part = check_partition(partition) if partition else self._explained_partition(spec, now)
         run = self.store.get_run(pipeline_id, part) or Run(
             pipeline_id=pipeline_id, partition=part, created_at=now
         )
         return decide(spec, run, self.store.load_readings(spec, part), now=now)
+
+    def _explained_partition(self, spec: PipelineSpec, now: datetime) -> str:
+        """Today's partition if it has a run, else the next planned one (what status shows).
+
+        A cron pipeline applied after today's window plans tomorrow's run; explaining a
+        today's run that will never exist would contradict ``status``.
+        """
+        today = self.default_partition(spec.id, now)
+        if self.store.get_run(spec.id, today) is not None:
+            return today
+        planned = planned_runs(spec, now)
+        return planned[0].partition if planned else today
 
     def runs(
         self, pipeline_id: str | None = None, *, states: Sequence[str] = (), limit: int = 50

@@ -194,6 +194,11 @@ class ExplanationOut(_Out):
     until: IsoTime | None = Field(description="The next check, if one is planned.")
     validation: EvaluationOut | None = Field(description="The validation rules, evaluated.")
     trigger: EvaluationOut | None = Field(description="The trigger condition, evaluated.")
+    validation_note: str = Field(
+        "",
+        alias="validationNote",
+        description="Set when the rules decided nothing yet: 'not yet checked: waiting for …'.",
+    )
 
     @classmethod
     def of(cls, explanation: Explanation) -> Self:

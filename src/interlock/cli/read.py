@@ -63,7 +63,10 @@ def render_decision(decision: Decision) -> None:
     for title, evaluation in (("trigger", exp.trigger), ("rules", exp.validation)):
         if evaluation is None:
             continue
-        console.print(f"  {title}: {evaluation.label} — {evaluation.reason}")
+        note = exp.validation_note if title == "rules" else ""
+        console.print(
+            f"  {title}: {evaluation.label} — {evaluation.reason}" + (f" ({note})" if note else "")
+        )
         for leaf in evaluation.children or (evaluation,):
             mark = "[green]pass[/]" if leaf.passed else "[red]FAIL[/]"
             seen = (

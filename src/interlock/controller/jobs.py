@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +45,7 @@ from interlock.errors import (
     JobTemporaryError,
 )
 from interlock.jobs import JobBackend, JobHandle, JobLogs, JobRequest
+from interlock.jobs.base import ExitWatcher
 from interlock.jobs.templates import expand_with_secrets, redact, template_variables
 from interlock.model import (
     JobReported,
@@ -69,6 +70,7 @@ class JobRunner:
         self.store = store
         self._factory = factory
         self._backends: dict[str, JobBackend] = {}
+        self._watches: list[Callable[[], None]] = []
 
     def backend(self, job_type: str) -> JobBackend:
         """The backend for ``job_type``, created on first use."""
@@ -77,9 +79,29 @@ class JobRunner:
         return self._backends[job_type]
 
     def close(self) -> None:
-        """Close every backend."""
+        """Stop watching for exits, then close every backend."""
+        for stop in self._watches:
+            stop()
+        self._watches.clear()
         for backend in self._backends.values():
             backend.close()
+
+    def watch_exits(self, job_types: Iterable[str], on_exit: Callable[[str], None]) -> None:
+        """Ask each backend of ``job_types`` that can (:class:`ExitWatcher`) to report exits.
+
+        Backends are built now, not at their first launch, so a restarted controller hears
+        the jobs its predecessor started. One that cannot be built is left to its polls.
+        """
+        for job_type in sorted(set(job_types)):
+            try:
+                backend = self.backend(job_type)
+            except JobError as exc:
+                log.warning("job.type %s: exits are noticed by polls only: %s", job_type, exc)
+                continue
+            if isinstance(backend, ExitWatcher):
+                stop = backend.watch_exits(on_exit)
+                if stop is not None:
+                    self._watches.append(stop)
 
     def request(self, spec: PipelineSpec, run: Run, attempt: int, attempt_id: str) -> JobRequest:
         """Expand the job config templates for one attempt (the backend reshapes it first)."""
@@ -221,7 +243,10 @@ class JobRunner:
         if status.state == "running":
             return reported, None
         output = redact(status.output, secrets)
-        return reported, AttemptOutcome(state=status.state, at=now, message=message, output=output)
+        ended = min(status.finished_at, now) if status.finished_at is not None else now
+        return reported, AttemptOutcome(
+            attempt_id=run.attempt_id, state=status.state, at=ended, message=message, output=output
+        )
 
 
 def _category(exc: JobError) -> str:

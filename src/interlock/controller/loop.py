@@ -124,6 +124,9 @@ class Controller:
         self._inflight_runs: dict[str, tuple[str, str]] = {}
         """attempt id → (pipeline, partition) of each launch in flight, for lease renewal."""
         self._renewed_at: datetime | None = None
+        self._exited: set[str] = set()
+        """Attempts whose end a backend reported before its launch was recorded."""
+        self._exits_lock = threading.Lock()
         self._stop = threading.Event()
         self.ready = threading.Event()
         """Set once :meth:`bootstrap` has planned every pipeline's expected runs."""
@@ -152,6 +155,8 @@ class Controller:
 
     def serve(self) -> None:
         """Run until :meth:`stop` (the CLI wires SIGTERM and SIGINT to it)."""
+        job_types = {spec.job.type for spec in self.specs().values() if spec.job is not None}
+        self.jobs.watch_exits(job_types, self._job_ended)
         self.bootstrap()
         while not self._stop.is_set():
             seen = self.store.broker.count
@@ -167,6 +172,12 @@ class Controller:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         self.jobs.close()
+
+    def _job_ended(self, attempt_id: str) -> None:
+        """A backend heard a job end (another thread): its run is due now, polled at once."""
+        if self.store.wake_attempt(attempt_id, self.clock.now()):
+            with self._exits_lock:
+                self._exited.add(attempt_id)
 
     def _renew_launch_leases(self) -> None:
         """The heartbeat: extend the leases of launches in flight every third of a lease."""
@@ -246,9 +257,14 @@ class Controller:
             if recovered is None:
                 return
             signals.append(recovered)
-        attempt_update: AttemptUpdate | None = _recorded_launch(signals)
-        if run.state is RunState.RUNNING and not _answers_job(signals, run):
-            polled, attempt_update = self.jobs.poll(spec, run, now)
+        attempt_update: AttemptUpdate | None = _recorded_launch(signals, run)
+        with self._exits_lock:
+            ended = run.attempt_id in self._exited
+            self._exited.discard(run.attempt_id)
+        in_flight = run.state is RunState.RUNNING or (ended and attempt_update is not None)
+        if in_flight and not _answers_job(signals, run):
+            polled, outcome = self.jobs.poll(spec, run, now)
+            attempt_update = outcome or attempt_update
             signals.append(polled)
         self._decide_and_apply(
             spec,
@@ -337,12 +353,14 @@ class Controller:
         future.add_done_callback(forget)
 
 
-def _recorded_launch(signals: list[Signal]) -> AttemptLaunched | None:
+def _recorded_launch(signals: list[Signal], run: Run) -> AttemptLaunched | None:
     """The job-log update for a launch handle among ``signals`` (e.g. found by recovery)."""
-    recorded = next((s for s in signals if isinstance(s, LaunchRecorded)), None)
+    recorded = next(
+        (s for s in signals if isinstance(s, LaunchRecorded) and s.attempt == run.attempt), None
+    )
     if recorded is None:
         return None
-    return AttemptLaunched(handle=recorded.handle, at=recorded.at)
+    return AttemptLaunched(attempt_id=run.attempt_id, handle=recorded.handle, at=recorded.at)
 
 
 def _answers_launch(signals: list[Signal], run: Run) -> bool:

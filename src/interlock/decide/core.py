@@ -40,7 +40,9 @@ from interlock.model import (
     RunState,
     Signal,
 )
+from interlock.model.conditions import Evaluation, rules_of
 from interlock.model.specs import PipelineSpec
+from interlock.rules.evaluate import evaluate
 
 __all__ = ["decide"]
 
@@ -78,6 +80,7 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
         sla_verdict(step)
     post_run_missing(step)
     step.update(next_check_at=next_check_at(step))
+    validation, note = _rules_preview(step)
     return Decision(
         run=step.run,
         events=tuple(step.events),
@@ -86,10 +89,26 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
             summary=_summary(step),
             waiting_for=step.waiting_for,
             until=step.run.next_check_at,
-            validation=step.validation,
+            validation=validation,
             trigger=step.trigger,
+            validation_note=note,
         ),
     )
+
+
+def _rules_preview(step: Step) -> tuple[Evaluation | None, str]:
+    """The rules for the explanation: as decided, or, before the run opens, as they stand.
+
+    A PENDING run has not checked its rules; showing them against the current readings
+    (marked as not yet checked) tells a user what else will block the launch once it opens.
+    """
+    if step.validation is not None or step.run.state is not RunState.PENDING:
+        return step.validation, ""
+    rules = step.pipeline.validation
+    if not rules_of(rules):
+        return None, ""
+    preview = evaluate(rules, step.view, step.now, partition=step.run.partition)
+    return preview, f"not yet checked: {step.summary or _state_summary(step.run)}"
 
 
 def _apply_signal(step: Step, signal: Signal) -> None:
@@ -104,8 +123,12 @@ def _apply_signal(step: Step, signal: Signal) -> None:
 def _cancel(step: Step, signal: CancelRequested) -> None:
     if cancel_verdict(step.run) is not None:
         return  # already final: the CLI refuses this before recording it
-    step.emit(
-        EventType.RUN_CANCELLED, signal.reason or "cancelled", previousState=step.run.state.value
+    in_flight = step.run.state in (RunState.LAUNCHING, RunState.RUNNING)
+    step.emit(  # an attempt in flight ends with the run: the job log says so
+        EventType.RUN_CANCELLED,
+        signal.reason or "cancelled",
+        previousState=step.run.state.value,
+        attempt=step.run.attempt if in_flight else None,
     )
     step.update(finished_at=step.now)
     step.move(RunState.CANCELLED, f"cancelled: {signal.reason}" if signal.reason else "cancelled")

@@ -12,7 +12,13 @@ exit record when the job ends. Files in ``DIR``::
     pid.json    {"pid": the supervisor's pid}, written by the runner right after the fork
     stdout      the job's standard output
     stderr      the job's standard error
-    exit.json   {"code": int|null, "timedOut": bool, "timeout": float|null, "error": str|null}
+    exit.json   {"code": int|null, "timedOut": bool, "timeout": float|null, "error": str|null,
+                 "finishedAt": float (Unix time the job ended)}
+
+Once the exit record is written the supervisor sends the attempt id (``attemptId`` in the
+spec) as one datagram to :func:`exit_socket_address` of the jobs folder, where a serving
+controller listens (:mod:`interlock.jobs._exits`), so the end is noticed at once rather than
+at the next poll. Nobody listening is not an error: the poll still finds the exit record.
 
 The lock file is created already locked (:func:`claim_start`) and *before* the fork, so it is
 held continuously from the moment it exists: "no lock file" means the job was never started,
@@ -28,11 +34,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +53,7 @@ __all__ = [
     "STDERR_FILE",
     "STDOUT_FILE",
     "claim_start",
+    "exit_socket_address",
     "main",
     "open_private",
     "write_json",
@@ -57,6 +67,9 @@ PID_FILE = "pid.json"
 STDOUT_FILE = "stdout"
 STDERR_FILE = "stderr"
 EXIT_FILE = "exit.json"
+EXIT_SOCKET = "exits.sock"
+_SUN_PATH_MAX = 100
+"""Unix socket paths longer than this (the limit is 104-108 bytes) use a Linux abstract name."""
 KILL_GRACE_SECONDS = 5.0
 """After a timeout the job's process group gets SIGTERM, then SIGKILL this much later."""
 
@@ -81,6 +94,33 @@ def write_json(path: Path, data: Any) -> None:
     temporary.replace(path)
 
 
+def exit_socket_address(jobs_dir: Path) -> str:
+    """Where a controller hears of job exits: ``exits.sock`` in the jobs folder.
+
+    A path too long for a Unix socket becomes an abstract name derived from it on Linux
+    (the folder is what both sides know); elsewhere it stays the path, and binding it fails,
+    which only costs the early notice.
+    """
+    path = str(jobs_dir.resolve() / EXIT_SOCKET)
+    if len(os.fsencode(path)) <= _SUN_PATH_MAX or not sys.platform.startswith("linux"):
+        return path
+    return "\0interlock-exits-" + hashlib.sha256(os.fsencode(path)).hexdigest()[:24]
+
+
+def _record_exit(directory: Path, spec: dict[str, Any], record: dict[str, Any]) -> None:
+    """Write the exit record, then tell a listening controller (best effort, never blocks)."""
+    write_json(directory / EXIT_FILE, {**record, "finishedAt": time.time()})
+    attempt_id = spec.get("attemptId")
+    if not isinstance(attempt_id, str) or not attempt_id:
+        return
+    with (
+        contextlib.suppress(OSError),
+        socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender,
+    ):
+        sender.setblocking(False)  # noqa: FBT003 - the socket API's own signature
+        sender.sendto(attempt_id.encode(), exit_socket_address(directory.parent))
+
+
 def main(argv: list[str]) -> int:
     """Claim the start of the job in ``argv[0]``, fork its supervisor, print its pid.
 
@@ -103,7 +143,7 @@ def main(argv: list[str]) -> int:
     try:
         _supervise(directory, spec)
     except BaseException as exc:  # noqa: BLE001 - the exit record must be written whatever happens
-        write_json(directory / EXIT_FILE, {"code": None, "timedOut": False, "error": repr(exc)})
+        _record_exit(directory, spec, {"code": None, "timedOut": False, "error": repr(exc)})
         code = 1
     os._exit(code)
 
@@ -160,7 +200,7 @@ def _supervise(directory: Path, spec: dict[str, Any]) -> None:
             # strerror only: str(exc) names the program, which may hold a secret
             code = 127 if isinstance(exc, FileNotFoundError) else 126
             record = {"code": code, "timedOut": False, "error": f"cannot execute: {exc.strerror}"}
-            write_json(directory / EXIT_FILE, record)
+            _record_exit(directory, spec, record)
             return
         timed_out = _wait(process, spec.get("timeout"))
     record = {
@@ -169,7 +209,7 @@ def _supervise(directory: Path, spec: dict[str, Any]) -> None:
         "timeout": spec.get("timeout"),
         "error": None,
     }
-    write_json(directory / EXIT_FILE, record)
+    _record_exit(directory, spec, record)
 
 
 def _wait(process: subprocess.Popen[bytes], timeout: float | None) -> bool:

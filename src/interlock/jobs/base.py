@@ -26,10 +26,11 @@ messages, output, exception text) before storing, logging or signalling it.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Self, overload
+from typing import Any, Literal, Protocol, Self, overload, runtime_checkable
 
 from interlock.errors import JobPermanentError
 from interlock.jobs.templates import redact
@@ -37,6 +38,7 @@ from interlock.model.durations import parse_duration
 
 __all__ = [
     "BackendSettings",
+    "ExitWatcher",
     "JobBackend",
     "JobHandle",
     "JobLogs",
@@ -124,6 +126,8 @@ class JobStatus:
     phase: str = ""
     value: str = ""
     unrecognised: bool = False
+    finished_at: datetime | None = None
+    """When the job ended, if the backend knows (recorded instead of the poll's time)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -214,3 +218,20 @@ class JobBackend(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release connections and processes owned by the backend."""
+
+
+@runtime_checkable
+class ExitWatcher(Protocol):
+    """Optional: a backend that can tell the controller at once when one of its jobs ends.
+
+    Only the ``command`` backend has one (its supervisors send a datagram); the controller
+    uses it where present and otherwise relies on polls alone.
+    """
+
+    def watch_exits(self, on_exit: Callable[[str], None]) -> Callable[[], None] | None:
+        """Call ``on_exit(attempt_id)`` when a job ends; return a stop function.
+
+        None when it cannot listen (the poll still notices). ``on_exit`` runs on another
+        thread, and its argument is unverified: it may only make a run due.
+        """
+        ...

@@ -36,6 +36,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shlex
@@ -44,7 +45,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Self
 
@@ -52,6 +54,7 @@ from pydantic import AfterValidator, Field
 
 from interlock.errors import JobPermanentError, JobTemporaryError
 from interlock.jobs import _runner
+from interlock.jobs._exits import ExitListener
 from interlock.jobs._runner import (
     ALREADY_STARTED,
     EXIT_FILE,
@@ -74,6 +77,8 @@ from interlock.jobs.base import (
 from interlock.jobs.schema import Duration, JobConfig
 
 __all__ = ["CommandBackend", "CommandConfig"]
+
+log = logging.getLogger("interlock.jobs")
 
 LAUNCH_FILE = "launch.json"
 _LAUNCHER_TIMEOUT = 30.0
@@ -136,7 +141,7 @@ class CommandBackend(JobBackend):
         """Start the command unless this attempt's supervisor was already started."""
         directory = self._directory(request.attempt_id)
         if not _started(directory):
-            spec = _job_spec(request.config)
+            spec = {**_job_spec(request.config), "attemptId": request.attempt_id}
             self._make_private(directory)
             _claim(directory, _launch_record(request, spec))  # kept if a crash left one
             pid = _start(directory, spec)
@@ -201,6 +206,18 @@ class CommandBackend(JobBackend):
             stderr=_read_text(directory / STDERR_FILE),
             where=str(directory),
         )
+
+    def watch_exits(self, on_exit: Callable[[str], None]) -> Callable[[], None] | None:
+        """Hear each job's exit at once (:class:`~interlock.jobs.base.ExitWatcher`).
+
+        None, logged, when the socket cannot be bound: the poll alone then notices.
+        """
+        try:
+            listener = ExitListener(self.state_dir, on_exit)
+        except OSError as exc:
+            log.warning("job exits are noticed at the next poll only: %s", exc)
+            return None
+        return listener.stop
 
     def _directory(self, attempt_id: str) -> Path:
         return self.state_dir / safe_name(attempt_id)
@@ -370,14 +387,20 @@ def _supervisor_alive(directory: Path) -> bool:
 def _finished(record: Mapping[str, Any], output: Mapping[str, str]) -> JobStatus:
     code = record.get("code")
     error = record.get("error")
+    ended = record.get("finishedAt")
+    at = datetime.fromtimestamp(ended, UTC) if isinstance(ended, int | float) else None
     if record.get("timedOut"):
         message = f"timed out after {record.get('timeout')}s; the process group was stopped"
-        return JobStatus(state="failed", category="TIMEOUT", message=message, output=output)
+        return JobStatus(
+            state="failed", category="TIMEOUT", message=message, output=output, finished_at=at
+        )
     if code == 0:
-        return JobStatus(state="succeeded", message="exit code 0", output=output)
+        return JobStatus(state="succeeded", message="exit code 0", output=output, finished_at=at)
     message = str(error) if error else f"exit code {code}"
     category = "PERMANENT" if code in (126, 127) else "TRANSIENT"
-    return JobStatus(state="failed", category=category, message=message, output=output)
+    return JobStatus(
+        state="failed", category=category, message=message, output=output, finished_at=at
+    )
 
 
 def _tail(path: Path, size: int) -> str:

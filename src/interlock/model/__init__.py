@@ -473,6 +473,9 @@ class Explanation:
     until: datetime | None = None
     validation: Evaluation | None = None
     trigger: Evaluation | None = None
+    validation_note: str = ""
+    """Why ``validation`` decided nothing yet (a run not open: the rules against the
+    current readings, for information), e.g. ``not yet checked: waiting for the trigger``."""
 
     def to_dict(self) -> Mapping[str, Any]:
         """JSON-ready form, stored with the run and shown by ``explain``.
@@ -487,6 +490,7 @@ class Explanation:
             "until": self.until.isoformat() if self.until else None,
             "validation": self.validation.to_dict() if self.validation else None,
             "trigger": self.trigger.to_dict() if self.trigger else None,
+            "validationNote": self.validation_note,
         }
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "RENEW_LEASE",
     "RUN_COLUMNS",
     "SIGNAL_WAITING",
+    "WAKE_ATTEMPT",
     "WAKE_DATED",
     "WAKE_UNDATED",
     "claim_statement",
@@ -154,11 +155,15 @@ MARK_SIGNAL_PROCESSED = Prepared(
     .values(processed_at=sa.bindparam("b_now"))
 )
 
+_a = t.attempts.c
+
 RECORD_LAUNCH = Prepared(
     t.attempts.update()
     .where(t.attempts.c.attempt_id == sa.bindparam("b_attempt_id"))
     .values(
-        state=sa.bindparam("b_state"),
+        # A decision may have ended the attempt while the backend call was out (a cancel,
+        # a fast job's report): the launch's answer never reopens it.
+        state=sa.case((_a.state == "launching", sa.bindparam("b_state")), else_=_a.state),
         handle=sa.bindparam("b_handle", type_=sa.JSON),
         launched_at=sa.bindparam("b_now"),
         message=sa.bindparam("b_message"),
@@ -181,13 +186,20 @@ ATTEMPT_FINISHED = Prepared(
     t.attempts.update()
     .where(t.attempts.c.attempt_id == sa.bindparam("b_attempt_id"))
     .values(
-        state=sa.bindparam("b_state"),
+        # "launch-failed" says more than "failed" about an attempt whose launch failed.
+        state=sa.case(
+            (
+                sa.and_(_a.state == "launch-failed", sa.bindparam("b_state") == "failed"),
+                _a.state,
+            ),
+            else_=sa.bindparam("b_state"),
+        ),
         finished_at=sa.bindparam("b_at"),
         message=sa.bindparam("b_message"),
         output=sa.bindparam("b_output", type_=t.attempts.c.output.type),
     )
 )
-"""A poll found the attempt finished: its final state and what the backend said."""
+"""An attempt ended (a poll, a report, a cancel): its final state, when, and why."""
 
 PENDING_SIGNALS = (
     sa.select(t.signals)
@@ -198,6 +210,18 @@ PENDING_SIGNALS = (
     )
     .order_by(t.signals.c.id)
 )
+
+WAKE_ATTEMPT = Prepared(
+    t.runs.update()
+    .where(
+        *_PK,
+        _one_of(_r.state, ("LAUNCHING", "RUNNING")),
+        _r.attempt == sa.bindparam("b_attempt"),
+    )
+    .values(next_check_at=sa.bindparam("b_now"), version=_r.version + 1)
+)
+"""A job said it ended: its run is due now if that attempt is still in flight. The version
+moves, so a decision taken from an older poll is dropped and made again."""
 
 WAKE_DATED = Prepared(
     t.runs.update()

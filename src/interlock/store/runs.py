@@ -29,6 +29,7 @@ from interlock.store._statements import (
     RELEASE_IF_OWNER,
     RENEW_LEASE,
     SIGNAL_WAITING,
+    WAKE_ATTEMPT,
     WAKE_DATED,
     WAKE_UNDATED,
     claim_statement,
@@ -149,6 +150,25 @@ def signal_waiting(conn: Connection, pipeline_id: str, partition: str, now: date
     SIGNAL_WAITING.execute(
         conn, {"b_pipeline": pipeline_id, "b_partition": partition, "b_now": now}
     )
+
+
+def wake_attempt(conn: Connection, attempt_id: str, now: datetime) -> bool:
+    """Make the run of ``attempt_id`` due now if that attempt is in flight; False if not.
+
+    ``pipeline/partition/attempt`` comes from outside (a job's exit notice): it is parsed
+    here and only ever matched against stored runs.
+    """
+    pipeline_id, _, rest = attempt_id.partition("/")
+    partition, _, number = rest.rpartition("/")
+    if not (pipeline_id and partition and number.isdigit()):
+        return False
+    params = {
+        "b_pipeline": pipeline_id,
+        "b_partition": partition,
+        "b_attempt": int(number),
+        "b_now": now,
+    }
+    return WAKE_ATTEMPT.execute(conn, params).rowcount == 1
 
 
 def release(conn: Connection, pipeline_id: str, partition: str) -> None:

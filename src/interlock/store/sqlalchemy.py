@@ -317,8 +317,7 @@ class SqlStore:
                 self._runs.insert(conn, opens, now)
             attempts.record_launches(conn, decision, pipeline, now, inputs or {})
             signals.mark_processed(conn, signal_ids, now)
-            if attempt_update is not None:
-                attempts.update(conn, decision.run.attempt_id, attempt_update)
+            attempts.settle(conn, decision, attempt_update)
         if decision.actions:
             self.broker.notify()
         return True
@@ -372,6 +371,14 @@ class SqlStore:
         """Give up the lease on ``run`` without changing it."""
         with self.engine.begin() as conn:
             run_table.release_if_owner(conn, run, owner)
+
+    def wake_attempt(self, attempt_id: str, now: datetime) -> bool:
+        """Make the run of ``attempt_id`` due now, if that attempt is in flight (a job ended)."""
+        with self.engine.begin() as conn:
+            woken = run_table.wake_attempt(conn, attempt_id, now)
+        if woken:
+            self.broker.notify()
+        return woken
 
     # ReadStore ---------------------------------------------------------------------------
 
