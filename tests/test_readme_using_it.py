@@ -9,6 +9,7 @@ checkout's virtualenv as the copy's ``.venv`` so that its ``source .venv/bin/act
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -80,10 +81,8 @@ def run_story(repo: Path) -> subprocess.CompletedProcess[str]:
     try:
         out, err = story.communicate(timeout=300)
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(story.pid, signal.SIGTERM)  # a story stopped half-way left `serve` running
-        except ProcessLookupError:
-            pass
         story.wait()
     return subprocess.CompletedProcess(story.args, story.returncode, out, err)
 

@@ -110,11 +110,9 @@ def init(directory: Path) -> None:
 
     pipelines, timelines = directory / "pipelines", directory / "timelines"
     if pipelines.exists() and (not pipelines.is_dir() or any(pipelines.iterdir())):
-        raise click.UsageError(f"{pipelines} already exists; choose an empty directory")
+        fail(InputError(f"{pipelines} already exists; choose a new or empty directory"))
     if (timelines / TIMELINE_FILE).exists():
-        raise click.UsageError(
-            f"{timelines / TIMELINE_FILE} already exists; choose an empty directory"
-        )
+        fail(InputError(f"{timelines / TIMELINE_FILE} already exists; choose a new directory"))
     write_demo_pipelines(pipelines)
     timeline = write_demo_timeline(timelines)
     count = len(list(pipelines.glob("*.yaml")))
