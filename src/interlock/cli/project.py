@@ -129,7 +129,7 @@ def _init_hints(directory: Path, path_hint: str | None) -> list[str]:
         f"{enter}interlock validate pipelines/ && interlock apply pipelines/",
         "interlock serve &",
         f"{put} orders-rows count=5200 && {put} orders-landed status=ready",
-        "sleep 6 && interlock runs orders-daily",
+        "sleep 8 && interlock runs orders-daily",
         "interlock simulate pipelines/orders-daily.yaml --readings timelines/orders-day.jsonl",
     ]
     return [*([path_hint] if path_hint else []), *(f"next: {step}" for step in steps)]
