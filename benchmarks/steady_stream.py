@@ -7,7 +7,7 @@ Starts the real controller (``interlock serve``, SQLite, the ``gold-revenue`` ex
 separate process and writes undated readings of one of its sensor keys at a steady rate
 from this process, as a sensor would. Prints one JSON object: the size of the runs table and
 the controller's CPU share over the first and the last window of the run. A controller
-whose planning runs away shows both growing (the defect fixed in issue 7: one future run
+whose planning runs away shows both growing (as a fixed defect once did: one future run
 per controller round, CPU 0.8 % → 11.9 % in 81 s).
 """
 

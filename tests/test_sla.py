@@ -22,8 +22,8 @@ MOMENTS = st.datetimes(
     timezones=st.just(UTC),
 )
 NAIVE = datetime(2026, 3, 28, 10)  # noqa: DTZ001 - deliberately naive, to be rejected
-# "now" for the spec vectors whose now column is empty (the Go tests used the real clock).
-SPEC_NOW = "2026-03-28T06:00"
+# "now" for the rows of the Go SLA table whose now column is empty (Go used the real clock).
+GO_NOW = "2026-03-28T06:00"
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -43,16 +43,16 @@ def test_all_is_exported() -> None:
 
 
 # The Go Interlock's SLA table, column for column (expected duration in minutes, instants in UTC).
-SPEC_5_1 = [
+GO_SLA_TABLE = [
     ("2026-03-28", "08:00", 30, "UTC", "2026-03-28T06:00", "2026-03-28T08:00", "2026-03-28T07:30"),
     ("2026-03-28T10", ":30", 15, "UTC", "2026-03-28T10:00", "2026-03-28T11:30", "2026-03-28T11:15"),
     ("2026-03-28", "09:00", 60, NY, "2026-03-28T06:00", "2026-03-28T13:00", "2026-03-28T12:00"),
-    ("2030-03-01", "00:30", 60, "", SPEC_NOW, "2030-03-01T00:30", "2030-02-28T23:30"),
-    ("2024-01-15", "02:00", 30, "", SPEC_NOW, "2024-01-16T02:00", "2024-01-16T01:30"),
-    ("2026-03-03T23", ":30", 10, "", SPEC_NOW, "2026-03-04T00:30", "2026-03-04T00:20"),
+    ("2030-03-01", "00:30", 60, "", GO_NOW, "2030-03-01T00:30", "2030-02-28T23:30"),
+    ("2024-01-15", "02:00", 30, "", GO_NOW, "2024-01-16T02:00", "2024-01-16T01:30"),
+    ("2026-03-03T23", ":30", 10, "", GO_NOW, "2026-03-04T00:30", "2026-03-04T00:20"),
     ("2026-03-03T10", "11:00", 15, "", "2026-03-03T10:00", "2026-03-03T11:00", "2026-03-03T10:45"),
 ]
-SPEC_5_1_IDS = [
+GO_SLA_TABLE_IDS = [
     "daily-hh-mm",
     "hourly-mm",
     "new-york",
@@ -70,10 +70,10 @@ def z(text: str) -> datetime:
 
 @pytest.mark.parametrize(
     ("partition", "deadline", "expected", "tz", "now", "breach", "warning"),
-    SPEC_5_1,
-    ids=SPEC_5_1_IDS,
+    GO_SLA_TABLE,
+    ids=GO_SLA_TABLE_IDS,
 )
-def test_absolute_deadline_spec_vectors(
+def test_absolute_deadline_go_table(
     *,
     partition: str,
     deadline: str,
@@ -137,7 +137,7 @@ def test_absolute_deadline_errors(
 ) -> None:
     """Bad deadlines and zones raise ValueError with text that says what to fix."""
     with pytest.raises(ValueError, match=fragment):
-        absolute_deadline("2026-03-28", deadline, expected, tz, z(SPEC_NOW))
+        absolute_deadline("2026-03-28", deadline, expected, tz, z(GO_NOW))
 
 
 def test_absolute_deadline_rejects_naive_now() -> None:
@@ -149,7 +149,7 @@ def test_absolute_deadline_rejects_naive_now() -> None:
 def test_absolute_deadline_rejects_bad_partition() -> None:
     """A malformed partition is rejected, naming the partition field."""
     with pytest.raises(ValueError, match="partition"):
-        absolute_deadline("28/03/2026", "08:00", minutes(30), "UTC", z(SPEC_NOW))
+        absolute_deadline("28/03/2026", "08:00", minutes(30), "UTC", z(GO_NOW))
 
 
 @pytest.mark.parametrize(

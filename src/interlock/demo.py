@@ -13,6 +13,8 @@ simulator that plays a scripted day, and shows it live with Rich:
 
 from __future__ import annotations
 
+import json
+import shlex
 import shutil
 import sys
 import textwrap
@@ -22,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -30,11 +33,25 @@ from rich.table import Table
 
 from interlock.app import Interlock
 from interlock.controller.loop import ControllerSettings
+from interlock.errors import InputError
 from interlock.events import severity
 
-__all__ = ["run_demo", "write_demo_pipelines"]
+__all__ = [
+    "MARKER",
+    "TIMELINE",
+    "TIMELINE_FILE",
+    "path_hint",
+    "prepare_workdir",
+    "run_demo",
+    "write_demo_pipelines",
+    "write_demo_timeline",
+]
 
-_PY = sys.executable
+# The jobs name the interpreter by the command, never by this machine's path: a project
+# made by ``interlock init`` is committed and run elsewhere, where that path does not exist.
+_PY = "python3"
+MARKER = ".interlock-demo"
+"""The file ``run_demo`` writes into the directories it makes: only those it ever deletes."""
 _COLOURS = {"error": "red", "warning": "yellow", "ok": "green", "info": "cyan"}
 _JOB = "  type: command\n  pollInterval: 1s\n  config:\n    command: [{py!r}, -c, {code!r}]\n"
 
@@ -96,7 +113,7 @@ JOB_CODE = {
 
 
 def write_demo_pipelines(folder: Path) -> None:
-    """Write the demo pipelines (command jobs run with this Python)."""
+    """Write the demo pipelines (command jobs run with the ``python3`` found on ``PATH``)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, template in PIPELINES.items():
         job = _JOB.format(py=_PY, code=JOB_CODE[name])
@@ -104,6 +121,80 @@ def write_demo_pipelines(folder: Path) -> None:
             job = job.replace("]\n", ", '${attempt}']\n")
         text = template.format(job=job)
         (folder / f"{name}.yaml").write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+
+
+def _reading(at: str, key: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"at": f"{at}Z", "key": key, "partition": at[:10], "data": data}
+
+
+TIMELINE: list[str | dict[str, Any]] = [
+    "orders-daily over two days, for `interlock simulate` (one JSON object a line, in time",
+    "order; the format is documented in interlock.simulation.replay). Readings name their day.",
+    "2026-11-22: the orders land before enough rows are in; the rows follow; the job succeeds.",
+    _reading("2026-11-22T06:00:00", "orders-rows", {"count": 400}),
+    _reading("2026-11-22T06:00:00", "orders-landed", {"status": "ready"}),
+    _reading("2026-11-22T06:01:00", "orders-rows", {"count": 5200}),
+    {"at": "2026-11-22T06:01:05Z", "job": "succeeded"},
+    "2026-11-23: the orders land, the rows never reach 1000: the window closes, no job runs.",
+    _reading("2026-11-23T06:00:00", "orders-rows", {"count": 300}),
+    _reading("2026-11-23T06:00:00", "orders-landed", {"status": "ready"}),
+]
+"""The starter timeline for ``orders-daily``, a line each: a comment, or a timeline object."""
+
+TIMELINE_FILE = "orders-day.jsonl"
+
+
+def write_demo_timeline(folder: Path) -> Path:
+    """Write the starter timeline (``orders-day.jsonl``) into ``folder``; returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / TIMELINE_FILE
+    lines = [f"# {line}" if isinstance(line, str) else json.dumps(line) for line in TIMELINE]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def prepare_workdir(workdir: Path) -> None:
+    """Make ``workdir`` empty for a new demo, deleting only what an earlier demo made.
+
+    The demo starts from nothing, so it deletes its directory first; a mistyped ``--workdir``
+    (a home directory, a project) must never be emptied. Only a directory holding
+    :data:`MARKER` (written here when the demo makes it) or an empty one is used.
+    """
+    if workdir.is_symlink() or (workdir.exists() and not workdir.is_dir()):
+        raise InputError(f"--workdir {workdir}: not a directory; choose a new or empty directory")
+    if workdir.is_dir() and not (workdir / MARKER).is_file() and any(workdir.iterdir()):
+        raise InputError(
+            f"--workdir {workdir}: has files and was not made by `interlock demo` (no {MARKER} "
+            "file in it); the demo deletes its directory, so choose a new or empty one"
+        )
+    try:
+        if (workdir / MARKER).is_file():
+            shutil.rmtree(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / MARKER).write_text(
+            "Made by `interlock demo`, which deletes and recreates this directory on every run.\n",
+            encoding="utf-8",
+        )
+    except OSError as exc:
+        raise InputError(f"--workdir {workdir}: cannot recreate it: {exc.strerror}") from exc
+
+
+def path_hint() -> str | None:
+    """How to put ``interlock`` on ``PATH`` when it is not there, for the hints we print.
+
+    ``./scripts/interlock`` runs ``.venv/bin/interlock`` without changing ``PATH``, so the
+    ``interlock ...`` commands the demo and ``init`` suggest would not be found as printed.
+    """
+    if shutil.which("interlock") is not None:
+        return None
+    activate = Path(sys.executable).parent / "activate"
+    if not activate.is_file():
+        return None
+    try:
+        shown = activate.relative_to(Path.cwd())
+    except ValueError:
+        shown = activate
+    return f"first, in this shell: source {shlex.quote(str(shown))}"
 
 
 def _script(il: Interlock) -> list[tuple[float, Callable[[], None]]]:
@@ -171,9 +262,12 @@ def _summary(il: Interlock, started: datetime) -> Table:
 def run_demo(
     *, workdir: Path, duration: float = 45.0, forever: bool = False, console: Console | None = None
 ) -> Interlock:
-    """Run the demo in ``workdir`` (recreated); returns the installation for inspection."""
+    """Run the demo in ``workdir`` (recreated); returns the installation for inspection.
+
+    Raises :class:`InputError` before anything runs when ``workdir`` is not the demo's own.
+    """
     out = console or Console()
-    shutil.rmtree(workdir, ignore_errors=True)
+    prepare_workdir(workdir)
     write_demo_pipelines(workdir / "pipelines")
     il = Interlock(
         db=f"sqlite:///{workdir / 'demo.db'}",
@@ -196,8 +290,10 @@ def run_demo(
     controller.stop()
     worker.join(timeout=30)
     out.print(_summary(il, started))
-    out.print(
-        f"database: {workdir / 'demo.db'}; try: "
-        f"interlock events --db sqlite:///{workdir / 'demo.db'}"
-    )
+    database = workdir / "demo.db"
+    hint = path_hint()
+    lines = [f"database: {database}", *([hint] if hint else [])]
+    lines.append(f"try: interlock events --db {shlex.quote(f'sqlite:///{database}')}")
+    for line in lines:  # as plain text, never wrapped: each line is pasted into a shell
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
     return il

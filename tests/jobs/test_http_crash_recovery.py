@@ -1,11 +1,12 @@
 """Crash injection into the ``http`` backend's launch: never a second server run.
 
-The generic ``http`` backend cannot look an attempt up after a crash yet (its ``find`` is
-not implemented: issue 12 adds it where the status URL can be built from the request), so
-the honest outcome of a controller killed mid-launch is "unknown": the restarted
-controller raises ``INFRA_FAILURE`` and does not launch again. What this pins: whatever the
-moment of the kill, the server sees at most one launch for the attempt, and the restart
-resolves the run at once instead of waiting out a lease.
+The ``http`` backend cannot look an attempt up after a crash when its status URL needs the
+launch response (``${response:id}``, as here): ``find`` can build a URL only from the
+request (``${runKey}``), and this server does not deduplicate launches. So the honest
+outcome of a controller killed mid-launch is "unknown": the restarted controller raises
+``INFRA_FAILURE`` and does not launch again. What this pins: whatever the moment of the
+kill, the server sees at most one launch for the attempt, and the restart resolves the run
+at once instead of waiting out a lease.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ controllers — and for checking which schema a database is at. Output is one li
 person; ``--json`` prints one object for scripts::
 
     $ interlock db upgrade --db sqlite:///interlock.db
-    none → 0002 (head)
+    none → 0003 (head)
     $ interlock db current --db sqlite:///interlock.db --json
-    {"revision": "0002", "head": "0002", "is_head": true}
+    {"revision": "0003", "head": "0003", "is_head": true}
 
 Errors (an unreachable server, a database migrated by a newer Interlock) are one line on
 stderr and exit 2, as for every ``interlock`` command.

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
 import click
 
 from interlock.cli._common import COLOURS, console, fail, json_option
-from interlock.errors import InterlockError
+from interlock.errors import InputError, InterlockError
 from interlock.events import severity
 
 __all__ = ["demo", "init", "simulate"]
@@ -74,7 +75,8 @@ def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_
     type=click.Path(path_type=Path),
     default=Path(".interlock-demo"),
     show_default=True,
-    help="Recreated on every run: pipelines, database and job logs.",
+    help="Pipelines, database and job logs; recreated on every run. A directory the demo did "
+    "not make is refused unless empty.",
 )
 @click.option("--seconds", default=45.0, show_default=True, help="How long the scripted day plays.")
 @click.option("--forever", is_flag=True, help="Keep running after the script (Ctrl-C to stop).")
@@ -84,6 +86,8 @@ def demo(workdir: Path, seconds: float, *, forever: bool) -> None:
 
     try:
         run_demo(workdir=workdir, duration=seconds, forever=forever, console=console).close()
+    except InterlockError as exc:
+        fail(exc)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
 
@@ -91,12 +95,41 @@ def demo(workdir: Path, seconds: float, *, forever: bool) -> None:
 @click.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=Path())
 def init(directory: Path) -> None:
-    """Scaffold a project: starter pipelines (runnable command jobs) under DIRECTORY/pipelines."""
-    from interlock.demo import write_demo_pipelines  # noqa: PLC0415
+    """Scaffold a project: starter pipelines (runnable command jobs) and a timeline to simulate.
 
-    target = directory / "pipelines"
-    if target.exists() and any(target.iterdir()):
-        raise click.UsageError(f"{target} already has files; choose an empty directory")
-    write_demo_pipelines(target)
-    click.echo(f"wrote {len(list(target.glob('*.yaml')))} pipelines to {target}")
-    click.echo(f"next: interlock validate {target} && interlock serve --pipelines {target}")
+    DIRECTORY/pipelines/ gets the pipelines, DIRECTORY/timelines/orders-day.jsonl a timeline
+    for ``interlock simulate``. Nothing is overwritten: a non-empty pipelines/ or an existing
+    timeline is refused before anything is written.
+    """
+    from interlock.demo import (  # noqa: PLC0415
+        TIMELINE_FILE,
+        path_hint,
+        write_demo_pipelines,
+        write_demo_timeline,
+    )
+
+    pipelines, timelines = directory / "pipelines", directory / "timelines"
+    if pipelines.exists() and (not pipelines.is_dir() or any(pipelines.iterdir())):
+        fail(InputError(f"{pipelines} already exists; choose a new or empty directory"))
+    if (timelines / TIMELINE_FILE).exists():
+        fail(InputError(f"{timelines / TIMELINE_FILE} already exists; choose a new directory"))
+    write_demo_pipelines(pipelines)
+    timeline = write_demo_timeline(timelines)
+    count = len(list(pipelines.glob("*.yaml")))
+    click.echo(f"wrote {count} pipelines to {pipelines}/ and a timeline to {timeline}")
+    for line in _init_hints(directory, path_hint()):
+        click.echo(line)
+
+
+def _init_hints(directory: Path, path_hint: str | None) -> list[str]:
+    """What to type next, in one shell, runnable as printed where ``init`` was run."""
+    enter = "" if directory == Path() else f"cd {shlex.quote(str(directory))} && "
+    put = "interlock sensor put orders-daily"
+    steps = [
+        f"{enter}interlock validate pipelines/ && interlock apply pipelines/",
+        "interlock serve &",
+        f"{put} orders-rows count=5200 && {put} orders-landed status=ready",
+        "sleep 8 && interlock runs orders-daily",
+        "interlock simulate pipelines/orders-daily.yaml --readings timelines/orders-day.jsonl",
+    ]
+    return [*([path_hint] if path_hint else []), *(f"next: {step}" for step in steps)]

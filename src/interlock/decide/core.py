@@ -108,7 +108,7 @@ def _rules_preview(step: Step) -> tuple[Evaluation | None, str]:
     if not rules_of(rules):
         return None, ""
     preview = evaluate(rules, step.view, step.now, partition=step.run.partition)
-    return preview, f"not yet checked: {step.summary or _state_summary(step.run)}"
+    return preview, f"not yet checked: {step.summary or _SUMMARIES[step.run.state]}"
 
 
 def _apply_signal(step: Step, signal: Signal) -> None:
