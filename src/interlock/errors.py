@@ -126,9 +126,11 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     """
     by_folded = {name.casefold(): name for name in known}
     close = difflib.get_close_matches(word.casefold(), by_folded, n=3)
-    if not close:
+    names = [repr(by_folded[name]) for name in close]
+    if not names:
         return ""
-    return "; did you mean " + " or ".join(repr(by_folded[name]) for name in close) + "?"
+    choices = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"; did you mean {choices}?"
 
 
 class StoreError(InterlockError):

@@ -23,6 +23,7 @@ from interlock.model.limits import parse_json
 
 __all__ = [
     "COLOURS",
+    "TIME_FORMS",
     "console",
     "db_option",
     "fail",
@@ -33,6 +34,7 @@ __all__ = [
     "print_table",
     "reading_data",
     "time_arg",
+    "time_option",
 ]
 
 console = Console()
@@ -168,6 +170,11 @@ def time_arg(value: str | None, *, now: datetime | None = None) -> datetime | No
     raise click.BadParameter(
         f"{value!r} has no time zone; write one, e.g. {naive.isoformat()}Z for UTC"
     )
+
+
+def time_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    """:func:`time_arg` as a click callback, so its error names the option (exit 2)."""
+    return time_arg(value)
 
 
 def _parse_time(text: str, now: datetime | None) -> datetime:

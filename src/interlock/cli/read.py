@@ -25,7 +25,7 @@ from interlock.cli._common import (
     open_db,
     print_line,
     print_table,
-    time_arg,
+    time_option,
 )
 from interlock.errors import InputError, InterlockError, did_you_mean
 from interlock.events import EventType, severity
@@ -144,7 +144,7 @@ def runs(pipeline: str, db: str | None, *, as_json: bool) -> None:
             a.state,
             a.launched_at.isoformat(timespec="seconds") if a.launched_at else "",
             a.finished_at.isoformat(timespec="seconds") if a.finished_at else "",
-            (a.message or "")[:60],
+            a.message or "",
         )
     print_table(table)
 
@@ -156,8 +156,8 @@ _UNTIL_HELP = "Exclusive; the same forms as --since."
 @click.command()
 @click.option("--type", "types", multiple=True, help="Only these event types (repeatable).")
 @click.option("--pipeline", default=None, help="Only this pipeline's events.")
-@click.option("--since", default=None, help=_SINCE_HELP)
-@click.option("--until", default=None, help=_UNTIL_HELP)
+@click.option("--since", default=None, callback=time_option, help=_SINCE_HELP)
+@click.option("--until", default=None, callback=time_option, help=_UNTIL_HELP)
 @click.option(
     "--limit",
     default=1000,
@@ -170,8 +170,8 @@ _UNTIL_HELP = "Exclusive; the same forms as --since."
 def events(
     types: tuple[str, ...],
     pipeline: str | None,
-    since: str | None,
-    until: str | None,
+    since: datetime | None,
+    until: datetime | None,
     limit: int,
     db: str | None,
     *,
@@ -182,13 +182,12 @@ def events(
     With more events than --limit, text output says on stderr how many were left out.
     ``--json`` prints a list of the same events, oldest first.
     """
-    start, end = time_arg(since), time_arg(until)
     il = open_db(db)
     known = event_types(types)
     if pipeline is not None:
         il.spec(pipeline)
     found = il.events(
-        types=known, pipeline_id=pipeline, since=start, until=end, limit=limit, newest=True
+        types=known, pipeline_id=pipeline, since=since, until=until, limit=limit, newest=True
     )
     if as_json:
         from interlock.schemas import EventOut, dumps  # noqa: PLC0415 - keeps CLI start fast
@@ -202,7 +201,7 @@ def events(
             + escape(f"{e.pipeline_id} {e.partition or ''} {e.message}")
         )
     if len(found) == limit:
-        _note_the_rest(il, known, pipeline, start, end, shown=limit)
+        _note_the_rest(il, known, pipeline, since, until, shown=limit)
 
 
 def event_types(names: tuple[str, ...]) -> tuple[str, ...]:
