@@ -264,7 +264,7 @@ def test_schema_errors(problems_of, body, expected):
 
 @pytest.mark.parametrize(("body", "expected"), SCHEMA_ERRORS_AFTER_ID)
 def test_no_message_repeats_its_field(problems_of, body, expected):
-    """``field: message`` names the field once (it read ``window: schedule.evaluation.window …``)."""
+    """``field: message`` names the field once (not ``x.window: x.window invalid …``)."""
     problem = one_problem(problems_of, body)
     assert problem.field == expected.field
     if problem.field:
