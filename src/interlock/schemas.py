@@ -38,9 +38,11 @@ __all__ = [
     "ExplainOut",
     "ExplanationOut",
     "JobLogOut",
+    "MigrationOut",
     "PipelineOut",
     "ProblemOut",
     "ReadingOut",
+    "RevisionOut",
     "RunOut",
     "dump",
     "dumps",
@@ -234,6 +236,22 @@ class ReadingOut(_Out):
     received_at: IsoTime = Field(description="When Interlock accepted it.")
 
 
+class MigrationOut(_Out):
+    """``db upgrade --json``: the schema revision before and after."""
+
+    from_: str | None = Field(alias="from", description="The revision before; null: empty.")
+    to: str = Field(description="The revision after (the head).")
+    changed: bool = Field(description="Whether a migration ran.")
+
+
+class RevisionOut(_Out):
+    """``db current --json``: the database's schema revision and the newest one."""
+
+    revision: str | None = Field(description="The database's revision; null: never migrated.")
+    head: str = Field(description="The newest revision this Interlock knows.")
+    is_head: bool = Field(description="Whether the database is at the newest revision.")
+
+
 SHAPES: Mapping[str, type[BaseModel]] = {
     "run": RunOut,
     "attempt": AttemptOut,
@@ -245,6 +263,8 @@ SHAPES: Mapping[str, type[BaseModel]] = {
     "problem": ProblemOut,
     "pipeline": PipelineOut,
     "reading": ReadingOut,
+    "migration": MigrationOut,
+    "revision": RevisionOut,
 }
 """Every external shape by name (for docs, tests and the HTTP API's OpenAPI)."""
 
