@@ -66,10 +66,7 @@ def test_problems_go_to_stderr_with_exit_1(runner, bad_file):
             f"{bad_file}:4: sla.expectedDurration: unknown key `expectedDurration`"
             " (did you mean `expectedDuration`?)"
         ),
-        (
-            f"{bad_file}:7: job.maxRetries: 11 out of range [0,10]"
-            " (use a value from 0 to 10)"
-        ),
+        (f"{bad_file}:7: job.maxRetries: 11 out of range [0,10] (use a value from 0 to 10)"),
         "2 problems found",
     ]
 

@@ -42,13 +42,13 @@ def sensor_put(
 ) -> None:
     """Record a reading: PIPELINE KEY field=value ..., or --shared KEY field=value ...
 
-    \b
-    A value that parses as JSON is typed, anything else is a string:
-      n=5 is the number 5, n=1e3 the number 1000.0, ok=true a boolean, x=null null,
-      meta='{"a":1}' an object; n=05 is the string "05" (05 is not JSON), and
-      status=ready, n= (empty) and note='two words' are strings.
-    Quote values with spaces or shell characters. A field may be given once (as an
-    argument or in --json); at least one field or --json is required.
+    A value that parses as JSON is typed, anything else is a string: n=5 is the number 5,
+    n=1e3 the number 1000.0, ok=true a boolean, x=null null and meta='{"a":1}' an object;
+    n=05 is the string "05" (05 is not JSON), and status=ready, n= (empty) and
+    note='two words' are strings. Quote values with spaces or shell characters.
+
+    Each field may be given once (as an argument or in --json), and at least one field or
+    --json is required (--json '{}' writes an empty reading).
     """
     if shared:
         fields = ((key,) if key else ()) + fields
