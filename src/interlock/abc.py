@@ -25,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 from interlock.brokers.base import Broker
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
 from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, Signal
-from interlock.model.specs import PipelineSpec
+from interlock.model.specs import Pause, PipelineSpec
 
 __all__ = [
     "AttemptLaunched",
@@ -73,6 +73,8 @@ class StoredPipeline:
     source: str
     document: str
     updated_at: datetime
+    paused: Pause | None = None
+    """Operational state kept beside the config (``interlock pause``); None when running."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -232,6 +234,8 @@ class RunStore(Protocol):
         :returns: False if the run changed since it was claimed (a new reading or signal)
             or the lease was lost. Then nothing is recorded and the lease is dropped: the
             caller must perform none of the decision's actions; the run is due again.
+            False too for a launch decided on a spec that did not know the pipeline is
+            paused (:meth:`PipelineStore.set_pause`): the run is due again a moment later.
         """
         ...
 
@@ -314,7 +318,19 @@ class PipelineStore(Protocol):
         ...
 
     def config_token(self) -> tuple[Any, ...]:
-        """A value that changes whenever any pipeline config changes (cheap to ask)."""
+        """A value that changes whenever any pipeline config or pause changes (cheap to ask)."""
+        ...
+
+    def set_pause(self, pipeline_id: str, pause: Pause | None, now: datetime) -> Event | None:
+        """Pause the pipeline (``pause`` given) or resume it (None), for every controller.
+
+        Kept across ``sync_pipelines``. Records ``PIPELINE_PAUSED``/``PIPELINE_RESUMED``
+        (returned; None when it already was so, and nothing changes) and makes the
+        pipeline's WAITING runs due now, with a new version. :meth:`RunStore.apply` drops a
+        launch of a paused pipeline decided on a spec that did not know it yet.
+
+        :raises UnknownPipelineError: the pipeline is not stored.
+        """
         ...
 
 

@@ -20,19 +20,21 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from interlock.abc import AttemptRecord, ReadingInput, Store, SyncReport
+from interlock.abc import AttemptRecord, ReadingInput, Store, StoredPipeline, SyncReport
 from interlock.config import load_pipelines, parse_pipeline
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.controller.loop import Controller, ControllerSettings
+from interlock.controller.observe import Sink
 from interlock.decide import decide, planned_runs
 from interlock.decide.plan import local_partition
 from interlock.errors import InputError, UnknownPipelineError
-from interlock.jobs import BackendSettings, JobBackend, backend_for
+from interlock.jobs import BackendSettings, JobBackend, JobLogs, backend_for
 from interlock.model import (
     CancelRequested,
     Decision,
@@ -40,14 +42,29 @@ from interlock.model import (
     JobReported,
     RerunRequested,
     Run,
+    RunState,
 )
 from interlock.model.limits import check_message, check_partition, check_reason, check_text
-from interlock.model.specs import CalendarSpec, PipelineSpec
+from interlock.model.specs import CalendarSpec, Pause, PipelineSpec
 from interlock.store.sqlalchemy import CONFIG_RECHECK_SECONDS, SqlStore, default_url
 
-__all__ = ["Interlock", "pack_document", "unpack_document"]
+__all__ = ["Interlock", "PipelineState", "pack_document", "unpack_document"]
 
 DATABASE_ENV = "INTERLOCK_DATABASE_URL"
+STATE_DIR_ENV = "INTERLOCK_STATE_DIR"
+"""Where job backends keep their files (default ``.interlock``): ``serve`` and ``logs``."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineState:
+    """One stored pipeline as ``interlock pipelines`` shows it."""
+
+    spec: PipelineSpec
+    """The stored config, with its pause (``spec.paused``) laid over it."""
+    latest: Run | None
+    """The newest run that has opened (else the newest planned one); None before any."""
+    next_check_at: datetime | None
+    """The earliest timer of its recent runs: when the controller looks at it next."""
 
 
 def pack_document(spec: PipelineSpec, text: str) -> str:
@@ -98,6 +115,7 @@ class Interlock:
         self.state_dir = Path(state_dir) if state_dir is not None else Path(".interlock")
         self._backends = backends or self._default_backend
         self._specs: dict[str, PipelineSpec] = {}
+        self._parsed: dict[tuple[str, int, str], PipelineSpec] = {}
         self._token: Any = None
         self._checked = 0.0
 
@@ -137,9 +155,17 @@ class Interlock:
         self._checked = time.monotonic()
         token = self.store.config_token()
         if token != self._token:
-            self._specs = {p.id: unpack_document(p.document) for p in self.store.stored_pipelines()}
+            self._specs = {p.id: self._spec_of(p) for p in self.store.stored_pipelines()}
             self._token = token
         return self._specs
+
+    def _spec_of(self, stored: StoredPipeline) -> PipelineSpec:
+        """The parsed config (parsed once per version: a pause re-parses nothing) + its pause."""
+        key = (stored.id, stored.version, stored.config_hash)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            parsed = self._parsed[key] = unpack_document(stored.document)
+        return replace(parsed, paused=stored.paused) if stored.paused is not None else parsed
 
     def spec(self, pipeline_id: str) -> PipelineSpec:
         """One pipeline's spec.
@@ -151,6 +177,71 @@ class Interlock:
             return specs[pipeline_id]
         except KeyError:
             raise UnknownPipelineError(pipeline_id, known=specs) from None
+
+    def pause(self, pipeline_id: str, *, reason: str = "", by: str = "") -> bool:
+        """Pause a pipeline: it launches nothing (no first launch, retry or rerun) until resumed.
+
+        Its runs are still evaluated, explained and watched (SLA alerts still fire). Kept in
+        the store for every controller and across ``apply``. False when it already was paused
+        (nothing changes).
+
+        :raises UnknownPipelineError: when it is not stored.
+        """
+        reason = check_message(reason, field="reason")
+        by = check_message(by, field="by")
+        self.spec(pipeline_id)
+        now = self.clock.now()
+        changed = self.store.set_pause(pipeline_id, Pause(at=now, reason=reason, by=by), now)
+        self._checked = 0.0  # this process's controller sees it in its next round
+        return changed is not None
+
+    def resume(self, pipeline_id: str) -> bool:
+        """Resume a paused pipeline; its waiting runs are decided at once (and may launch).
+
+        False when it was not paused.
+
+        :raises UnknownPipelineError: when it is not stored.
+        """
+        self.spec(pipeline_id)
+        changed = self.store.set_pause(pipeline_id, None, self.clock.now())
+        self._checked = 0.0
+        return changed is not None
+
+    def pipelines_state(self) -> list[PipelineState]:
+        """Every stored pipeline by id, with its pause, latest run and next check."""
+        states = []
+        for spec in sorted(self.specs().values(), key=lambda s: s.id):
+            recent = self.store.list_runs(spec.id, limit=5)
+            opened = [r for r in recent if r.state is not RunState.PENDING]
+            timers = [r.next_check_at for r in recent if r.next_check_at is not None]
+            states.append(
+                PipelineState(
+                    spec=spec,
+                    latest=next(iter(opened or recent), None),
+                    next_check_at=min(timers, default=None),
+                )
+            )
+        return states
+
+    def logs(self, run_id: str) -> tuple[AttemptRecord, JobLogs | None]:
+        """An attempt's job output (``run_id`` is ``pipeline/partition[/attempt]``), masked.
+
+        Read from the job backend that ran it (``command``: files under :attr:`state_dir`);
+        its secrets are masked as ``***`` as everywhere else. The logs are None when that
+        backend keeps none (``http``, ``mock``).
+
+        :raises InputError: a malformed run id, or an attempt that was never launched.
+        :raises JobPermanentError: the backend has no files for it, or the config does not
+            expand in this environment (its secrets could not be masked).
+        """
+        pipeline_id, partition, attempt = self._parse_run_id(run_id)
+        attempt_id = f"{pipeline_id}/{partition}/{attempt}"
+        record = self.store.get_attempt(attempt_id)
+        run = self.store.get_run(pipeline_id, partition)
+        if record is None or run is None:
+            raise InputError(f"{attempt_id} was never launched", field="run_id")
+        spec = self.spec(pipeline_id)
+        return record, JobRunner(self.store, self._backends).logs(spec, run, record)
 
     # Inputs ------------------------------------------------------------------------------
 
@@ -336,14 +427,20 @@ class Interlock:
 
     # Running -----------------------------------------------------------------------------
 
-    def controller(self, settings: ControllerSettings | None = None) -> Controller:
-        """A controller over this installation's store and job backends."""
+    def controller(
+        self, settings: ControllerSettings | None = None, *, sink: Sink | None = None
+    ) -> Controller:
+        """A controller over this installation's store and job backends.
+
+        ``sink`` is told what each applied decision did (``serve`` renders it as its log).
+        """
         return Controller(
             self.store,
             self.specs,
             JobRunner(self.store, self._backends),
             clock=self.clock,
             settings=settings,
+            sink=sink,
         )
 
     def serve(self, settings: ControllerSettings | None = None) -> Controller:

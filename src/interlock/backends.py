@@ -60,10 +60,10 @@ class BackendEntry:
 JOB_BACKENDS: Mapping[str, BackendEntry] = {
     "command": BackendEntry(
         "interlock.jobs.command:CommandBackend", "interlock.jobs.command:CommandConfig"
-    ),  # noqa: E501 - one line per backend
+    ),
     "http": BackendEntry(
         "interlock.jobs.http:HttpBackend", "interlock.jobs._http_config:HttpConfig"
-    ),  # noqa: E501 - one line per backend
+    ),
     "mock": BackendEntry("interlock.jobs.mock:MockBackend", "interlock.jobs.mock:MockConfig"),
 }
 """``job.type`` → where its backend and config model live. Adding a backend adds one line."""

@@ -61,6 +61,10 @@ class EventType(StrEnum):
     DRY_RUN_RERUN_REJECTED = "DRY_RUN_RERUN_REJECTED"
     DRY_RUN_WOULD_RETRY = "DRY_RUN_WOULD_RETRY"
     DRY_RUN_RETRY_EXHAUSTED = "DRY_RUN_RETRY_EXHAUSTED"
+    PIPELINE_PAUSED = "PIPELINE_PAUSED"
+    """An operator paused the pipeline (``interlock pause``): it launches nothing. Not Go."""
+    PIPELINE_RESUMED = "PIPELINE_RESUMED"
+    """The pipeline was resumed; its waiting runs are decided again at once. Not Go."""
 
 
 _QUIET = {
@@ -98,6 +102,7 @@ _AMBER = {
     EventType.JOB_STATUS_UNAVAILABLE,
     EventType.JOB_STATE_UNKNOWN,
     EventType.JOB_QUEUED_TOO_LONG,
+    EventType.PIPELINE_PAUSED,
 }
 _GREEN = {EventType.SLA_MET, EventType.JOB_COMPLETED, EventType.VALIDATION_PASSED}
 

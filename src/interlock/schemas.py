@@ -38,12 +38,16 @@ __all__ = [
     "ExplainOut",
     "ExplanationOut",
     "JobLogOut",
+    "LatestRunOut",
     "MigrationOut",
+    "PauseOut",
     "PipelineOut",
+    "PipelineStateOut",
     "ProblemOut",
     "ReadingOut",
     "RevisionOut",
     "RunOut",
+    "ServeLogOut",
     "dump",
     "dumps",
 ]
@@ -223,6 +227,37 @@ class PipelineOut(_Out):
     summary: str = Field(description="Schedule, trigger, rules and job in one line.")
 
 
+class PauseOut(_Out):
+    """Why and since when a pipeline launches nothing (``interlock pause``)."""
+
+    at: IsoTime = Field(description="When it was paused.")
+    by: str = Field(description="Who paused it (empty when not given).")
+    reason: str = Field(description="Why (empty when not given).")
+
+
+class LatestRunOut(_Out):
+    """The newest opened run of a pipeline (else its planned one)."""
+
+    partition: str = Field(description="The run's partition.")
+    state: str = Field(description="The run state (PENDING, WAITING, RUNNING, SUCCEEDED, ...).")
+    attempt: int = Field(description="The current or last attempt, 1-based; 0 before a launch.")
+
+
+class PipelineStateOut(_Out):
+    """One stored pipeline of ``pipelines --json``: its config in a line and its state."""
+
+    id: str = Field(description="The pipeline id.")
+    summary: str = Field(description="Schedule, trigger, rules and job in one line.")
+    source: str = Field(description="The file it was applied from.")
+    paused: PauseOut | None = Field(description="Set while it is paused: nothing launches.")
+    latest_run: LatestRunOut | None = Field(
+        alias="latestRun", description="Its newest opened run; null before any run exists."
+    )
+    next_check_at: IsoTime | None = Field(
+        alias="nextCheckAt", description="When the controller looks at it next."
+    )
+
+
 class ReadingOut(_Out):
     """One accepted sensor reading of a key's history (newest first)."""
 
@@ -252,6 +287,25 @@ class RevisionOut(_Out):
     is_head: bool = Field(description="Whether the database is at the newest revision.")
 
 
+class ServeLogOut(_Out):
+    """One line of ``interlock serve --log-format json`` (one object per line, on stderr)."""
+
+    at: ZuluTime = Field(description="When it happened (UTC, Z).")
+    level: str = Field(description="debug, info, warning or error.")
+    event: str = Field(
+        description="open, launch, succeeded, failed, retry, adopted, relaunch, recover, an"
+        " event type (SLA_BREACH, ...), or serve, config, log for the controller itself."
+    )
+    pipeline: str | None = Field(description="The pipeline id, when it concerns one.")
+    partition: str | None = Field(description="The partition, when it concerns one run.")
+    attempt: int | None = Field(description="The attempt number, when it concerns one.")
+    message: str = Field(description="A sentence for a person (secrets already masked).")
+    detail: dict[str, Any] = Field(
+        description="Structured detail: the stored event's detail and its type, plus"
+        " jobType, handle, durationSeconds, ... per event."
+    )
+
+
 SHAPES: Mapping[str, type[BaseModel]] = {
     "run": RunOut,
     "attempt": AttemptOut,
@@ -262,9 +316,13 @@ SHAPES: Mapping[str, type[BaseModel]] = {
     "explain": ExplainOut,
     "problem": ProblemOut,
     "pipeline": PipelineOut,
+    "pipeline-state": PipelineStateOut,
+    "pause": PauseOut,
+    "latest-run": LatestRunOut,
     "reading": ReadingOut,
     "migration": MigrationOut,
     "revision": RevisionOut,
+    "serve-log": ServeLogOut,
 }
 """Every external shape by name (for docs, tests and the HTTP API's OpenAPI)."""
 

@@ -88,3 +88,13 @@ def test_the_source_writes_no_bare_vocabulary() -> None:
         if BARE.search(line)
     ]
     assert not bare
+
+
+def test_pause_events_are_in_the_catalog() -> None:
+    """``interlock pause``/``resume`` record these spellings; a pause is worth an alert."""
+    from interlock.events import ALERT_EVENTS, EventType, severity  # noqa: PLC0415
+
+    assert EventType.PIPELINE_PAUSED.value == "PIPELINE_PAUSED"
+    assert EventType.PIPELINE_RESUMED.value == "PIPELINE_RESUMED"
+    assert {EventType.PIPELINE_PAUSED, EventType.PIPELINE_RESUMED} <= ALERT_EVENTS
+    assert severity("PIPELINE_PAUSED") == "warning"

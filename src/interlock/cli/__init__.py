@@ -147,8 +147,9 @@ def _short(delta: timedelta) -> str:
 
 # The commands live in one module per group: read (status, explain, runs, events), serve
 # (apply, serve), signals (rerun, cancel, job report), sensor, project (simulate, demo,
-# init) and db (the schema); _common holds what they share.
-from interlock.cli import project, serve, signals  # noqa: E402
+# init), db (the schema) and manage (pipelines, logs, pause, resume); _common holds what
+# they share.
+from interlock.cli import manage, project, serve, signals  # noqa: E402
 from interlock.cli._common import fail  # noqa: E402
 from interlock.cli.db import db  # noqa: E402
 from interlock.cli.read import register as register_read  # noqa: E402
@@ -165,6 +166,10 @@ for _command in (
     project.demo,
     project.init,
     db,
+    manage.pipelines,
+    manage.logs,
+    manage.pause,
+    manage.resume,
 ):
     main.add_command(_command)
 register_read(main)

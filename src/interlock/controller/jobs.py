@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from interlock.abc import AttemptOutcome, ControllerStore
+from interlock.abc import AttemptOutcome, AttemptRecord, ControllerStore
 from interlock.controller.clock import Clock
 from interlock.decide.job_status import AUTH
 from interlock.errors import (
@@ -44,7 +44,7 @@ from interlock.errors import (
     JobRefusedError,
     JobTemporaryError,
 )
-from interlock.jobs import JobBackend, JobHandle, JobRequest
+from interlock.jobs import JobBackend, JobHandle, JobLogs, JobRequest
 from interlock.jobs.templates import expand_with_secrets, redact, template_variables
 from interlock.model import (
     JobReported,
@@ -125,6 +125,31 @@ class JobRunner:
             handle=stored,
             message=getattr(signal, "message", None),
             now=clock.now(),
+        )
+
+    def logs(self, spec: PipelineSpec, run: Run, record: AttemptRecord) -> JobLogs | None:
+        """An attempt's whole output from its backend, masked as everything else here.
+
+        None when the backend keeps no logs. The secrets masked are those of the job config
+        as stored now, expanded in this process's environment, as :meth:`poll` does.
+
+        :raises JobPermanentError: the config no longer expands here (an unset variable: its
+            value could not be masked) or the backend has no files for the attempt.
+        """
+        try:
+            request = self.request(spec, run, record.attempt, record.attempt_id)
+        except JobError as exc:  # never show what could not be masked
+            msg = f"cannot mask the job's secrets, so its logs are not shown: {exc}"
+            raise JobPermanentError(msg) from exc
+        data = record.handle.get("data", {}) if record.handle else {}
+        handle = JobHandle(backend=record.backend, attempt_id=record.attempt_id, data=data)
+        found = self.backend(record.backend).logs(handle)
+        if found is None:
+            return None
+        return JobLogs(
+            stdout=request.redact(found.stdout),
+            stderr=request.redact(found.stderr),
+            where=request.redact(found.where),
         )
 
     def recover(self, spec: PipelineSpec, run: Run, now: datetime) -> Signal | None:

@@ -34,6 +34,7 @@ from typing import Any
 from interlock.abc import AttemptLaunched, AttemptUpdate, Claim, ControllerStore
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
+from interlock.controller.observe import Sink, decision_entries, recovery_entry
 from interlock.decide import decide, planned_runs
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
 from interlock.errors import JobTemporaryError
@@ -97,7 +98,7 @@ class ControllerSettings:
 class Controller:
     """One controller process (or thread) working on a store."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the store, its specs and jobs; the rest keyword-only
         self,
         store: ControllerStore,
         specs: Callable[[], Mapping[str, PipelineSpec]],
@@ -105,12 +106,15 @@ class Controller:
         *,
         clock: Clock | None = None,
         settings: ControllerSettings | None = None,
+        sink: Sink | None = None,
     ) -> None:
         self.store = store
         self.specs = specs
         self.jobs = jobs
         self.clock = clock or SystemClock()
         self.settings = settings or ControllerSettings()
+        self.sink = sink
+        """Told what each applied decision did (``serve`` logs it); None tells no one."""
         self._pool = (
             ThreadPoolExecutor(self.settings.workers, "interlock-job")
             if self.settings.workers
@@ -268,6 +272,8 @@ class Controller:
             log.warning("cannot ask about %s now (%s); again at the next poll", run.attempt_id, exc)
             self.store.defer(run, owner=self.settings.owner, until=now + interval)
             return None
+        if self.sink is not None:
+            self.sink.emit(recovery_entry(run, spec, recovered, now))
         if recovered is None:
             launch = LaunchJob(
                 pipeline_id=run.pipeline_id,
@@ -309,6 +315,9 @@ class Controller:
         if not applied:
             log.info("run %s/%s changed under us; decision dropped", run.pipeline_id, run.partition)
             return
+        if self.sink is not None:
+            for entry in decision_entries(run, decision, spec, now):
+                self.sink.emit(entry)
         for launch in decision.launches:
             self._submit(spec, decision.run, launch)
 

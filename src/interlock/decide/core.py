@@ -82,7 +82,7 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
         events=tuple(step.events),
         actions=tuple(step.actions),
         explanation=Explanation(
-            summary=step.summary or _state_summary(step.run),
+            summary=_summary(step),
             waiting_for=step.waiting_for,
             until=step.run.next_check_at,
             validation=step.validation,
@@ -137,5 +137,10 @@ _SUMMARIES = {
 }
 
 
-def _state_summary(run: Run) -> str:
-    return _SUMMARIES[run.state]
+def _summary(step: Step) -> str:
+    """What the run is doing; a paused pipeline's unfinished run says so first."""
+    summary = step.summary or _SUMMARIES[step.run.state]
+    paused = step.pipeline.paused
+    if paused is None or step.run.is_terminal:
+        return summary
+    return f"{paused.describe()}; {summary}"

@@ -8,7 +8,10 @@ moves the run along the run state machine (docs/architecture.md)::
                   +-> EXHAUSTED (window closed)     dry-run: WAITING -> SHADOWED
 
 Safety rule enforced here and nowhere else: a launch is only ever decided in
-:func:`evaluate_window`, right after the validation condition evaluated true at ``now``.
+:func:`evaluate_window`, right after the validation condition evaluated true at ``now``,
+and never while the pipeline is paused (``PipelineSpec.paused``): first launches, retries
+and reruns all pass through it, so a paused pipeline's runs are evaluated, watched and
+alerted on, and launch nothing.
 """
 
 from __future__ import annotations
@@ -203,6 +206,10 @@ def evaluate_window(step: Step) -> None:
 
 
 def _decide_launch(step: Step) -> None:
+    if step.pipeline.paused is not None:  # the rules hold, but an operator said: launch nothing
+        step.summary = "the rules hold; nothing is launched while the pipeline is paused"
+        step.waiting_for = f"interlock resume {step.pipeline.id}"
+        return
     rules = len(rules_of(step.pipeline.validation))
     step.emit(EventType.VALIDATION_PASSED, "all validation rules hold", rulesEvaluated=rules)
     step.update(trigger_cursor=_newest_trigger_reading(step) or step.run.trigger_cursor)

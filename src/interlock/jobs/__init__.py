@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from interlock.backends import JOB_BACKENDS, load_backend_class
 from interlock.errors import JobPermanentError
-from interlock.jobs.base import BackendSettings, JobBackend, JobHandle, JobRequest, JobStatus
+from interlock.jobs.base import (
+    BackendSettings,
+    JobBackend,
+    JobHandle,
+    JobLogs,
+    JobRequest,
+    JobStatus,
+)
 from interlock.jobs.templates import expand, expand_with_secrets, redact, template_variables
 
 if TYPE_CHECKING:
@@ -29,6 +36,7 @@ __all__ = [
     "HttpBackend",
     "JobBackend",
     "JobHandle",
+    "JobLogs",
     "JobRequest",
     "JobStatus",
     "MockBackend",

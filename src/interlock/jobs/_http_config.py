@@ -90,7 +90,7 @@ class HttpConfig(JobConfig):
     success_values: list[Scalar] | None = Field(None, description=_VALUES)
     failure_values: (
         list[Scalar] | Annotated[dict[str | int, str], AfterValidator(_categories)] | None
-    ) = Field(  # noqa: E501 - one annotation
+    ) = Field(
         None, description="a list of status values, or a mapping of value to failure category"
     )
     running_values: list[Scalar] | None = Field(None, description=_VALUES)

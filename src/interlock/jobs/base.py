@@ -6,6 +6,7 @@ A backend is deliberately tiny (after httpx's ``BaseTransport``)::
     status(handle)  -> JobStatus      running / succeeded / failed (+ category, message)
     find(request)   -> JobHandle|None after a crash: was this attempt already launched?
     prepare(config) -> config         optional: reshape the config as written, before expansion
+    logs(handle)    -> JobLogs|None   optional: the attempt's whole output, if kept locally
     close()
 
 ``attempt_id`` is the idempotency key: launching the same attempt twice must not start two
@@ -38,6 +39,7 @@ __all__ = [
     "BackendSettings",
     "JobBackend",
     "JobHandle",
+    "JobLogs",
     "JobRequest",
     "JobStatus",
     "config_seconds",
@@ -125,6 +127,19 @@ class JobStatus:
 
 
 @dataclass(frozen=True, kw_only=True)
+class JobLogs:
+    """An attempt's whole stdout and stderr as the backend kept them (``interlock logs``).
+
+    Raw: they may hold secrets the job printed; the caller masks them before showing them.
+    ``where`` names the place they were read from, for a person.
+    """
+
+    stdout: str
+    stderr: str
+    where: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class BackendSettings:
     """What the application tells every backend it builds, whatever the backend's type.
 
@@ -186,6 +201,16 @@ class JobBackend(abc.ABC):
             asks again later.
         """
         raise NotImplementedError
+
+    def logs(self, handle: JobHandle) -> JobLogs | None:  # noqa: ARG002 - most keep none
+        """The attempt's output, or None when this backend keeps no logs (the default).
+
+        Only backends that own the job's output locally (``command``) return them; a remote
+        job system keeps its own logs, which ``interlock logs`` cannot reach.
+
+        :raises JobPermanentError: the backend keeps logs but has none for this attempt.
+        """
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release connections and processes owned by the backend."""

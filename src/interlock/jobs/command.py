@@ -66,6 +66,7 @@ from interlock.jobs.base import (
     BackendSettings,
     JobBackend,
     JobHandle,
+    JobLogs,
     JobRequest,
     JobStatus,
     config_seconds,
@@ -178,6 +179,27 @@ class CommandBackend(JobBackend):
             category="TRANSIENT",
             message="job process lost (its supervisor ended without an exit record)",
             output=output,
+        )
+
+    def logs(self, handle: JobHandle) -> JobLogs:
+        """The attempt's whole ``stdout`` and ``stderr`` files, from this backend's state dir.
+
+        Looked up by attempt id under :attr:`state_dir`, not by the stored handle's path:
+        that path is as the controller saw it, perhaps relative to another working directory.
+
+        :raises JobPermanentError: no files for the attempt here (another state directory?).
+        """
+        directory = self._directory(handle.attempt_id)
+        if not (directory / LAUNCH_FILE).exists():
+            msg = (
+                f"no job files for {handle.attempt_id} under {self.state_dir} "
+                "(is it the state directory the controller uses? see --state-dir)"
+            )
+            raise JobPermanentError(msg)
+        return JobLogs(
+            stdout=_read_text(directory / STDOUT_FILE),
+            stderr=_read_text(directory / STDERR_FILE),
+            where=str(directory),
         )
 
     def _directory(self, attempt_id: str) -> Path:
@@ -364,6 +386,13 @@ def _tail(path: Path, size: int) -> str:
             stream.seek(0, os.SEEK_END)
             stream.seek(max(0, stream.tell() - size))
             return stream.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
     except FileNotFoundError:
         return ""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from interlock.model.conditions import AllOf, Condition, condition_keys
@@ -21,6 +21,7 @@ __all__ = [
     "EvaluationSpec",
     "ExcludeSpec",
     "JobSpec",
+    "Pause",
     "PipelineSpec",
     "PostRunSpec",
     "ScheduleSpec",
@@ -150,8 +151,33 @@ class PostRunSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Pause:
+    """An operator paused the pipeline: nothing is launched until it is resumed.
+
+    Operational state, not config: it is kept in the store beside the config (``interlock
+    pause``), survives ``apply`` of a changed YAML, and is laid over the parsed spec as
+    :attr:`PipelineSpec.paused`, so ``decide()`` sees it as an input and stays pure.
+    """
+
+    at: datetime
+    reason: str = ""
+    by: str = ""
+
+    def describe(self) -> str:
+        """``paused since 2026-11-23T08:00:00+00:00 by ops: maintenance``."""
+        text = f"paused since {self.at.isoformat(timespec='seconds')}"
+        if self.by:
+            text += f" by {self.by}"
+        return f"{text}: {self.reason}" if self.reason else text
+
+
+@dataclass(frozen=True, kw_only=True)
 class PipelineSpec:
-    """One pipeline YAML file, validated and with defaults filled in."""
+    """One pipeline YAML file, validated and with defaults filled in.
+
+    ``paused`` is not part of the YAML (nor of ``config_hash``): the store lays it over
+    the spec it loads (see :class:`Pause`).
+    """
 
     id: str
     owner: str = ""
@@ -164,6 +190,7 @@ class PipelineSpec:
     dry_run: bool = False
     source: str = ""
     config_hash: str = ""
+    paused: Pause | None = None
 
     @property
     def sensor_keys(self) -> frozenset[str]:

@@ -1,8 +1,10 @@
 """The ``pipelines``, ``pipeline_versions`` and ``sensor_index`` tables.
 
 Configs are stored so every process sharing the database sees the same pipelines; every
-changed version is kept for audit. ``sensor_index`` (sensor key → pipelines) is what a
-reading write consults to find the runs it wakes; it is cached in :class:`Pipelines`.
+changed version is kept for audit. A pipeline's pause (``interlock pause``) lives in its
+``pipelines`` row too, apart from the config: ``apply`` never touches it. ``sensor_index``
+(sensor key → pipelines) is what a reading write consults to find the runs it wakes; it is
+cached in :class:`Pipelines`.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from interlock.abc import StoredPipeline, SyncReport
-from interlock.model.specs import PipelineSpec
+from interlock.errors import UnknownPipelineError
+from interlock.events import EventType
+from interlock.model import Event, RunState
+from interlock.model.specs import Pause, PipelineSpec
+from interlock.store import events as event_log
 from interlock.store import schema as t
 from interlock.store._routing import Route
 
-__all__ = ["CONFIG_RECHECK_SECONDS", "Pipelines"]
+__all__ = ["CONFIG_RECHECK_SECONDS", "Pipelines", "is_paused", "set_pause", "stored", "token"]
 
 CONFIG_RECHECK_SECONDS = 1.0
 """How stale this process's view of pipeline configs may get when another process applies."""
@@ -110,18 +116,95 @@ def stored(conn: Connection) -> list[StoredPipeline]:
             source=r.source,
             document=r.document,
             updated_at=r.updated_at,
+            paused=_pause(r),
         )
         for r in rows
     ]
 
 
+def _pause(row: Any) -> Pause | None:
+    if row.paused_at is None:
+        return None
+    return Pause(at=row.paused_at, reason=row.paused_reason or "", by=row.paused_by or "")
+
+
 def token(conn: Connection) -> tuple[Any, ...]:
-    """Changes whenever any pipeline config changes (one aggregate query)."""
+    """Changes whenever any pipeline config, or any pause, changes (one aggregate query)."""
     p = t.pipelines.c
     return tuple(
         conn.execute(
-            sa.select(sa.func.count(), sa.func.max(p.updated_at), sa.func.sum(p.version))
+            sa.select(
+                sa.func.count(),
+                sa.func.max(p.updated_at),
+                sa.func.sum(p.version),
+                sa.func.sum(p.pause_serial),
+            )
         ).one()
+    )
+
+
+def is_paused(conn: Connection, pipeline_id: str) -> bool:
+    """Whether the pipeline is paused as of this transaction (False when it is unknown)."""
+    p = t.pipelines.c
+    found = conn.execute(sa.select(p.paused_at).where(p.id == pipeline_id)).first()
+    return found is not None and found.paused_at is not None
+
+
+def set_pause(
+    conn: Connection, pipeline_id: str, pause: Pause | None, now: datetime
+) -> Event | None:
+    """Pause (``pause`` given) or resume the pipeline; the event recorded, None if no change.
+
+    Either way its WAITING runs move version (a decision taken before this commit is
+    dropped, not applied) and become due now: after a resume they launch at once if
+    their rules hold, after a pause they are explained as paused.
+
+    :raises UnknownPipelineError: the pipeline is not stored.
+    """
+    p = t.pipelines.c
+    row = conn.execute(sa.select(p.paused_at).where(p.id == pipeline_id)).first()
+    if row is None:
+        raise UnknownPipelineError(pipeline_id)
+    if (row.paused_at is not None) == (pause is not None):
+        return None
+    conn.execute(
+        t.pipelines.update()
+        .where(p.id == pipeline_id)
+        .values(
+            paused_at=pause.at if pause else None,
+            paused_reason=pause.reason if pause else None,
+            paused_by=pause.by if pause else None,
+            pause_serial=p.pause_serial + 1,
+        )
+    )
+    r = t.runs.c
+    conn.execute(
+        t.runs.update()
+        .where(r.pipeline_id == pipeline_id, r.state == RunState.WAITING.value)
+        .values(next_check_at=now, version=r.version + 1)
+    )
+    event = _pause_event(pipeline_id, pause, now)
+    event_log.record(conn, [event])
+    return event
+
+
+def _pause_event(pipeline_id: str, pause: Pause | None, now: datetime) -> Event:
+    if pause is None:
+        return Event(
+            type=EventType.PIPELINE_RESUMED,
+            pipeline_id=pipeline_id,
+            partition=None,
+            at=now,
+            message="resumed: waiting runs are decided again now",
+        )
+    detail = {"reason": pause.reason, "by": pause.by}
+    return Event(
+        type=EventType.PIPELINE_PAUSED,
+        pipeline_id=pipeline_id,
+        partition=None,
+        at=now,
+        message=pause.describe(),
+        detail={k: v for k, v in detail.items() if v},
     )
 
 

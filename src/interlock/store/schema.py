@@ -75,6 +75,11 @@ pipelines = sa.Table(
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("document", sa.Text, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # Operational state, not config: ``interlock pause`` (kept across applies; 0003).
+    sa.Column("paused_at", UtcDateTime, nullable=True),
+    sa.Column("paused_reason", sa.Text, nullable=True),
+    sa.Column("paused_by", sa.Text, nullable=True),
+    sa.Column("pause_serial", sa.Integer, nullable=False, server_default="0"),
 )
 
 pipeline_versions = sa.Table(

@@ -39,7 +39,7 @@ from interlock.brokers.local import LocalBroker
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
 from interlock.errors import InputError
 from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, Signal
-from interlock.model.specs import PipelineSpec
+from interlock.model.specs import Pause, PipelineSpec
 from interlock.store import attempts, events, pipelines, readings, signals
 from interlock.store import runs as run_table
 from interlock.store._errors import map_errors
@@ -165,6 +165,14 @@ class SqlStore:
         with self.engine.connect() as conn:
             return pipelines.token(conn)
 
+    def set_pause(self, pipeline_id: str, pause: Pause | None, now: datetime) -> Event | None:
+        """Pause or resume a pipeline; see :meth:`interlock.abc.PipelineStore.set_pause`."""
+        with self.engine.begin() as conn:
+            event = pipelines.set_pause(conn, pipeline_id, pause, now)
+        if event is not None:
+            self.broker.notify()
+        return event
+
     # ReadingStore ------------------------------------------------------------------------
 
     def put_readings(self, batch: Sequence[ReadingInput], now: datetime) -> int:
@@ -272,6 +280,16 @@ class SqlStore:
         the full contract is :meth:`interlock.abc.RunStore.apply`.
         """
         with self.engine.begin() as conn:
+            if (
+                decision.launches
+                and pipeline.paused is None
+                and pipelines.is_paused(conn, pipeline.id)
+            ):
+                # Decided on a spec from before the pause: launch nothing; decide again once
+                # the caller's view of the configs has caught up.
+                later = now + timedelta(seconds=CONFIG_RECHECK_SECONDS)
+                run_table.defer(conn, decision.run, owner, later)
+                return False
             applied = self._runs.apply(
                 conn,
                 decision,
