@@ -1,7 +1,8 @@
 """Bad input and database failures at the command line: one line on stderr, exit 2, no traceback.
 
 Before, deep ``--json`` crashed with a RecursionError traceback, a field given twice was
-silently overwritten, and a database that could not be opened printed SQLAlchemy's traceback.
+silently overwritten, a call without any field stored an empty reading, and a database that
+could not be opened printed SQLAlchemy's traceback.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ def history(db: list[str], key: str = "rows") -> list[object]:
         (["=1"], "'=1' is not field=value"),
         (["count=1", "--partition", "2026-11-22|a=" + "x" * 200], "the limit is 200"),
         (["count=1", "--partition", "2026-11-22|a=\x01"], "U+0001"),
+        ([], "fields: give at least one field=value (or --json OBJECT)"),
+        (["--partition", "2026-11-22"], "give at least one field=value"),
     ],
     ids=[
         "deep-json-100000",
@@ -91,6 +94,8 @@ def history(db: list[str], key: str = "rows") -> list[object]:
         "no-name",
         "long-partition",
         "control-in-partition",
+        "no-fields",
+        "no-fields-with-partition",
     ],
 )
 def test_sensor_put_refuses_bad_input_in_one_line(
@@ -100,6 +105,37 @@ def test_sensor_put_refuses_bad_input_in_one_line(
     result = CliRunner().invoke(main, ["sensor", "put", "orders", "rows", *args, *db])
     assert words in one_line_error(result)
     assert history(db) == []
+
+
+def test_a_reading_without_fields_is_refused_unless_json_says_so(db: list[str]) -> None:
+    """``sensor put --shared KEY`` alone stored an empty reading; ``--json '{}'`` still does."""
+    result = CliRunner().invoke(main, ["sensor", "put", "--shared", "upstream-complete", *db])
+    assert "give at least one field=value" in one_line_error(result)
+    result = CliRunner().invoke(main, ["sensor", "put", "orders", "rows", "--json", "{}", *db])
+    assert result.exit_code == 0, result.output
+    assert [row["data"] for row in history(db)] == [{}]  # type: ignore[index]
+
+
+def test_field_values_are_typed_as_help_documents(db: list[str]) -> None:
+    """JSON values are typed; anything that is not JSON (05, words, nothing) is a string."""
+    text = " ".join(CliRunner().invoke(main, ["sensor", "put", "--help"]).stdout.split())
+    for words in ("n=5 is the number 5", 'n=05 is the string "05"', "1e3", "null", "Quote"):
+        assert words in text
+    fields = ["n=5", "z=05", "f=1e3", "b=true", "x=null", 'o={"a":1}', "s=ready", "e=", 'q="5"']
+    result = CliRunner().invoke(main, ["sensor", "put", "orders", "rows", *fields, *db])
+    assert result.exit_code == 0, result.output
+    (row,) = history(db)
+    assert row["data"] == {  # type: ignore[index]
+        "n": 5,
+        "z": "05",
+        "f": 1000.0,
+        "b": True,
+        "x": None,
+        "o": {"a": 1},
+        "s": "ready",
+        "e": "",
+        "q": "5",
+    }
 
 
 def test_a_key_over_the_limit_is_refused(db: list[str]) -> None:
@@ -128,7 +164,9 @@ def test_good_input_next_to_the_limits_still_works(db: list[str]) -> None:
     ],
     ids=["sqlite-unopenable", "postgres-unreachable", "unsupported-scheme"],
 )
-@pytest.mark.parametrize("command", [["status"], ["events", "--json"], ["sensor", "put", "p", "k"]])
+@pytest.mark.parametrize(
+    "command", [["status"], ["events", "--json"], ["sensor", "put", "p", "k", "n=1"]]
+)
 def test_a_database_that_cannot_be_used_is_one_line_from_any_command(
     command: list[str], db_url: str, words: str
 ) -> None:

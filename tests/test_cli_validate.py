@@ -66,10 +66,7 @@ def test_problems_go_to_stderr_with_exit_1(runner, bad_file):
             f"{bad_file}:4: sla.expectedDurration: unknown key `expectedDurration`"
             " (did you mean `expectedDuration`?)"
         ),
-        (
-            f"{bad_file}:7: job.maxRetries: job.maxRetries 11 out of range [0,10]"
-            " (use a value from 0 to 10)"
-        ),
+        (f"{bad_file}:7: job.maxRetries: 11 out of range [0,10] (use a value from 0 to 10)"),
         "2 problems found",
     ]
 
@@ -94,7 +91,7 @@ def test_json_problems(runner, bad_file):
         "file": str(bad_file),
         "line": 7,
         "field": "job.maxRetries",
-        "message": "job.maxRetries 11 out of range [0,10]",
+        "message": "11 out of range [0,10]",
         "fix": "use a value from 0 to 10",
     }
 

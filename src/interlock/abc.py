@@ -372,7 +372,7 @@ class ReadStore(Protocol):
         """One job-log row by its idempotency key, or None."""
         ...
 
-    def list_events(
+    def list_events(  # noqa: PLR0913 - every filter is keyword-only
         self,
         *,
         types: Sequence[str] = (),
@@ -380,8 +380,23 @@ class ReadStore(Protocol):
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 1000,
+        newest: bool = False,
     ) -> list[Event]:
-        """Events in time order (ties in write order), ``since`` inclusive, ``until`` not."""
+        """Events in time order (ties in write order), ``since`` inclusive, ``until`` not.
+
+        The first ``limit`` of them, or with ``newest`` the last ``limit`` (still in time order).
+        """
+        ...
+
+    def count_events(
+        self,
+        *,
+        types: Sequence[str] = (),
+        pipeline_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """How many events the filters of :meth:`list_events` match, before any limit."""
         ...
 
     def run_explanation(self, pipeline_id: str, partition: str) -> Mapping[str, Any] | None:

@@ -199,10 +199,11 @@ class Interlock:
 
         :raises UnknownPipelineError: when it is not stored.
         """
+        specs = self.specs()
         try:
-            return self.specs()[pipeline_id]
+            return specs[pipeline_id]
         except KeyError:
-            raise UnknownPipelineError(pipeline_id) from None
+            raise UnknownPipelineError(pipeline_id, known=specs) from None
 
     def pause(self, pipeline_id: str, *, reason: str = "", by: str = "") -> bool:
         """Pause a pipeline: it launches nothing (no first launch, retry or rerun) until resumed.
@@ -512,7 +513,8 @@ class Interlock:
         """Runs, newest partition first (ties by pipeline id), at most ``limit``.
 
         ``states`` keeps only runs in those states. An unknown pipeline has no runs (an
-        empty list, not an error), as the CLI has always shown it.
+        empty list: this answers what the store holds); the CLI asks :meth:`spec` first, so
+        ``interlock runs ordrs`` is refused with a did-you-mean instead of an empty table.
         """
         return self.store.list_runs(pipeline_id, limit=limit, states=states)
 
@@ -536,7 +538,7 @@ class Interlock:
         """
         return self.store.list_attempts(pipeline_id, partition)
 
-    def events(
+    def events(  # noqa: PLR0913 - every filter is keyword-only
         self,
         *,
         types: Sequence[str] = (),
@@ -544,14 +546,36 @@ class Interlock:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 1000,
+        newest: bool = False,
     ) -> list[Event]:
         """Events in time order (ties in the order they were recorded), the first ``limit``.
 
+        ``newest`` takes the last ``limit`` instead (still returned oldest first): what a
+        person reading the log wants, while the default keeps paging from the start working.
         Filters: ``types`` (any of them), one pipeline, ``since`` (inclusive) and ``until``
-        (exclusive). Unknown types or pipelines match nothing; that is not an error.
+        (exclusive). Unknown types or pipelines match nothing here; the CLI refuses them
+        first (:func:`interlock.events.unknown_event_types`, :meth:`spec`).
         """
         return self.store.list_events(
-            types=types, pipeline_id=pipeline_id, since=since, until=until, limit=limit
+            types=types,
+            pipeline_id=pipeline_id,
+            since=since,
+            until=until,
+            limit=limit,
+            newest=newest,
+        )
+
+    def count_events(
+        self,
+        *,
+        types: Sequence[str] = (),
+        pipeline_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """How many events :meth:`events` would find with these filters and no limit."""
+        return self.store.count_events(
+            types=types, pipeline_id=pipeline_id, since=since, until=until
         )
 
     def readings(

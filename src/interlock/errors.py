@@ -22,6 +22,8 @@ Only the ``Temporary`` family is retried.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "StoreError",
     "TemporaryStoreError",
     "UnknownPipelineError",
+    "did_you_mean",
 ]
 
 
@@ -103,11 +106,33 @@ class InputError(InterlockError, ValueError):
 
 
 class UnknownPipelineError(InputError, LookupError):
-    """No pipeline with this id is loaded."""
+    """No pipeline with this id is loaded; ``known`` (the loaded ids) feeds a did-you-mean.
 
-    def __init__(self, pipeline_id: str) -> None:
+    Every command that names a pipeline raises this one error, so a typo gets the same
+    ``pipeline: no pipeline 'ordrs' is loaded; did you mean 'orders'?`` everywhere.
+    """
+
+    def __init__(self, pipeline_id: str, *, known: Iterable[str] = ()) -> None:
         self.pipeline_id = pipeline_id
-        super().__init__(f"no pipeline {pipeline_id!r} is loaded", field="pipeline")
+        super().__init__(
+            f"no pipeline {pipeline_id!r} is loaded{did_you_mean(pipeline_id, known)}",
+            field="pipeline",
+        )
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """``"; did you mean 'orders'?"`` for the known names close to ``word``, else ``""``.
+
+    For the end of an error message: a near miss is usually a typo, and naming the intended
+    word saves a look-up. Case is ignored in the comparison (``sla_brech`` → ``SLA_BREACH``).
+    """
+    by_folded = {name.casefold(): name for name in known}
+    close = difflib.get_close_matches(word.casefold(), by_folded, n=3)
+    names = [repr(by_folded[name]) for name in close]
+    if not names:
+        return ""
+    choices = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"; did you mean {choices}?"
 
 
 class RequestRefusedError(InterlockError):

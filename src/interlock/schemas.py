@@ -40,11 +40,13 @@ __all__ = [
     "ExplanationOut",
     "JobLogOut",
     "LatestRunOut",
+    "MigrationOut",
     "PauseOut",
     "PipelineOut",
     "PipelineStateOut",
     "ProblemOut",
     "ReadingOut",
+    "RevisionOut",
     "RunOut",
     "ServeLogOut",
     "SignalOutcomeOut",
@@ -276,6 +278,22 @@ class ReadingOut(_Out):
     received_at: IsoTime = Field(description="When Interlock accepted it.")
 
 
+class MigrationOut(_Out):
+    """``db upgrade --json``: the schema revision before and after."""
+
+    from_: str | None = Field(alias="from", description="The revision before; null: empty.")
+    to: str = Field(description="The revision after (the head).")
+    changed: bool = Field(description="Whether a migration ran.")
+
+
+class RevisionOut(_Out):
+    """``db current --json``: the database's schema revision and the newest one."""
+
+    revision: str | None = Field(description="The database's revision; null: never migrated.")
+    head: str = Field(description="The newest revision this Interlock knows.")
+    is_head: bool = Field(description="Whether the database is at the newest revision.")
+
+
 class ServeLogOut(_Out):
     """One line of ``interlock serve --log-format json`` (one object per line, on stderr)."""
 
@@ -341,6 +359,8 @@ SHAPES: Mapping[str, type[BaseModel]] = {
     "pause": PauseOut,
     "latest-run": LatestRunOut,
     "reading": ReadingOut,
+    "migration": MigrationOut,
+    "revision": RevisionOut,
     "serve-log": ServeLogOut,
     "signal-outcome": SignalOutcomeOut,
 }

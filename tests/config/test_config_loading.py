@@ -172,7 +172,7 @@ CALENDAR_PROBLEMS = [
     case("name: x\ndays: saturday\n", 2, "days",
          "must be a list", "- item", "days-not-list"),
     case("name: x\ndates:\n  - 2026-13-01\n", 3, "dates[0]",
-         'dates[0] invalid format "2026-13-01" (expected YYYY-MM-DD)', "real date", "bad-date"),
+         'invalid format "2026-13-01" (expected YYYY-MM-DD)', "real date", "bad-date"),
     case("name: x\nexclusions: {}\n", 2, "exclusions",
          "unknown key `exclusions`", "allowed keys", "unknown-key"),
     case("- x\n", 1, "",

@@ -2,7 +2,8 @@
 
 Each case is a pipeline with exactly one mistake. Line 1 is always ``pipeline: {id: p}``, so
 the mistakes start on line 2. Messages that mirror the Go ``ValidatePipelineConfig`` text are
-given in full; the others, and the fixes, as fragments.
+given in full, without the field Go puts first (the problem line names it already); the
+others, and the fixes, as fragments.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ SCHEMA_ERRORS_AFTER_ID = [
     case("schedule:\n  trigger: ready\n", 3, "schedule.trigger",
          "must be a mapping, got a string", "key: value", "trigger-string"),
     case("schedule:\n  evaluation:\n    window: 1 hour\n", 4, "schedule.evaluation.window",
-         'schedule.evaluation.window invalid Go duration "1 hour"', "1h30m", "window-invalid"),
+         'invalid Go duration "1 hour"', "1h30m", "window-invalid"),
     case("schedule:\n  evaluation: {interval: 0s}\n", 3, "schedule.evaluation.interval",
          "must be > 0, got '0s'", "5m", "interval-zero"),
     case("schedule:\n  evaluation: {window: -5m}\n", 3, "schedule.evaluation.window",
@@ -91,13 +92,13 @@ SCHEMA_ERRORS_AFTER_ID = [
     case("schedule:\n  evaluation: {window: 3600}\n", 3, "schedule.evaluation.window",
          "must be a duration string, got a number", 'did you mean "3600s"?', "window-number"),
     case("schedule:\n  include: {dates: []}\n", 3, "schedule.include.dates",
-         "schedule.include.dates must not be empty", "list the dates", "include-empty"),
+         "must not be empty", "list the dates", "include-empty"),
     case("schedule:\n  include: {}\n", 3, "schedule.include.dates",
-         "schedule.include.dates must not be empty", "list the dates", "include-no-dates"),
+         "must not be empty", "list the dates", "include-no-dates"),
     case(
         "schedule:\n  include:\n    dates: ['2026-01-31', '2026-1-5']\n",
         4, "schedule.include.dates[1]",
-        'schedule.include.dates[1] invalid format "2026-1-5" (expected YYYY-MM-DD)',
+        'invalid format "2026-1-5" (expected YYYY-MM-DD)',
         "2026-01-31", "include-format",
     ),
     case(
@@ -108,7 +109,7 @@ SCHEMA_ERRORS_AFTER_ID = [
     case(
         "schedule:\n  cron: '0 8 * * *'\n  include:\n    dates: ['2026-01-31']\n",
         4, "schedule.include",
-        "schedule.cron and schedule.include are mutually exclusive",
+        "cannot be used with schedule.cron (they are mutually exclusive)",
         "not both", "cron-xor-include",
     ),
     case("schedule:\n  exclude: {weekends: 'yes'}\n", 3, "schedule.exclude.weekends",
@@ -131,19 +132,19 @@ SCHEMA_ERRORS_AFTER_ID = [
     case("sla:\n  deadline: 10\n", 3, "sla.deadline",
          "must be a string, got a number", 'quote it: "10"', "deadline-number"),
     case("sla:\n  expectedDuration: 30 minutes\n", 3, "sla.expectedDuration",
-         'sla.expectedDuration invalid Go duration "30 minutes"', "30s", "expected-duration"),
+         'invalid Go duration "30 minutes"', "30s", "expected-duration"),
     case(
         "schedule:\n  trigger: {key: ready, check: exists}\nsla:\n  maxDuration: 25h\n",
         5, "sla.maxDuration",
-        "sla.maxDuration exceeds 24h (25h)", "at most 24h", "max-duration-24h",
+        "exceeds 24h (25h)", "at most 24h", "max-duration-24h",
     ),
     case(
         "schedule:\n  trigger: {key: ready, check: exists}\nsla:\n  maxDuration: 4 hours\n",
         5, "sla.maxDuration",
-        'sla.maxDuration invalid Go duration "4 hours"', "1h30m", "max-duration-invalid",
+        'invalid Go duration "4 hours"', "1h30m", "max-duration-invalid",
     ),
     case("sla:\n  maxDuration: 4h\n", 3, "sla.maxDuration",
-         "sla.maxDuration requires schedule.trigger (relative SLA needs a sensor signal)",
+         "requires schedule.trigger (relative SLA needs a sensor signal)",
          "add schedule.trigger", "max-duration-trigger"),
     case("sla:\n  timezone: Nowhere/City\n", 3, "sla.timezone",
          "unknown time zone", "IANA", "sla-timezone"),
@@ -151,7 +152,7 @@ SCHEMA_ERRORS_AFTER_ID = [
          "must be a boolean", "without quotes", "critical-string"),
     # --- validation ----------------------------------------------------------------------
     case("validation:\n  trigger: SOME\n", 3, "validation.trigger",
-         'validation.trigger "SOME" is not ALL or ANY', "use ALL or ANY", "mode-unknown"),
+         '"SOME" is not ALL or ANY', "use ALL or ANY", "mode-unknown"),
     case("validation:\n  trigger: ''\n", 3, "validation.trigger",
          "is not ALL or ANY", "use ALL or ANY", "mode-empty"),
     case("validation:\n  rules: {key: a, check: exists}\n", 3, "validation.rules",
@@ -230,7 +231,7 @@ SCHEMA_ERRORS_AFTER_ID = [
     case("postRun:\n  driftField: ''\n", 3, "postRun.driftField",
          "must not be empty", "sensor_count", "drift-field-empty"),
     case("postRun:\n  sensorTimeout: forever\n", 3, "postRun.sensorTimeout",
-         'postRun.sensorTimeout invalid Go duration "forever"', "2d", "sensor-timeout"),
+         'invalid Go duration "forever"', "2d", "sensor-timeout"),
     case("postRun:\n  evaluation: {window: soon}\n", 3, "postRun.evaluation.window",
          "invalid Go duration", "", "post-run-evaluation"),
     case("postRun:\n  rules:\n    - {key: a, check: exist}\n", 4, "postRun.rules[0].check",
@@ -239,9 +240,9 @@ SCHEMA_ERRORS_AFTER_ID = [
     case("dryRun: 'yes'\n", 2, "dryRun",
          "must be a boolean, got a string", "true or false", "dry-run-string"),
     case("schedule:\n  trigger: {key: ready, check: exists}\ndryRun: true\n", 4, "dryRun",
-         "dryRun requires job.type to be configured", "add job.type", "dry-run-job"),
+         "requires job.type to be configured", "add job.type", "dry-run-job"),
     case("job: {type: command}\ndryRun: true\n", 3, "dryRun",
-         "dryRun requires schedule.trigger (sensor-driven evaluation)",
+         "requires schedule.trigger (sensor-driven evaluation)",
          "add schedule.trigger", "dry-run-trigger"),
 ]
 # fmt: on
@@ -261,6 +262,16 @@ def test_schema_errors(problems_of, body, expected):
     assert_problem(one_problem(problems_of, body), "p.yaml", expected)
 
 
+@pytest.mark.parametrize(("body", "expected"), SCHEMA_ERRORS_AFTER_ID)
+def test_no_message_repeats_its_field(problems_of, body, expected):
+    """``field: message`` names the field once (not ``x.window: x.window invalid …``)."""
+    problem = one_problem(problems_of, body)
+    assert problem.field == expected.field
+    if problem.field:
+        assert not problem.message.startswith(problem.field), str(problem)
+        assert f"{problem.field}: {problem.field}" not in str(problem)
+
+
 RANGES = [
     ("maxRetries", 0, 10),
     ("maxCodeRetries", 0, 3),
@@ -273,12 +284,12 @@ RANGES = [
 @pytest.mark.parametrize(("name", "low", "high"), RANGES)
 @pytest.mark.parametrize("side", ["below", "above"])
 def test_go_range_errors(problems_of, name, low, high, side):
-    """Out-of-range budgets use Go's exact message: ``job.maxRetries 11 out of range [0,10]``."""
+    """Out-of-range budgets use Go's words: ``job.maxRetries: 11 out of range [0,10]``."""
     value = low - 1 if side == "below" else high + 1
     problem = one_problem(problems_of, f"job:\n  type: command\n  {name}: {value}\n")
     assert problem.line == 4
     assert problem.field == f"job.{name}"
-    assert problem.message == f"job.{name} {value} out of range [{low},{high}]"
+    assert problem.message == f"{value} out of range [{low},{high}]"
     assert problem.fix == f"use a value from {low} to {high}"
 
 
@@ -326,8 +337,8 @@ def test_max_duration_over_24h_without_trigger_reports_both(problems_of):
     """Go reports both the 24h limit and the missing trigger; so do we."""
     problems = problems_of(ID + "sla:\n  maxDuration: 30h\n")
     assert [p.message for p in problems] == [
-        "sla.maxDuration exceeds 24h (30h)",
-        "sla.maxDuration requires schedule.trigger (relative SLA needs a sensor signal)",
+        "exceeds 24h (30h)",
+        "requires schedule.trigger (relative SLA needs a sensor signal)",
     ]
 
 
@@ -336,8 +347,8 @@ def test_dry_run_reports_both_prerequisites(problems_of):
     problems = problems_of(ID + "dryRun: true\n")
     assert [(p.line, p.field) for p in problems] == [(2, "dryRun"), (2, "dryRun")]
     assert {p.message.split(" (")[0] for p in problems} == {
-        "dryRun requires job.type to be configured",
-        "dryRun requires schedule.trigger",
+        "requires job.type to be configured",
+        "requires schedule.trigger",
     }
 
 
@@ -345,5 +356,5 @@ def test_problem_renders_as_file_line_field_message_fix(problems_of):
     """``str(problem)`` is the line editors and CI understand."""
     problem = one_problem(problems_of, "job:\n  type: command\n  maxRetries: 11\n")
     assert str(problem) == (
-        "p.yaml:4: job.maxRetries: job.maxRetries 11 out of range [0,10] (use a value from 0 to 10)"
+        "p.yaml:4: job.maxRetries: 11 out of range [0,10] (use a value from 0 to 10)"
     )

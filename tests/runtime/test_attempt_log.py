@@ -19,6 +19,7 @@ from interlock.abc import AttemptRecord
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock
 from interlock.controller.loop import ControllerSettings
+from interlock.errors import RequestRefusedError
 from interlock.jobs import JobStatus, MockBackend
 from interlock.model import RunState
 
@@ -136,17 +137,21 @@ def _world(folder: Path) -> World:
 
 
 def _act(world: World, step: tuple[str, str, str | None], n: int) -> None:
+    """One random step; a request the facade refuses is a step that records nothing."""
     kind, state, category = step
     run = world.run(PARTITION, "flaky")
-    if kind == "poll" and run.attempt:
-        world.backend.set_status(run.attempt_id, JobStatus(state=state, category=category))  # type: ignore[arg-type]
-    elif kind == "report" and run.attempt:
-        world.il.report_job(f"{run.attempt_id}", state, category=category)  # type: ignore[arg-type]
-    elif kind == "rerun":
-        world.il.put_reading("flaky", "ready", {"status": "ready", "n": n})
-        world.il.rerun("flaky", PARTITION, reason="manual")
-    elif kind == "cancel":
-        world.il.cancel("flaky", PARTITION)
+    try:
+        if kind == "poll" and run.attempt:
+            world.backend.set_status(run.attempt_id, JobStatus(state=state, category=category))  # type: ignore[arg-type]
+        elif kind == "report" and run.attempt:
+            world.il.report_job(f"{run.attempt_id}", state, category=category)  # type: ignore[arg-type]
+        elif kind == "rerun":
+            world.il.put_reading("flaky", "ready", {"status": "ready", "n": n})
+            world.il.rerun("flaky", PARTITION, reason="manual")
+        elif kind == "cancel":
+            world.il.cancel("flaky", PARTITION)
+    except RequestRefusedError:
+        pass  # e.g. a rerun of a running run, a report on an ended attempt
     world.step(world.clock.now() + timedelta(minutes=2))
 
 

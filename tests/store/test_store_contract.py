@@ -12,6 +12,7 @@ from store_support import ETL, NOW
 from interlock.abc import Store
 from interlock.app import Interlock
 from interlock.controller.clock import FakeClock
+from interlock.controller.loop import ControllerSettings
 from interlock.errors import InputError, UnknownPipelineError
 from interlock.model import RunState
 from interlock.store.base import ReadingInput
@@ -121,4 +122,26 @@ def test_latest_readings_point_at_their_history_rows(db_url: str, tmp_path: Path
         newest = contract(il).reading_history(key, pipeline_id="etl")[0]
         assert view[key].ref == newest["id"]
         assert view[key].data == newest["data"]
+    il.close()
+
+
+def test_events_newest_page_and_count(db_url: str, tmp_path: Path) -> None:
+    """``newest`` is the last ``limit`` events (ties by write order), still oldest first.
+
+    ``interlock events`` shows that page and ``count_events`` says how many it left out.
+    """
+    il = install(db_url, tmp_path)
+    il.put_reading("etl", "rows", {"count": 50})
+    il.put_reading("etl", "upstream", {"status": "ready"})
+    il.controller(ControllerSettings(workers=0)).run_until_idle()
+    store = contract(il)
+    every = store.list_events(limit=1000)
+    assert len(every) >= 3  # opened, validated, launched: all at NOW, so ties everywhere
+    assert store.list_events(limit=2) == every[:2]
+    assert store.list_events(limit=2, newest=True) == every[-2:]
+    assert store.list_events(limit=1000, newest=True) == every
+    assert store.count_events() == len(every)
+    assert store.count_events(types=["JOB_TRIGGERED"], pipeline_id="etl") == 1
+    assert store.count_events(since=NOW + timedelta(seconds=1)) == 0
+    assert store.count_events(until=NOW) == 0
     il.close()

@@ -7,30 +7,47 @@ SQLite file path, ``sqlite:///path.db`` or ``postgresql+psycopg://...``.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import re
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
 
 from interlock.app import Interlock
 from interlock.errors import ConfigError, InputError, InterlockError
+from interlock.model.durations import DurationTooLargeError, parse_duration
 from interlock.model.limits import parse_json
 
 __all__ = [
     "COLOURS",
+    "TIME_FORMS",
     "console",
     "db_option",
     "fail",
     "json_option",
     "open_db",
     "parse_field",
+    "print_line",
+    "print_table",
     "reading_data",
     "time_arg",
+    "time_option",
 ]
 
 console = Console()
+"""Where commands print for people: rich markup and colours on a terminal, plain through a pipe.
+
+Print lines with :func:`print_line` and tables with :func:`print_table`: on a terminal they
+fit its width, through a pipe or into a file nothing is wrapped or cut (one event, one line,
+for ``grep``), where rich alone would wrap at 80 columns.
+"""
+_UNBOUNDED = 1_000_000
+"""The width a table may take when stdout is not a terminal (its columns fit their cells)."""
+_DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
 COLOURS = {"error": "red", "warning": "yellow", "ok": "green", "info": "cyan"}
 
 db_option = click.option(
@@ -41,6 +58,21 @@ db_option = click.option(
     "default ./interlock.db).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def print_line(markup: str) -> None:
+    """One line of rich markup: wrapped on a terminal, never through a pipe (see ``console``)."""
+    console.print(markup, soft_wrap=not console.is_terminal)
+
+
+def print_table(table: Table) -> None:
+    """A table: fitted to a terminal; through a pipe every cell whole, however wide the row."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    unbounded = console.options.update_width(_UNBOUNDED)
+    table.width = Measurement.get(console, unbounded, table).maximum  # each cell whole
+    console.print(table, soft_wrap=True)
 
 
 def open_db(
@@ -73,11 +105,14 @@ def fail(exc: InterlockError) -> NoReturn:
 
 
 def parse_field(text: str) -> tuple[str, Any]:
-    """``count=1500`` → ("count", 1500); JSON values (numbers, true, null, objects) are typed.
+    """``name=value`` → ``(name, value)``: a value that is JSON is typed, anything else a string.
 
-    A value that is not JSON stays a string; a JSON value beyond the reading limits is refused.
+    ``n=5`` is the number 5, ``n=1e3`` the float 1000.0, ``ok=true`` a boolean, ``x=null``
+    None and ``meta='{"a":1}'`` an object; ``n=05`` is the string ``"05"`` (05 is not JSON),
+    and so are ``status=ready`` and ``n=`` (the empty string). Sensors compare numbers with
+    ``gte``/``lt``, so typing them here is what makes ``count=1500`` pass ``gte 1000``.
 
-    :raises InputError: for text without ``=``, or a value over a limit of
+    :raises InputError: for text without ``=`` or a name, or a JSON value over a limit of
         :mod:`interlock.model.limits`.
     """
     name, sep, raw = text.partition("=")
@@ -92,8 +127,12 @@ def parse_field(text: str) -> tuple[str, Any]:
 def reading_data(fields: tuple[str, ...], raw_json: str | None) -> dict[str, Any]:
     """The data of ``sensor put``: ``field=value`` arguments plus the ``--json`` object.
 
-    A field named twice (or both ways) is refused rather than one value silently winning.
+    A field named twice (or both ways) is refused rather than one value silently winning,
+    and so is an empty call (no field and no ``--json``): it is a forgotten argument far more
+    often than a wish to store an empty reading, which ``--json '{}'`` still writes.
     """
+    if not fields and raw_json is None:
+        raise InputError("give at least one field=value (or --json OBJECT)", field="fields")
     data: dict[str, Any] = {}
     pairs = [parse_field(f) for f in fields]
     if raw_json is not None:
@@ -111,11 +150,59 @@ def reading_data(fields: tuple[str, ...], raw_json: str | None) -> dict[str, Any
     return data
 
 
-def time_arg(value: str | None) -> datetime | None:
-    """An ``--since``/``--until`` value; a time without a zone is refused, not guessed."""
+TIME_FORMS = (
+    "an ISO time with a zone (2026-12-01T08:00:00Z, 2026-12-01T09:00+01:00), "
+    "an ISO date (2026-12-01: midnight UTC), or a duration from now (-2h, -30m, -1w, 1d)"
+)
+"""What ``--since``/``--until`` accept, for their ``--help`` and their error."""
+
+
+def time_arg(value: str | None, *, now: datetime | None = None) -> datetime | None:
+    """An ``--since``/``--until`` value as an aware UTC time; None stays None.
+
+    Accepted: an ISO time with a zone; an ISO date (midnight UTC of that day); a Go-style
+    duration (:mod:`interlock.model.durations`) relative to ``now`` (default: the current
+    time), with its sign as written: ``-2h`` is two hours ago, ``1d`` a day from now. A time
+    without a zone is refused, not guessed: the machine's zone and the controller's may differ.
+
+    :raises click.BadParameter: one line saying what is accepted.
+    """
     if value is None:
         return None
-    moment = datetime.fromisoformat(value)
+    text = value.strip()
+    try:
+        return _parse_time(text, now)
+    except (OverflowError, DurationTooLargeError):
+        raise click.BadParameter(f"{value!r} is outside the years 1 to 9999") from None
+    except ValueError:
+        pass
+    try:
+        naive = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a time; use {TIME_FORMS}") from None
+    raise click.BadParameter(
+        f"{value!r} has no time zone; write one, e.g. {naive.isoformat()}Z for UTC"
+    )
+
+
+def time_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    """:func:`time_arg` as a click callback, so its error names the option (exit 2)."""
+    return time_arg(value)
+
+
+def _parse_time(text: str, now: datetime | None) -> datetime:
+    """A date, an aware ISO time or a relative duration, in UTC.
+
+    :raises ValueError: for a naive time or text of none of these forms.
+    :raises OverflowError: for a time beyond what ``datetime`` holds.
+    """
+    if _DATE_ONLY.fullmatch(text):
+        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        offset = parse_duration(text)  # a ValueError (incl. too large) when not a duration
+        return (now or datetime.now(UTC)).astimezone(UTC) + offset
     if moment.utcoffset() is None:
-        raise click.BadParameter(f"{value!r} needs a time zone (Z or +00:00)")
-    return moment
+        raise ValueError(text)
+    return moment.astimezone(UTC)

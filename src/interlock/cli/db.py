@@ -17,7 +17,6 @@ stderr and exit 2, as for every ``interlock`` command.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -55,7 +54,10 @@ def upgrade_command(url: str | None, *, as_json: bool) -> None:
     with _engine(url, must_exist=False) as engine:
         done = upgrade(engine)
     if as_json:
-        click.echo(json.dumps({"from": done.before, "to": done.after, "changed": done.changed}))
+        from interlock.schemas import MigrationOut, dumps  # noqa: PLC0415 - keeps CLI start fast
+
+        shown = MigrationOut(from_=done.before, to=done.after, changed=done.changed)
+        click.echo(dumps(shown))
         return
     note = "head" if done.changed else "head, already current"
     click.echo(f"{done.before or 'none'} → {done.after} ({note})")
@@ -70,7 +72,9 @@ def current_command(url: str | None, *, as_json: bool) -> None:
         revision = current_revision(engine)
     head = head_revision()
     if as_json:
-        click.echo(json.dumps({"revision": revision, "head": head, "is_head": revision == head}))
+        from interlock.schemas import RevisionOut, dumps  # noqa: PLC0415 - keeps CLI start fast
+
+        click.echo(dumps(RevisionOut(revision=revision, head=head, is_head=revision == head)))
     elif revision == head:
         click.echo(f"{revision} (head)")
     else:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from interlock.cli._common import COLOURS, console, fail, json_option
+from interlock.cli._common import COLOURS, console, fail, json_option, print_line
 from interlock.errors import InputError, InterlockError
 from interlock.events import severity
 
@@ -55,7 +55,7 @@ def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_
         else:  # partitions and messages are user text: printed as is, never as markup
             colour = COLOURS[severity(event.type)]
             text = escape(f"{line['partition']} {event.message}")
-            console.print(f"{line['at']} [{colour}]{event.type:<26}[/] {text}")
+            print_line(f"{line['at']} [{colour}]{event.type:<26}[/] {text}")
 
     try:
         spec = load_pipeline_file(pipeline_file)

@@ -8,12 +8,27 @@ start tens of milliseconds otherwise.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
+from rich.markup import escape
 from rich.table import Table
 
-from interlock.cli._common import COLOURS, console, db_option, fail, json_option, open_db, time_arg
-from interlock.errors import InterlockError
-from interlock.events import severity
+from interlock.app import Interlock
+from interlock.cli._common import (
+    COLOURS,
+    TIME_FORMS,
+    console,
+    db_option,
+    fail,
+    json_option,
+    open_db,
+    print_line,
+    print_table,
+    time_option,
+)
+from interlock.errors import InputError, InterlockError, did_you_mean
+from interlock.events import EventType, severity
 from interlock.model import Decision
 
 __all__ = ["register", "render_decision"]
@@ -30,8 +45,11 @@ def register(main: click.Group) -> None:
 @db_option
 @json_option
 def status(pipeline: str | None, db: str | None, *, as_json: bool) -> None:
-    """The latest runs, per pipeline."""
-    runs_list = open_db(db).runs(pipeline, limit=200)
+    """The latest runs (at most 200), newest partition first; PIPELINE: only its runs."""
+    il = open_db(db)
+    if pipeline is not None:
+        il.spec(pipeline)  # an unknown id is an error with a did-you-mean, not an empty table
+    runs_list = il.runs(pipeline, limit=200)
     if as_json:
         from interlock.schemas import RunOut, dumps  # noqa: PLC0415 - keeps CLI start fast
 
@@ -46,7 +64,7 @@ def status(pipeline: str | None, db: str | None, *, as_json: bool) -> None:
             str(run.attempt),
             run.next_check_at.isoformat(timespec="seconds") if run.next_check_at else "",
         )
-    console.print(table)
+    print_table(table)
 
 
 def render_decision(decision: Decision) -> None:
@@ -109,6 +127,7 @@ def explain(pipeline: str, partition: str | None, db: str | None, *, as_json: bo
 def runs(pipeline: str, db: str | None, *, as_json: bool) -> None:
     """A pipeline's runs and their attempts (the job log)."""
     il = open_db(db)
+    il.spec(pipeline)  # an unknown id is an error with a did-you-mean, not an empty table
     attempts = il.attempts(pipeline)
     if as_json:
         from interlock.schemas import AttemptOut, JobLogOut, RunOut, dumps  # noqa: PLC0415
@@ -128,45 +147,90 @@ def runs(pipeline: str, db: str | None, *, as_json: bool) -> None:
             a.state,
             a.launched_at.isoformat(timespec="seconds") if a.launched_at else "",
             a.finished_at.isoformat(timespec="seconds") if a.finished_at else "",
-            (a.message or "")[:60],
+            a.message or "",
         )
-    console.print(table)
+    print_table(table)
+
+
+_SINCE_HELP = f"Inclusive. Accepts {TIME_FORMS}."
+_UNTIL_HELP = "Exclusive; the same forms as --since."
 
 
 @click.command()
 @click.option("--type", "types", multiple=True, help="Only these event types (repeatable).")
-@click.option("--pipeline", default=None)
-@click.option("--since", default=None, help="ISO time, inclusive.")
-@click.option("--until", default=None, help="ISO time, exclusive.")
-@click.option("--limit", default=1000, show_default=True)
+@click.option("--pipeline", default=None, help="Only this pipeline's events.")
+@click.option("--since", default=None, callback=time_option, help=_SINCE_HELP)
+@click.option("--until", default=None, callback=time_option, help=_UNTIL_HELP)
+@click.option(
+    "--limit",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Show the newest N events.",
+)
 @db_option
 @json_option
 def events(
     types: tuple[str, ...],
     pipeline: str | None,
-    since: str | None,
-    until: str | None,
+    since: datetime | None,
+    until: datetime | None,
     limit: int,
     db: str | None,
     *,
     as_json: bool,
 ) -> None:
-    """Every event, in time order."""
-    found = open_db(db).events(
-        types=types,
-        pipeline_id=pipeline,
-        since=time_arg(since),
-        until=time_arg(until),
-        limit=limit,
+    """The newest events (--limit), printed in time order: the newest is the last line.
+
+    With more events than --limit, text output says on stderr how many were left out.
+    ``--json`` prints a list of the same events, oldest first.
+    """
+    il = open_db(db)
+    known = event_types(types)
+    if pipeline is not None:
+        il.spec(pipeline)
+    found = il.events(
+        types=known, pipeline_id=pipeline, since=since, until=until, limit=limit, newest=True
     )
     if as_json:
-        from interlock.schemas import EventOut, dumps  # noqa: PLC0415
+        from interlock.schemas import EventOut, dumps  # noqa: PLC0415 - keeps CLI start fast
 
         click.echo(dumps([EventOut.of(e) for e in found], indent=2))
         return
     for e in found:
         colour = COLOURS[severity(e.type)]
-        console.print(
+        print_line(
             f"{e.at.isoformat(timespec='seconds')} [{colour}]{e.type:<26}[/] "
-            f"{e.pipeline_id} {e.partition or ''} {e.message}"
+            + escape(f"{e.pipeline_id} {e.partition or ''} {e.message}")
         )
+    if len(found) == limit:
+        _note_the_rest(il, known, pipeline, since, until, shown=limit)
+
+
+def event_types(names: tuple[str, ...]) -> tuple[str, ...]:
+    """``--type`` values as catalog names (case ignored): a typo is an error, not no events.
+
+    :raises InputError: for a name not in :class:`~interlock.events.EventType`, with the
+        close ones.
+    """
+    catalog = {t.value.casefold(): t.value for t in EventType}
+    for name in names:
+        if name.casefold() not in catalog:
+            hint = did_you_mean(name, catalog.values()) or "; names are upper case, e.g. SLA_BREACH"
+            raise InputError(f"no event type {name!r}{hint}", field="--type")
+    return tuple(catalog[name.casefold()] for name in names)
+
+
+def _note_the_rest(
+    il: Interlock,
+    types: tuple[str, ...],
+    pipeline: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    *,
+    shown: int,
+) -> None:
+    """Say on stderr how many older events --limit left out (stdout stays the events)."""
+    total = il.count_events(types=types, pipeline_id=pipeline, since=since, until=until)
+    if total > shown:
+        click.echo(f"{total - shown} more events; use --limit or --since", err=True)

@@ -123,7 +123,7 @@ def _max_duration(c: Checker, raw: object) -> timedelta | None:
     path: YamlPath = ("sla", "maxDuration")
     duration = c.duration(path, raw, capped=False)
     if duration is not None and duration > _MAX_DURATION_LIMIT:
-        c.report(path, f"sla.maxDuration exceeds 24h ({raw})", "use at most 24h")
+        c.report(path, f"exceeds 24h ({raw})", "use at most 24h")
         return None
     return duration
 
@@ -135,9 +135,7 @@ def _validation(c: Checker, raw: object) -> Condition:
     mode = c.string((*path, "trigger"), section.get("trigger"))
     children = compile_items(c, (*path, "rules"), section.get("rules"))
     if mode is not None and mode.strip().upper() not in {"ALL", "ANY"}:
-        c.report(
-            (*path, "trigger"), f'validation.trigger "{mode}" is not ALL or ANY', "use ALL or ANY"
-        )
+        c.report((*path, "trigger"), f'"{mode}" is not ALL or ANY', "use ALL or ANY")
     if mode is not None and mode.strip().upper() == "ANY":
         return AnyOf(children=children)
     return AllOf(children=children)
@@ -236,11 +234,11 @@ def _cross_checks(c: Checker, root: Mapping[str, object]) -> None:
     schedule, sla = _section(root, "schedule"), _section(root, "sla")
     has_trigger = schedule.get("trigger") is not None
     if schedule.get("cron") not in (None, "") and schedule.get("include") is not None:
-        message = "schedule.cron and schedule.include are mutually exclusive"
+        message = "cannot be used with schedule.cron (they are mutually exclusive)"
         fix = "use cron for a regular schedule or include.dates for chosen dates, not both"
         c.report(("schedule", "include"), message, fix, at_key=True)
     if sla.get("maxDuration") not in (None, "") and not has_trigger:
-        message = "sla.maxDuration requires schedule.trigger (relative SLA needs a sensor signal)"
+        message = "requires schedule.trigger (relative SLA needs a sensor signal)"
         fix = "add schedule.trigger, or use sla.deadline for a clock deadline"
         c.report(("sla", "maxDuration"), message, fix, at_key=True)
     if root.get("dryRun") is True:
@@ -251,7 +249,7 @@ def _dry_run_checks(c: Checker, root: Mapping[str, object], *, has_trigger: bool
     """A dry run observes a real sensor stream and names the job it would launch."""
     if _section(root, "job").get("type") in (None, ""):
         fix = "add job.type (the job that would run)"
-        c.report(("dryRun",), "dryRun requires job.type to be configured", fix, at_key=True)
+        c.report(("dryRun",), "requires job.type to be configured", fix, at_key=True)
     if not has_trigger:
-        message = "dryRun requires schedule.trigger (sensor-driven evaluation)"
+        message = "requires schedule.trigger (sensor-driven evaluation)"
         c.report(("dryRun",), message, "add schedule.trigger", at_key=True)

@@ -158,7 +158,7 @@ class Checker:
         return None
 
     def integer(self, path: YamlPath, value: object, low: int, high: int) -> int | None:
-        """An integer in ``[low, high]``; Go's message ``job.maxRetries 11 out of range [0,10]``."""
+        """An integer in ``[low, high]``, else ``job.maxRetries: 11 out of range [0,10]`` (Go)."""
         if value is None:
             return None
         if isinstance(value, float) and value.is_integer():
@@ -167,7 +167,7 @@ class Checker:
             self.expect(path, value, "an integer", f"write a whole number from {low} to {high}")
             return None
         if not low <= value <= high:
-            message = f"{render_path(path)} {value} out of range [{low},{high}]"
+            message = f"{value} out of range [{low},{high}]"  # the field is the problem's
             self.report(path, message, f"use a value from {low} to {high}")
             return None
         return value
@@ -208,7 +208,7 @@ class Checker:
         except DurationTooLargeError:  # saturate, keeping the sign for the checks below
             parsed = timedelta.min if value.strip().startswith("-") else timedelta.max
         except ValueError:
-            message = f'{render_path(path)} invalid Go duration "{value}"'
+            message = f'invalid Go duration "{value}"'
             self.report(path, message, _DURATION_FIX)
             return None
         if parsed < timedelta(0) or (parsed == timedelta(0) and not allow_zero):
@@ -231,7 +231,7 @@ class Checker:
             except ValueError:
                 valid = False
         if not valid or text is None:
-            message = f'{render_path(path)} invalid format "{value}" (expected YYYY-MM-DD)'
+            message = f'invalid format "{value}" (expected YYYY-MM-DD)'
             self.report(path, message, 'write a real date such as "2026-01-31"')
             return None
         return text

@@ -137,7 +137,7 @@ def _include(c: Checker, raw: object) -> tuple[str, ...]:
     dates_raw = section.get("dates")
     if dates_raw is None or dates_raw == []:
         fix = 'list the dates, e.g. dates: ["2026-01-31"], or remove `include`'
-        c.report((*path, "dates"), "schedule.include.dates must not be empty", fix)
+        c.report((*path, "dates"), "must not be empty", fix)
         return ()
     return c.days((*path, "dates"), dates_raw)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -12,7 +13,7 @@ from interlock.model import Event
 from interlock.store import schema as t
 from interlock.store._statements import INSERT_EVENTS
 
-__all__ = ["list_events", "record"]
+__all__ = ["count_events", "list_events", "record"]
 
 
 def record(conn: Connection, events: Sequence[Event]) -> None:
@@ -42,19 +43,19 @@ def list_events(  # noqa: PLR0913 - every filter is keyword-only
     since: datetime | None,
     until: datetime | None,
     limit: int,
+    newest: bool = False,
 ) -> list[Event]:
-    """Events in time order (then write order), filtered."""
+    """Events in time order (then write order), filtered: the oldest ``limit``, or the newest.
+
+    ``newest`` picks the newest ``limit`` (by time, then write order) and still returns them
+    oldest first, so a page of recent events reads like the log it is cut from.
+    """
     e = t.events.c
-    query = sa.select(t.events).order_by(e.at, e.id).limit(limit)
-    if types:
-        query = query.where(e.type.in_(list(types)))
-    if pipeline_id is not None:
-        query = query.where(e.pipeline_id == pipeline_id)
-    if since is not None:
-        query = query.where(e.at >= since)
-    if until is not None:
-        query = query.where(e.at < until)
-    return [
+    order = (e.at.desc(), e.id.desc()) if newest else (e.at, e.id)
+    query = _filtered(
+        sa.select(t.events), types=types, pipeline_id=pipeline_id, since=since, until=until
+    )
+    found = [
         Event(
             type=row.type,
             pipeline_id=row.pipeline_id,
@@ -63,5 +64,46 @@ def list_events(  # noqa: PLR0913 - every filter is keyword-only
             message=row.message,
             detail=row.detail,
         )
-        for row in conn.execute(query)
+        for row in conn.execute(query.order_by(*order).limit(limit))
     ]
+    return found[::-1] if newest else found
+
+
+def count_events(
+    conn: Connection,
+    *,
+    types: Sequence[str],
+    pipeline_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> int:
+    """How many events the filters of :func:`list_events` match (before any limit)."""
+    query = _filtered(
+        sa.select(sa.func.count()).select_from(t.events),
+        types=types,
+        pipeline_id=pipeline_id,
+        since=since,
+        until=until,
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def _filtered(
+    query: sa.Select[Any],
+    *,
+    types: Sequence[str],
+    pipeline_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> sa.Select[Any]:
+    """``query`` restricted to the event filters (any of ``types``, one pipeline, a span)."""
+    e = t.events.c
+    if types:
+        query = query.where(e.type.in_(list(types)))
+    if pipeline_id is not None:
+        query = query.where(e.pipeline_id == pipeline_id)
+    if since is not None:
+        query = query.where(e.at >= since)
+    if until is not None:
+        query = query.where(e.at < until)
+    return query

@@ -72,7 +72,7 @@ def normalise(index: int, item: ReadingInput, known: frozenset[str]) -> dict[str
     if item.pipeline_id is not None:
         check_pipeline_id(item.pipeline_id, field=f"{where}.pipeline_id")
         if item.pipeline_id not in known:
-            raise UnknownPipelineError(item.pipeline_id)
+            raise UnknownPipelineError(item.pipeline_id, known=known)
     reading = check_reading(item.key, item.partition, item.data, where=where)
     return {
         "scope": item.pipeline_id or "",

@@ -409,7 +409,7 @@ class SqlStore:
         with self.engine.connect() as conn:
             return attempts.get(conn, attempt_id)
 
-    def list_events(
+    def list_events(  # noqa: PLR0913 - every filter is keyword-only
         self,
         *,
         types: Sequence[str] = (),
@@ -417,11 +417,32 @@ class SqlStore:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 1000,
+        newest: bool = False,
     ) -> list[Event]:
-        """Events in time order, filtered."""
+        """Events in time order, filtered: the oldest ``limit``, or with ``newest`` the newest."""
         with self.engine.connect() as conn:
             return events.list_events(
-                conn, types=types, pipeline_id=pipeline_id, since=since, until=until, limit=limit
+                conn,
+                types=types,
+                pipeline_id=pipeline_id,
+                since=since,
+                until=until,
+                limit=limit,
+                newest=newest,
+            )
+
+    def count_events(
+        self,
+        *,
+        types: Sequence[str] = (),
+        pipeline_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> int:
+        """How many events the filters of :meth:`list_events` match."""
+        with self.engine.connect() as conn:
+            return events.count_events(
+                conn, types=types, pipeline_id=pipeline_id, since=since, until=until
             )
 
 
