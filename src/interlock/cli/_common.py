@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from interlock.app import Interlock
 from interlock.errors import ConfigError, InputError, InterlockError
@@ -25,6 +26,7 @@ from interlock.model.limits import parse_json
 __all__ = [
     "COLOURS",
     "TIME_FORMS",
+    "add_plain_row",
     "console",
     "db_option",
     "fail",
@@ -63,6 +65,11 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 def print_line(markup: str) -> None:
     """One line of rich markup: wrapped on a terminal, never through a pipe (see ``console``)."""
     console.print(markup, soft_wrap=not console.is_terminal)
+
+
+def add_plain_row(table: Table, *cells: str) -> None:
+    """A table row of user text (ids, partitions, messages): shown as is, never as markup."""
+    table.add_row(*(Text(cell) for cell in cells))
 
 
 def print_table(table: Table) -> None:

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from interlock.app import STATE_DIR_ENV, PipelineState
-from interlock.cli._common import console, db_option, fail, json_option, open_db
+from interlock.cli._common import db_option, fail, json_option, open_db, print_table
 from interlock.errors import InterlockError
 
 __all__ = ["logs", "pause", "pipelines", "resume", "state_dir_option"]
@@ -53,7 +53,7 @@ def pipelines(db: str | None, *, as_json: bool) -> None:
             escape(_summary(state)),
             escape(state.spec.source),
         )
-    console.print(table)
+    print_table(table)
 
 
 def _summary(state: PipelineState) -> str:

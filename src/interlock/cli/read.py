@@ -18,7 +18,7 @@ from interlock.app import Interlock
 from interlock.cli._common import (
     COLOURS,
     TIME_FORMS,
-    console,
+    add_plain_row,
     db_option,
     fail,
     json_option,
@@ -57,7 +57,8 @@ def status(pipeline: str | None, db: str | None, *, as_json: bool) -> None:
         return
     table = Table("pipeline", "partition", "state", "attempt", "next check")
     for run in runs_list:
-        table.add_row(
+        add_plain_row(
+            table,
             run.pipeline_id,
             run.partition,
             run.state.value,
@@ -68,23 +69,24 @@ def status(pipeline: str | None, db: str | None, *, as_json: bool) -> None:
 
 
 def render_decision(decision: Decision) -> None:
-    """Rich view of an explanation: summary, waiting-for, and each rule."""
+    """Rich view of an explanation: summary, waiting-for, and each rule.
+
+    Ids, partitions, reasons and readings are user text: escaped, never read as markup.
+    """
     exp = decision.explanation
-    console.print(
-        f"[bold]{decision.run.pipeline_id}[/] {decision.run.partition}: {decision.run.state.value}"
-    )
-    console.print(f"  {exp.summary}")
+    run = decision.run
+    print_line(f"[bold]{escape(run.pipeline_id)}[/] {escape(run.partition)}: {run.state.value}")
+    print_line(f"  {escape(exp.summary)}")
     if exp.waiting_for:
-        console.print(f"  waiting for: {exp.waiting_for}")
+        print_line(f"  waiting for: {escape(exp.waiting_for)}")
     if exp.until:
-        console.print(f"  next check: {exp.until.isoformat(timespec='seconds')}")
+        print_line(f"  next check: {exp.until.isoformat(timespec='seconds')}")
     for title, evaluation in (("trigger", exp.trigger), ("rules", exp.validation)):
         if evaluation is None:
             continue
         note = exp.validation_note if title == "rules" else ""
-        console.print(
-            f"  {title}: {evaluation.label} — {evaluation.reason}" + (f" ({note})" if note else "")
-        )
+        heading = f"  {title}: {evaluation.label} — {evaluation.reason}"
+        print_line(escape(heading + (f" ({note})" if note else "")))
         for leaf in evaluation.children or (evaluation,):
             mark = "[green]pass[/]" if leaf.passed else "[red]FAIL[/]"
             seen = (
@@ -92,7 +94,7 @@ def render_decision(decision: Decision) -> None:
                 if leaf.reading_at
                 else ""
             )
-            console.print(f"    {mark} {leaf.label}: {leaf.reason}{seen}")
+            print_line(f"    {mark} " + escape(f"{leaf.label}: {leaf.reason}{seen}"))
 
 
 @click.command()
@@ -140,7 +142,8 @@ def runs(pipeline: str, db: str | None, *, as_json: bool) -> None:
         return
     table = Table("partition", "attempt", "reason", "state", "launched", "finished", "message")
     for a in attempts:
-        table.add_row(
+        add_plain_row(
+            table,
             a.partition,
             str(a.attempt),
             a.reason,
