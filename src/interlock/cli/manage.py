@@ -100,6 +100,7 @@ def _states_json(states: list[PipelineState]) -> str:
     type=click.Choice(["both", "stdout", "stderr"]),
     default="both",
     show_default=True,
+    help="Which output of the job to print.",
 )
 @state_dir_option
 @db_option

@@ -49,6 +49,7 @@ def apply(path: Path, db: str | None) -> None:
     type=click.Path(exists=True, path_type=Path),
     envvar="INTERLOCK_PIPELINES",
     default=None,
+    help="A folder (or file) of pipeline YAML to apply before serving (INTERLOCK_PIPELINES).",
 )
 @db_option
 @click.option("--workers", default=4, show_default=True, help="Threads for job-backend calls.")

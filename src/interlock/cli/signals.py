@@ -36,7 +36,12 @@ wait_option = click.option(
 @click.command()
 @click.argument("pipeline")
 @click.argument("partition")
-@click.option("--reason", default="manual", show_default=True)
+@click.option(
+    "--reason",
+    default="manual",
+    show_default=True,
+    help="Why: the attempt's reason and the rerun budget it counts against.",
+)
 @click.option(
     "--force",
     is_flag=True,
@@ -90,8 +95,16 @@ def job() -> None:
 @job.command("report")
 @click.argument("run_id")
 @click.argument("outcome", type=click.Choice(["succeeded", "failed", "running"]))
-@click.option("--message", default="")
-@click.option("--category", type=click.Choice(FAILURE_CATEGORIES), default=None)
+@click.option("--message", default="", help="What happened, kept with the attempt and event.")
+@click.option(
+    "--category",
+    type=click.Choice(FAILURE_CATEGORIES),
+    default=None,
+    help=(
+        "For failed: which retry budget applies (TRANSIENT, TIMEOUT: maxRetries; PERMANENT:"
+        " maxCodeRetries; CANCELLED, AUTH: never retried). Default TRANSIENT."
+    ),
+)
 @wait_option
 @json_option
 @db_option
