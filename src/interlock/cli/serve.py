@@ -101,8 +101,9 @@ def serve(
     count = len(il.specs())
     watching = f", watching {pipelines}" if watch else ""
     plural = "s" if count != 1 else ""
-    _say(sink, il, f"interlock serving {count} pipeline{plural} on {il.database}{watching}")
     with bridge_logging(sink, log_level):
+        controller.take_over()  # a second SQLite controller is refused before "serving"
+        _say(sink, il, f"interlock serving {count} pipeline{plural} on {il.database}{watching}")
         reloader.start()
         try:
             controller.serve()  # a refused start (another SQLite controller): one line, main()

@@ -130,6 +130,7 @@ class Controller:
         self._stop = threading.Event()
         self.ready = threading.Event()
         """Set once :meth:`bootstrap` has planned every pipeline's expected runs."""
+        self._taken_over = False
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -140,13 +141,24 @@ class Controller:
         dropped first and its LAUNCHING runs are resolved in the first round (through the
         backend's ``find``), not after a lease expires.
         """
+        self.take_over()
         now = self.clock.now()
-        released = self.store.start_controller(now)
-        if released:
-            log.info("took over %d run(s) leased by a previous controller", released)
         planned = [run for spec in self.specs().values() for run in planned_runs(spec, now)]
         self.store.ensure_runs(planned, now)
         self.ready.set()
+
+    def take_over(self) -> None:
+        """Become the store's controller; idempotent, and :meth:`bootstrap` calls it too.
+
+        On SQLite this takes the controller lock, so ``serve`` can call it before saying
+        "serving": a second controller is refused before it claims to serve anything.
+        """
+        if self._taken_over:
+            return
+        released = self.store.start_controller(self.clock.now())
+        self._taken_over = True
+        if released:
+            log.info("took over %d run(s) leased by a previous controller", released)
 
     def stop(self) -> None:
         """Stop claiming new work; :meth:`serve` returns after in-flight launches finish."""
