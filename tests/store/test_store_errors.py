@@ -179,3 +179,19 @@ def test_which_postgres_failures_are_worth_retrying(original: Exception, tempora
     """Transaction rollbacks, lock timeouts, shutdowns and lost connections are retried."""
     error = sa.exc.DBAPIError.instance(None, None, original, psycopg.Error)
     assert is_temporary(error) is temporary
+
+
+def test_writing_a_read_only_sqlite_database_says_read_only(tmp_path: Path) -> None:
+    """A read-only database (SQLite's ``mode=ro`` here; a read-only mount alike) says so.
+
+    Not the driver's bare "attempt to write a readonly database", and never retried.
+    """
+    SqlStore(f"sqlite:///{tmp_path}/ro.db").close()
+    store = SqlStore(f"sqlite:///file:{tmp_path}/ro.db?mode=ro&uri=true", migrate=False)
+    try:
+        with pytest.raises(StoreError, match=r"^the database is read-only here") as excinfo:
+            store.put_readings([ReadingInput(key="k", data={"n": 1})], NOW)
+        assert not isinstance(excinfo.value, TemporaryStoreError)  # retrying cannot help
+    finally:
+        store.close()
+    assert SqlStore(f"sqlite:///{tmp_path}/ro.db").reading_history("k") == []  # nothing stored

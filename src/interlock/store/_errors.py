@@ -61,6 +61,11 @@ def store_error(error: sa.exc.DBAPIError, *, disconnect: bool = False) -> StoreE
     detail = f"{type(original).__name__}: {lines[0] if lines else 'no message'}"
     if disconnect or is_temporary(error):
         return TemporaryStoreError(f"database busy or unreachable, worth retrying ({detail})")
+    if getattr(original, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+        return StoreError(
+            "the database is read-only here (file or directory permissions, or a read-only"
+            f" mount): writing needs write access to the file and its directory ({detail})"
+        )
     return StoreError(f"database error ({detail})")
 
 
