@@ -54,7 +54,9 @@ def test_pause_twice_resume_and_unknown(project: tuple[CliRunner, list[str]]) ->
     """Pause says so, a second pause says already (exit 0), unknown is one error line."""
     runner, db = project
     first = runner.invoke(main, ["pause", "orders", "--reason", "migration", "--by", "ops", *db])
-    assert (first.exit_code, first.output) == (0, "orders paused\n")
+    assert (first.exit_code, first.output) == (
+        0, "orders paused (migration): nothing launches until `interlock resume orders`\n"
+    )  # fmt: skip
     again = runner.invoke(main, ["pause", "orders", *db])
     assert (again.exit_code, again.output) == (0, "orders is already paused\n")
     unknown = runner.invoke(main, ["pause", "nope", *db])

@@ -105,6 +105,7 @@ def test_readme_using_it_runs_as_written(tmp_path: Path) -> None:
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
     assert "SUCCEEDED" in result.stdout
     assert "VALIDATION_EXHAUSTED" in result.stdout  # the simulated second day
+    assert "warehouse maintenance" in result.stdout + result.stderr  # pause says why
     project = repo / "myproject"
     runs = subprocess.run(
         [str(VENV / "bin" / "interlock"), "runs", "orders-daily", "--json"],

@@ -142,7 +142,11 @@ def pause(pipeline: str, reason: str, by: str | None, db: str | None) -> None:
         changed = open_db(db).pause(pipeline, reason=reason, by=by or _user())
     except InterlockError as exc:
         fail(exc)
-    click.echo(f"{pipeline} paused" if changed else f"{pipeline} is already paused")
+    if not changed:
+        click.echo(f"{pipeline} is already paused")
+        return
+    why = f" ({reason})" if reason else ""
+    click.echo(f"{pipeline} paused{why}: nothing launches until `interlock resume {pipeline}`")
 
 
 @click.command()
