@@ -112,6 +112,20 @@ def test_pipelines_text_and_explain_say_paused(
     assert "paused since" in explain.output
 
 
+def test_status_marks_the_open_runs_of_a_paused_pipeline(
+    project: tuple[CliRunner, list[str]],
+) -> None:
+    """``status`` shows a paused pipeline's open run as held, and not once resumed."""
+    runner, db = project
+    Interlock(db=db[1]).rerun("orders", "2026-11-23", force=True)  # an open run to show
+    runner.invoke(main, ["pause", "orders", *db])
+    held = runner.invoke(main, ["status", "orders", *db])
+    assert held.exit_code == 0
+    assert "PENDING (paused)" in held.output or "WAITING (paused)" in held.output
+    runner.invoke(main, ["resume", "orders", *db])
+    assert "(paused)" not in runner.invoke(main, ["status", "orders", *db]).output
+
+
 def _run_the_job(db: list[str], state_dir: Path) -> str:
     """Serve once with the real command backend until the job has finished; its run id."""
     il = Interlock(db=db[1], state_dir=state_dir)

@@ -55,13 +55,15 @@ def status(pipeline: str | None, db: str | None, *, as_json: bool) -> None:
 
         click.echo(dumps([RunOut.of(r) for r in runs_list], indent=2))
         return
+    paused = {spec.id for spec in il.specs().values() if spec.paused is not None}
     table = Table("pipeline", "partition", "state", "attempt", "next check")
     for run in runs_list:
+        held = run.pipeline_id in paused and not run.is_terminal
         add_plain_row(
             table,
             run.pipeline_id,
             run.partition,
-            run.state.value,
+            f"{run.state.value} (paused)" if held else run.state.value,
             str(run.attempt),
             run.next_check_at.isoformat(timespec="seconds") if run.next_check_at else "",
         )
