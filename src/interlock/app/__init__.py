@@ -16,50 +16,35 @@ process sharing the database — controllers, the CLI, the API — sees the same
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from interlock.abc import AttemptRecord, ReadingInput, Store, StoredPipeline, SyncReport
-from interlock.config import load_pipelines, parse_pipeline
+from interlock.app.documents import pack_document, unpack_document
+from interlock.app.requests import SignalRequests
+from interlock.config import load_pipelines
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.controller.loop import Controller, ControllerSettings
 from interlock.controller.observe import Sink
 from interlock.decide import decide, planned_runs
 from interlock.decide.plan import local_partition
-from interlock.decide.verdicts import (
-    RERUN_EVENTS,
-    SignalOutcome,
-    SignalReceipt,
-    cancel_outcome,
-    cancel_verdict,
-    report_outcome,
-    report_verdict,
-    rerun_outcome,
-    rerun_verdict,
-)
-from interlock.errors import InputError, RequestRefusedError, UnknownPipelineError
+from interlock.decide.verdicts import SignalOutcome, SignalReceipt
+from interlock.errors import InputError, UnknownPipelineError
 from interlock.jobs import BackendSettings, JobBackend, JobLogs, backend_for
-from interlock.model import (
-    CancelRequested,
-    Decision,
-    Event,
-    JobReported,
-    RerunRequested,
-    Run,
-    RunState,
-)
-from interlock.model.limits import check_message, check_partition, check_reason, check_text
-from interlock.model.specs import CalendarSpec, Pause, PipelineSpec
+from interlock.model import Decision, Event, Run, RunState
+from interlock.model.limits import check_message, check_partition
+from interlock.model.specs import Pause, PipelineSpec
 from interlock.store.sqlalchemy import CONFIG_RECHECK_SECONDS, SqlStore, default_url
 
 __all__ = [
+    "DATABASE_ENV",
+    "STATE_DIR_ENV",
     "Interlock",
     "PipelineState",
     "SignalOutcome",
@@ -69,8 +54,6 @@ __all__ = [
 ]
 
 DATABASE_ENV = "INTERLOCK_DATABASE_URL"
-_CLOCK_SKEW = timedelta(minutes=1)
-"""How far a controller's clock may lag the requester's when their answer is looked up."""
 STATE_DIR_ENV = "INTERLOCK_STATE_DIR"
 """Where job backends keep their files (default ``.interlock``): ``serve`` and ``logs``."""
 
@@ -87,37 +70,7 @@ class PipelineState:
     """The earliest timer of its recent runs: when the controller looks at it next."""
 
 
-def pack_document(spec: PipelineSpec, text: str) -> str:
-    """The stored form of a pipeline: its YAML text plus the named calendar it uses."""
-    calendar = spec.schedule.calendar
-    calendars = {}
-    if calendar is not None:
-        calendars[calendar.name] = {
-            "weekdays": sorted(calendar.weekdays),
-            "dates": sorted(calendar.dates),
-            "source": calendar.source,
-        }
-    return json.dumps({"yaml": text, "source": spec.source, "calendars": calendars})
-
-
-def unpack_document(document: str) -> PipelineSpec:
-    """Rebuild a spec from :func:`pack_document` output."""
-    packed = json.loads(document)
-    calendars = {
-        name: CalendarSpec(
-            name=name,
-            weekdays=frozenset(c["weekdays"]),
-            dates=frozenset(c["dates"]),
-            source=c.get("source", ""),
-        )
-        for name, c in packed.get("calendars", {}).items()
-    }
-    return parse_pipeline(
-        packed["yaml"], source=packed.get("source", "<stored>"), calendars=calendars
-    )
-
-
-class Interlock:
+class Interlock(SignalRequests):
     """One Interlock installation: a database, optionally a folder of pipeline YAML."""
 
     def __init__(  # noqa: PLR0913 - keyword options of one installation
@@ -294,182 +247,6 @@ class Interlock:
     def put_readings(self, batch: Sequence[ReadingInput]) -> int:
         """Record many readings in one transaction (all or nothing)."""
         return self.store.put_readings(batch, self.clock.now())
-
-    def report_job(
-        self,
-        run_id: str,
-        status: Literal["succeeded", "failed", "running"],
-        *,
-        message: str = "",
-        category: str | None = None,
-    ) -> SignalReceipt:
-        """An external job reports its outcome; ``run_id`` is ``pipeline/partition[/attempt]``.
-
-        :raises InputError: for a malformed run id or an unknown pipeline.
-        :raises RequestRefusedError: when the report cannot change the run (no launched
-            attempt, an attempt that does not exist or already ended); nothing is recorded.
-        """
-        pipeline_id, partition, given = self._parse_run_id(run_id)
-        message = check_message(message, field="message")
-        run = self.store.get_run(pipeline_id, partition)
-        why = report_verdict(run, given, status)
-        if why is not None or run is None:
-            raise RequestRefusedError(
-                f"job report for {pipeline_id}/{partition} refused: {why}",
-                request="report",
-                pipeline_id=pipeline_id,
-                partition=partition,
-                attempt=given,
-            )
-        attempt = run.attempt if given is None else given
-        now = self.clock.now()
-        signal = JobReported(
-            attempt=attempt, status=status, at=now, message=message, category=category
-        )
-        self.store.add_signal(pipeline_id, partition, signal, now)
-        return SignalReceipt(
-            request="report",
-            pipeline_id=pipeline_id,
-            partition=partition,
-            signal=signal,
-            attempt=attempt,
-        )
-
-    def _parse_run_id(self, run_id: str) -> tuple[str, str, int | None]:
-        parts = check_text(run_id, field="run_id", what="run id", limit=None).split("/")
-        if len(parts) not in (2, 3):
-            raise InputError(f"{run_id!r} is not PIPELINE/PARTITION[/ATTEMPT]", field="run_id")
-        pipeline_id, partition = parts[0], check_partition(parts[1], field="run_id")
-        self.spec(pipeline_id)
-        if len(parts) == 2:
-            return pipeline_id, partition, None
-        if not parts[2].isdigit():
-            raise InputError(f"attempt {parts[2]!r} is not a number", field="run_id")
-        return pipeline_id, partition, int(parts[2])
-
-    def rerun(
-        self, pipeline_id: str, partition: str, *, reason: str = "manual", force: bool = False
-    ) -> SignalReceipt:
-        """Ask for the partition to run again (budgets and the freshness breaker apply).
-
-        The request is checked first by the verdict the controller applies
-        (:func:`interlock.decide.verdicts.rerun_verdict`). ``force`` (an operator's) skips
-        the freshness breaker and the future, unproducible-partition and calendar checks,
-        never the rerun budget; the rerun is then recorded as forced.
-
-        :raises InputError: for an unknown pipeline, a malformed partition or reason.
-        :raises RequestRefusedError: when the controller would reject it; nothing recorded.
-        """
-        spec = self.spec(pipeline_id)
-        part = check_partition(partition)
-        reason = check_reason(reason)
-        now = self.clock.now()
-        run = self.store.get_run(pipeline_id, part) or Run(
-            pipeline_id=pipeline_id, partition=part, created_at=now
-        )
-        view = self.store.load_readings(spec, part).view(part)
-        verdict = rerun_verdict(spec, run, view, now, reason=reason, force=force)
-        if verdict.rejection is not None:
-            hint = " (a forced rerun, --force, overrides this)" if verdict.forceable else ""
-            raise RequestRefusedError(
-                f"rerun of {pipeline_id} {part} refused: {verdict.rejection}{hint}",
-                request="rerun",
-                pipeline_id=pipeline_id,
-                partition=part,
-            )
-        signal = RerunRequested(reason=reason, at=now, force=force)
-        self.store.add_signal(pipeline_id, part, signal, now)
-        return SignalReceipt(
-            request="rerun",
-            pipeline_id=pipeline_id,
-            partition=part,
-            signal=signal,
-            attempt=run.attempt,
-        )
-
-    def cancel(self, pipeline_id: str, partition: str, *, reason: str = "") -> SignalReceipt:
-        """Cancel the partition's run (a running job is left alone; no new launch happens).
-
-        :raises InputError: for an unknown pipeline, a malformed partition or reason.
-        :raises RequestRefusedError: when it has no run or the run is already final.
-        """
-        self.spec(pipeline_id)
-        part = check_partition(partition)
-        reason = check_message(reason, field="reason")
-        run = self.store.get_run(pipeline_id, part)
-        why = cancel_verdict(run)
-        if why is not None or run is None:
-            raise RequestRefusedError(
-                f"cannot cancel {pipeline_id} {part}: {why}",
-                request="cancel",
-                pipeline_id=pipeline_id,
-                partition=part,
-            )
-        now = self.clock.now()
-        signal = CancelRequested(at=now, reason=reason)
-        self.store.add_signal(pipeline_id, part, signal, now)
-        return SignalReceipt(
-            request="cancel",
-            pipeline_id=pipeline_id,
-            partition=part,
-            signal=signal,
-            attempt=run.attempt,
-        )
-
-    def await_outcome(
-        self,
-        receipt: SignalReceipt,
-        *,
-        timeout: float = 5.0,
-        poll: float = 0.2,
-        sleep: Callable[[float], None] | None = None,
-    ) -> SignalOutcome:
-        """Wait up to ``timeout`` seconds for a controller to act on a recorded request.
-
-        Polls :meth:`outcome` every ``poll`` seconds (``sleep`` is injectable: a test steps
-        its controller there). When no controller took the request in time the outcome is
-        ``queued``: it stays recorded and the next controller acts on it.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            outcome = self.outcome(receipt)
-            if outcome is not None:
-                return outcome
-            if time.monotonic() >= deadline:
-                return receipt.outcome(
-                    "queued",
-                    "recorded; no controller has acted on it yet (is `interlock serve` running?)",
-                )
-            (sleep or time.sleep)(poll)
-
-    def outcome(self, receipt: SignalReceipt) -> SignalOutcome | None:
-        """What became of a recorded request; None while no controller has consumed it.
-
-        A signal is consumed in the transaction that commits the decision which applied
-        it, so once it is no longer pending the run and its events show the answer.
-        """
-        signal = receipt.signal
-        probe = Run(
-            pipeline_id=receipt.pipeline_id, partition=receipt.partition, created_at=signal.at
-        )
-        if any(pending == signal for _, pending in self.store.pending_signals(probe)):
-            return None
-        run = self.store.get_run(receipt.pipeline_id, receipt.partition)
-        if run is None:  # pragma: no cover - a signal's run is never deleted
-            return None
-        if isinstance(signal, RerunRequested):
-            events = self.store.list_events(
-                types=RERUN_EVENTS, pipeline_id=receipt.pipeline_id, since=signal.at - _CLOCK_SKEW
-            )
-            mine = [e for e in events if e.partition == receipt.partition]
-            result = rerun_outcome(run, mine, receipt.attempt)
-        elif isinstance(signal, JobReported):
-            result = report_outcome(run, receipt.attempt, signal.status)
-        else:
-            result = cancel_outcome(run)
-        return receipt.outcome(
-            "accepted" if result.accepted else "refused", result.message, attempt=result.attempt
-        )
 
     # Reading back ------------------------------------------------------------------------
 
