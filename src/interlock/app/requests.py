@@ -19,6 +19,7 @@ from interlock.abc import Store
 from interlock.controller.clock import Clock
 from interlock.decide.verdicts import (
     RERUN_EVENTS,
+    Request,
     SignalOutcome,
     SignalReceipt,
     cancel_outcome,
@@ -29,7 +30,7 @@ from interlock.decide.verdicts import (
     rerun_verdict,
 )
 from interlock.errors import InputError, RequestRefusedError
-from interlock.model import CancelRequested, JobReported, RerunRequested, Run
+from interlock.model import CancelRequested, JobReported, RerunRequested, Run, Signal
 from interlock.model.limits import check_message, check_partition, check_reason, check_text
 from interlock.model.specs import PipelineSpec
 
@@ -86,14 +87,7 @@ class SignalRequests:
         signal = JobReported(
             attempt=attempt, status=status, at=now, message=message, category=category
         )
-        self.store.add_signal(pipeline_id, partition, signal, now)
-        return SignalReceipt(
-            request="report",
-            pipeline_id=pipeline_id,
-            partition=partition,
-            signal=signal,
-            attempt=attempt,
-        )
+        return _record(self.store, "report", pipeline_id, partition, signal, attempt)
 
     def _parse_run_id(self: _Installation, run_id: str) -> tuple[str, str, int | None]:
         parts = check_text(run_id, field="run_id", what="run id", limit=None).split("/")
@@ -143,14 +137,7 @@ class SignalRequests:
                 partition=part,
             )
         signal = RerunRequested(reason=reason, at=now, force=force)
-        self.store.add_signal(pipeline_id, part, signal, now)
-        return SignalReceipt(
-            request="rerun",
-            pipeline_id=pipeline_id,
-            partition=part,
-            signal=signal,
-            attempt=run.attempt,
-        )
+        return _record(self.store, "rerun", pipeline_id, part, signal, run.attempt)
 
     def cancel(
         self: _Installation, pipeline_id: str, partition: str, *, reason: str = ""
@@ -174,14 +161,7 @@ class SignalRequests:
             )
         now = self.clock.now()
         signal = CancelRequested(at=now, reason=reason)
-        self.store.add_signal(pipeline_id, part, signal, now)
-        return SignalReceipt(
-            request="cancel",
-            pipeline_id=pipeline_id,
-            partition=part,
-            signal=signal,
-            attempt=run.attempt,
-        )
+        return _record(self.store, "cancel", pipeline_id, part, signal, run.attempt)
 
     def await_outcome(
         self: _Installation,
@@ -237,3 +217,22 @@ class SignalRequests:
         return receipt.outcome(
             "accepted" if result.accepted else "refused", result.message, attempt=result.attempt
         )
+
+
+def _record(  # noqa: PLR0913, PLR0917 - the receipt's fields, in its order
+    store: Store,
+    request: Request,
+    pipeline_id: str,
+    partition: str,
+    signal: Signal,
+    attempt: int,
+) -> SignalReceipt:
+    """Record an accepted request on its run; the receipt reads its outcome back later."""
+    store.add_signal(pipeline_id, partition, signal, signal.at)
+    return SignalReceipt(
+        request=request,
+        pipeline_id=pipeline_id,
+        partition=partition,
+        signal=signal,
+        attempt=attempt,
+    )

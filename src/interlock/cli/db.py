@@ -24,21 +24,12 @@ import click
 import sqlalchemy as sa
 from alembic.util import CommandError
 
+from interlock.cli._common import db_option, json_option
 from interlock.errors import StoreError
 from interlock.store.migrations import current_revision, head_revision, upgrade
 from interlock.store.sqlalchemy import SqlStore
 
 __all__ = ["db"]
-
-_db_option = click.option(
-    "--db",
-    "url",
-    envvar="INTERLOCK_DATABASE_URL",
-    default=None,
-    help="SQLite file path or database URL (sqlite:///path.db, postgresql+psycopg://...; "
-    "default ./interlock.db).",
-)
-_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
 @click.group()
@@ -47,11 +38,11 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@_db_option
-@_json_option
-def upgrade_command(url: str | None, *, as_json: bool) -> None:
+@db_option
+@json_option
+def upgrade_command(db: str | None, *, as_json: bool) -> None:
     """Migrate the database to the newest schema; prints the revision before → after."""
-    with _engine(url, must_exist=False) as engine:
+    with _engine(db, must_exist=False) as engine:
         done = upgrade(engine)
     if as_json:
         from interlock.schemas import MigrationOut, dumps  # noqa: PLC0415 - keeps CLI start fast
@@ -64,11 +55,11 @@ def upgrade_command(url: str | None, *, as_json: bool) -> None:
 
 
 @db.command("current")
-@_db_option
-@_json_option
-def current_command(url: str | None, *, as_json: bool) -> None:
+@db_option
+@json_option
+def current_command(db: str | None, *, as_json: bool) -> None:
     """Print the database's schema revision and whether it is the newest (exit 0 either way)."""
-    with _engine(url, must_exist=True) as engine:
+    with _engine(db, must_exist=True) as engine:
         revision = current_revision(engine)
     head = head_revision()
     if as_json:
