@@ -25,6 +25,7 @@ from interlock.model import Event, RunState
 from interlock.model.specs import Pause, PipelineSpec
 from interlock.store import events as event_log
 from interlock.store import schema as t
+from interlock.store._prepared import Prepared
 from interlock.store._routing import Route
 
 __all__ = ["CONFIG_RECHECK_SECONDS", "Pipelines", "is_paused", "set_pause", "stored", "token"]
@@ -143,11 +144,17 @@ def token(conn: Connection) -> tuple[Any, ...]:
     )
 
 
+_PAUSED = Prepared(
+    sa.select(t.pipelines.c.id).where(
+        t.pipelines.c.id == sa.bindparam("b_id"), t.pipelines.c.paused_at.is_not(None)
+    )
+)
+"""Prepared: it runs in the transaction of every launch decision (the write → launch path)."""
+
+
 def is_paused(conn: Connection, pipeline_id: str) -> bool:
     """Whether the pipeline is paused as of this transaction (False when it is unknown)."""
-    p = t.pipelines.c
-    found = conn.execute(sa.select(p.paused_at).where(p.id == pipeline_id)).first()
-    return found is not None and found.paused_at is not None
+    return _PAUSED.execute(conn, {"b_id": pipeline_id}).first() is not None
 
 
 def set_pause(
