@@ -7,9 +7,12 @@ use it as their default filter. Events are immutable records (:class:`interlock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
-__all__ = ["ALERT_EVENTS", "EventType", "severity"]
+from interlock.errors import InputError, did_you_mean
+
+__all__ = ["ALERT_EVENTS", "EventType", "catalog_names", "severity"]
 
 
 class EventType(StrEnum):
@@ -116,3 +119,20 @@ def severity(event_type: str) -> str:
     if event_type in _GREEN:
         return "ok"
     return "info"
+
+
+def catalog_names(names: Iterable[str], *, field: str = "type") -> tuple[str, ...]:
+    """Event type names as the catalog spells them (case ignored): a typo is an error.
+
+    A filter on a misspelt type would match nothing and pass for "no such events".
+
+    :raises InputError: for a name not in :class:`EventType` (named as ``field``), with the
+        close ones.
+    """
+    catalog = {t.value.casefold(): t.value for t in EventType}
+    wanted = tuple(names)
+    for name in wanted:
+        if name.casefold() not in catalog:
+            hint = did_you_mean(name, catalog.values()) or "; names are upper case, e.g. SLA_BREACH"
+            raise InputError(f"no event type {name!r}{hint}", field=field)
+    return tuple(catalog[name.casefold()] for name in wanted)

@@ -216,9 +216,10 @@ class Interlock(SignalRequests):
         """
         pipeline_id, partition, attempt = self._parse_run_id(run_id)
         run = self.store.get_run(pipeline_id, partition)
-        if attempt is None and (run is None or run.attempt == 0):
+        latest = run.attempt if run is not None else 0
+        if attempt is None and latest == 0:
             raise InputError(f"{pipeline_id}/{partition} has no launched attempt", field="run_id")
-        attempt_id = f"{pipeline_id}/{partition}/{attempt or (run.attempt if run else 0)}"
+        attempt_id = f"{pipeline_id}/{partition}/{latest if attempt is None else attempt}"
         record = self.store.get_attempt(attempt_id)
         if record is None or run is None:
             raise InputError(f"{attempt_id} was never launched", field="run_id")
@@ -331,7 +332,7 @@ class Interlock(SignalRequests):
         person reading the log wants, while the default keeps paging from the start working.
         Filters: ``types`` (any of them), one pipeline, ``since`` (inclusive) and ``until``
         (exclusive). Unknown types or pipelines match nothing here; the CLI refuses them
-        first (:func:`interlock.events.unknown_event_types`, :meth:`spec`).
+        first (:func:`interlock.events.catalog_names`, :meth:`spec`).
         """
         return self.store.list_events(
             types=types,

@@ -7,8 +7,7 @@ SQLite file path, ``sqlite:///path.db`` or ``postgresql+psycopg://...``.
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -20,7 +19,7 @@ from rich.text import Text
 
 from interlock.app import Interlock
 from interlock.errors import ConfigError, InputError, InterlockError
-from interlock.model.durations import DurationTooLargeError, parse_duration
+from interlock.model.durations import TIME_FORMS, DurationTooLargeError, parse_moment
 from interlock.model.limits import parse_json
 
 __all__ = [
@@ -49,7 +48,6 @@ for ``grep``), where rich alone would wrap at 80 columns.
 """
 _UNBOUNDED = 1_000_000
 """The width a table may take when stdout is not a terminal (its columns fit their cells)."""
-_DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
 COLOURS = {"error": "red", "warning": "yellow", "ok": "green", "info": "cyan"}
 
 db_option = click.option(
@@ -157,13 +155,6 @@ def reading_data(fields: tuple[str, ...], raw_json: str | None) -> dict[str, Any
     return data
 
 
-TIME_FORMS = (
-    "an ISO time with a zone (2026-12-01T08:00:00Z, 2026-12-01T09:00+01:00), "
-    "an ISO date (2026-12-01: midnight UTC), or a duration from now (-2h, -30m, -1w, 1d)"
-)
-"""What ``--since``/``--until`` accept, for their ``--help`` and their error."""
-
-
 def time_arg(value: str | None, *, now: datetime | None = None) -> datetime | None:
     """An ``--since``/``--until`` value as an aware UTC time; None stays None.
 
@@ -178,7 +169,7 @@ def time_arg(value: str | None, *, now: datetime | None = None) -> datetime | No
         return None
     text = value.strip()
     try:
-        return _parse_time(text, now)
+        return parse_moment(text, now or datetime.now(UTC))
     except (OverflowError, DurationTooLargeError):
         raise click.BadParameter(f"{value!r} is outside the years 1 to 9999") from None
     except ValueError:
@@ -195,21 +186,3 @@ def time_arg(value: str | None, *, now: datetime | None = None) -> datetime | No
 def time_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
     """:func:`time_arg` as a click callback, so its error names the option (exit 2)."""
     return time_arg(value)
-
-
-def _parse_time(text: str, now: datetime | None) -> datetime:
-    """A date, an aware ISO time or a relative duration, in UTC.
-
-    :raises ValueError: for a naive time or text of none of these forms.
-    :raises OverflowError: for a time beyond what ``datetime`` holds.
-    """
-    if _DATE_ONLY.fullmatch(text):
-        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        offset = parse_duration(text)  # a ValueError (incl. too large) when not a duration
-        return (now or datetime.now(UTC)).astimezone(UTC) + offset
-    if moment.utcoffset() is None:
-        raise ValueError(text)
-    return moment.astimezone(UTC)

@@ -27,8 +27,8 @@ from interlock.cli._common import (
     print_table,
     time_option,
 )
-from interlock.errors import InputError, InterlockError, did_you_mean
-from interlock.events import EventType, severity
+from interlock.errors import InterlockError
+from interlock.events import catalog_names, severity
 from interlock.model import Decision
 
 __all__ = ["register", "render_decision"]
@@ -191,7 +191,7 @@ def events(
     ``--json`` prints a list of the same events, oldest first.
     """
     il = open_db(db)
-    known = event_types(types)
+    known = catalog_names(types, field="--type")
     if pipeline is not None:
         il.spec(pipeline)
     found = il.events(
@@ -210,20 +210,6 @@ def events(
         )
     if len(found) == limit:
         _note_the_rest(il, known, pipeline, since, until, shown=limit)
-
-
-def event_types(names: tuple[str, ...]) -> tuple[str, ...]:
-    """``--type`` values as catalog names (case ignored): a typo is an error, not no events.
-
-    :raises InputError: for a name not in :class:`~interlock.events.EventType`, with the
-        close ones.
-    """
-    catalog = {t.value.casefold(): t.value for t in EventType}
-    for name in names:
-        if name.casefold() not in catalog:
-            hint = did_you_mean(name, catalog.values()) or "; names are upper case, e.g. SLA_BREACH"
-            raise InputError(f"no event type {name!r}{hint}", field="--type")
-    return tuple(catalog[name.casefold()] for name in names)
 
 
 def _note_the_rest(

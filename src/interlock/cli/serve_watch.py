@@ -17,6 +17,7 @@ from pathlib import Path
 
 from interlock.abc import SyncReport
 from interlock.app import Interlock
+from interlock.config.loader import config_files
 from interlock.controller.observe import Level, LogEntry, Sink
 from interlock.errors import ConfigError, InterlockError
 
@@ -143,15 +144,8 @@ def _count(exc: ConfigError) -> str:
 
 
 def _files(path: Path | None) -> list[Path]:
-    """What ``load_pipelines`` may read: the YAML files and the calendars beside them."""
-    if path is None:
-        return []
-    folder = path.parent if path.is_file() else path
-    files = [path] if path.is_file() else [*folder.glob("*.yaml"), *folder.glob("*.yml")]
-    for calendars in (folder / "calendars", folder.parent / "calendars"):
-        if calendars.is_dir():
-            files.extend(p for p in calendars.rglob("*") if p.is_file())
-    return sorted(files)
+    """What a reload reads (:func:`~interlock.config.loader.config_files`); none without a path."""
+    return config_files(path) if path is not None else []
 
 
 def _stamp(path: Path | None) -> tuple[tuple[str, int, int], ...]:

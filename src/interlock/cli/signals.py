@@ -145,7 +145,7 @@ def _request(
         try:
             receipt = action(il)
         except RequestRefusedError as exc:
-            _show(_refused(exc), as_json=as_json)
+            _show(SignalOutcome.of_refusal(exc), as_json=as_json)
             raise SystemExit(1) from None
         except InterlockError as exc:
             fail(exc)
@@ -158,26 +158,12 @@ def _request(
 
 
 def _wait_seconds(text: str) -> float:
-    if text.strip() == "0":
-        return 0.0
     try:
-        return parse_duration(text).total_seconds()
+        return parse_duration(text.strip()).total_seconds()
     except ValueError as exc:
         raise InputError(
             f"{text!r} is not a duration such as 5s or 1m ({exc})", field="--wait"
         ) from None
-
-
-def _refused(exc: RequestRefusedError) -> SignalOutcome:
-    request = cast("Literal['rerun', 'cancel', 'report']", exc.request)
-    return SignalOutcome(
-        request=request,
-        pipeline_id=exc.pipeline_id,
-        partition=exc.partition,
-        outcome="refused",
-        message=str(exc),
-        attempt=exc.attempt,
-    )
 
 
 def _show(outcome: SignalOutcome, *, as_json: bool) -> None:

@@ -51,6 +51,7 @@ from interlock.model.specs import CalendarSpec, PipelineSpec
 __all__ = [
     "MAX_FILE_BYTES",
     "YAML_SUFFIXES",
+    "config_files",
     "load_calendars",
     "load_pipeline_file",
     "load_pipelines",
@@ -126,6 +127,19 @@ def load_pipelines(path: Path) -> tuple[PipelineSpec, ...]:
     if problems:
         raise ConfigError(problems)
     return tuple(outcome.spec for outcome in loaded if outcome.spec is not None)
+
+
+def config_files(path: Path) -> list[Path]:
+    """Every file :func:`load_pipelines` reads for ``path``: its pipelines and calendars.
+
+    For watching a folder (``serve --watch``): exactly what a reload would see, by name.
+    """
+    path = Path(path)
+    files, _ = _yaml_files(path)
+    calendar_dir = _calendar_dir(path.parent if path.is_file() else path)
+    if calendar_dir is not None:
+        files.extend(_yaml_files(calendar_dir)[0])
+    return sorted(files)
 
 
 def load_calendars(path: Path) -> dict[str, CalendarSpec]:

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from interlock.decide.lifecycle import RETRY_REASON
+from interlock.decide.lifecycle import RETRY_REASON, retry_budget
 from interlock.events import EventType, severity
-from interlock.model import Decision, Event, LaunchRecorded, Run, Signal
+from interlock.model import Decision, Event, FailureCategory, LaunchRecorded, Run, Signal
 from interlock.model.specs import PipelineSpec
 
 __all__ = [
@@ -170,10 +170,9 @@ def _retry_entry(
     retries = after.rerun_count(RETRY_REASON)
     if retries <= before.rerun_count(RETRY_REASON):
         return None
-    job = spec.job
     failed = next((e for e in decision.events if e.type == EventType.JOB_FAILED), None)
-    permanent = failed is not None and failed.detail.get("category") == "PERMANENT"
-    budget = (job.max_code_retries if permanent else job.max_retries) if job else 0
+    category = FailureCategory.reported(failed.detail.get("category") if failed else None)
+    _, budget = retry_budget(spec.job, category)
     attempt = before.attempt + 1
     launching = bool(decision.launches)
     when = "launching now" if launching else "when the rules hold again"

@@ -37,6 +37,7 @@ from interlock.model import (
 from interlock.model.conditions import rules_of
 from interlock.model.durations import format_duration
 from interlock.model.partitions import parse_partition
+from interlock.model.specs import JobSpec
 from interlock.rules.evaluate import evaluate
 from interlock.timing.calendar import exclusion_reason, local_day
 from interlock.timing.schedule import fire_for_partition
@@ -53,6 +54,7 @@ __all__ = [
     "plan_successor",
     "poll_window_exhausted",
     "reopen",
+    "retry_budget",
     "try_open",
 ]
 
@@ -376,6 +378,19 @@ def _succeed(step: Step, message: str) -> None:
     capture_baseline(step)
 
 
+def retry_budget(job: JobSpec | None, category: FailureCategory) -> tuple[str, int]:
+    """The budget a failure of ``category`` retries within: its YAML name and its size.
+
+    A code or configuration error (``PERMANENT``) has ``maxCodeRetries``; every other
+    retried failure shares ``maxRetries``. No job: no retries.
+    """
+    permanent = category == FailureCategory.PERMANENT
+    name = "maxCodeRetries" if permanent else "maxRetries"
+    if job is None:
+        return name, 0
+    return name, job.max_code_retries if permanent else job.max_retries
+
+
 def _after_failure(step: Step, category: FailureCategory) -> None:
     step.update(finished_at=step.now, failure_category=category)
     if category in NEVER_RETRIED:
@@ -384,10 +399,7 @@ def _after_failure(step: Step, category: FailureCategory) -> None:
             f"attempt {step.run.attempt} failed ({category}); not retried automatically",
         )
         return
-    job = step.pipeline.job
-    permanent = category == FailureCategory.PERMANENT
-    name = "maxCodeRetries" if permanent else "maxRetries"
-    budget = (job.max_code_retries if permanent else job.max_retries) if job else 0
+    name, budget = retry_budget(step.pipeline.job, category)
     used = step.run.rerun_count(RETRY_REASON)
     if used >= budget:
         spent = " of maxCodeRetries" if name == "maxCodeRetries" else ""

@@ -26,9 +26,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from interlock.decide.plan import expected_granularity, local_partition, partition_start
+from interlock.errors import RequestRefusedError
 from interlock.events import EventType
 from interlock.model import Event, Reading, RerunRequested, Run, RunMark, RunState, Signal
 from interlock.model.partitions import parse_partition
@@ -116,6 +117,18 @@ class SignalOutcome:
     message: str
     attempt: int | None = None
     forced: bool = False
+
+    @classmethod
+    def of_refusal(cls, refused: RequestRefusedError) -> SignalOutcome:
+        """A request refused before it was recorded, as the same kind of answer."""
+        return cls(
+            request=cast("Request", refused.request),
+            pipeline_id=refused.pipeline_id,
+            partition=refused.partition,
+            outcome="refused",
+            message=str(refused),
+            attempt=refused.attempt,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,15 +4,22 @@ Pipeline configs written for the Go Interlock use ``300ms``, ``30s``, ``5m``, ``
 ``1.5h``; we accept all of them unchanged and add ``d`` (24h) and ``w`` (7d), which the Go version
 rejects (docs/go-compatibility.md, Gaps closed). A well-formed duration too long for a ``timedelta``
 (more than 999999999 days) is a :class:`DurationTooLargeError`, a ``ValueError`` like every other
-unusable duration, so callers need no second except clause. Pure: no I/O.
+unusable duration, so callers need no second except clause. :func:`parse_moment` reads the
+moments a person gives a filter (``-2h``, ``2026-12-01``, an ISO time). Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-__all__ = ["DurationTooLargeError", "format_duration", "parse_duration"]
+__all__ = [
+    "TIME_FORMS",
+    "DurationTooLargeError",
+    "format_duration",
+    "parse_duration",
+    "parse_moment",
+]
 
 _UNITS_SECONDS = {
     "ns": 1e-9,
@@ -26,6 +33,12 @@ _UNITS_SECONDS = {
     "d": 86400.0,
     "w": 604800.0,
 }
+_DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
+TIME_FORMS = (
+    "an ISO time with a zone (2026-12-01T08:00:00Z, 2026-12-01T09:00+01:00), "
+    "an ISO date (2026-12-01: midnight UTC), or a duration from now (-2h, -30m, -1w, 1d)"
+)
+"""What ``--since``/``--until`` accept, for their ``--help`` and their error."""
 _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d|w)")
 
 
@@ -81,3 +94,25 @@ def format_duration(delta: timedelta) -> str:
     if minutes:
         return f"{sign}{int(minutes)}m{secs}"
     return f"{sign}{secs}"
+
+
+def parse_moment(text: str, now: datetime) -> datetime:
+    """A moment as a person writes it for ``--since``/``--until``, in UTC (:data:`TIME_FORMS`).
+
+    An ISO date is midnight UTC of that day; a duration is relative to ``now`` with its sign
+    as written (``-2h`` two hours before ``now``). A time without a zone is refused, not
+    guessed: the machine's zone and the controller's may differ.
+
+    :raises ValueError: for a naive time or text of none of these forms.
+    :raises OverflowError: for a time beyond what ``datetime`` holds.
+    """
+    if _DATE_ONLY.fullmatch(text):
+        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        offset = parse_duration(text)  # a ValueError (incl. too large) when not a duration
+        return now.astimezone(UTC) + offset
+    if moment.utcoffset() is None:
+        raise ValueError(text)
+    return moment.astimezone(UTC)
