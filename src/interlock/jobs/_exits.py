@@ -28,8 +28,9 @@ __all__ = ["ExitListener"]
 log = logging.getLogger("interlock.jobs")
 
 _MAX_MESSAGE = 4096
-_POLL_SECONDS = 0.5
-"""How often the listening thread looks at its stop flag between datagrams."""
+_IDLE_SECONDS = 30.0
+"""The longest the listening thread sleeps without a datagram: :meth:`ExitListener.stop`
+wakes it with one of its own, so this is only a bound should that datagram be lost."""
 
 
 class ExitListener:
@@ -47,13 +48,18 @@ class ExitListener:
         except OSError:
             self._socket.close()
             raise
-        self._socket.settimeout(_POLL_SECONDS)
+        self._socket.settimeout(_IDLE_SECONDS)
         self._thread = threading.Thread(target=self._listen, name="interlock-exits", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         """Stop listening and remove the socket file (jobs then wait for the next poll)."""
         self._stop.set()
+        with (  # an empty datagram wakes the listening thread at once
+            contextlib.suppress(OSError),
+            socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as waker,
+        ):
+            waker.sendto(b"", self.address)
         self._thread.join()
         self._socket.close()
         _remove_stale(self.address)
