@@ -68,11 +68,23 @@ class EventType(StrEnum):
     """An operator paused the pipeline (``interlock pause``): it launches nothing. Not Go."""
     PIPELINE_RESUMED = "PIPELINE_RESUMED"
     """The pipeline was resumed; its waiting runs are decided again at once. Not Go."""
+    DEPENDENCY_ARRIVED = "DEPENDENCY_ARRIVED"
+    """A ``dependsOn`` entry of a run moved from WAITING to ARRIVED (which upstream attempt
+    it matched). Not Go."""
+    UPSTREAM_FAILED = "UPSTREAM_FAILED"
+    """An upstream run ended in a state the dependency does not accept; said once per
+    upstream attempt. The run still launches if the upstream is retried and succeeds. Not Go."""
+    UPSTREAM_RERUN = "UPSTREAM_RERUN"
+    """An upstream partition this run consumed succeeded again (``onUpstreamRerun: alert``,
+    or a cascade refused by its budget). Not Go."""
+    SLA_AT_RISK = "SLA_AT_RISK"
+    """The predicted finish along the unmet dependency chain passes the SLA deadline. Not Go."""
 
 
 _QUIET = {
     EventType.RUN_OPENED,
     EventType.VALIDATION_PASSED,
+    EventType.DEPENDENCY_ARRIVED,
     EventType.JOB_TRIGGERED,
     EventType.POST_RUN_BASELINE_CAPTURED,
     EventType.POST_RUN_PASSED,
@@ -97,6 +109,7 @@ _RED = {
     EventType.POST_RUN_DRIFT,
     EventType.POST_RUN_SENSOR_MISSING,
     EventType.IRREGULAR_SCHEDULE_MISSED,
+    EventType.UPSTREAM_FAILED,
 }
 _AMBER = {
     EventType.SLA_WARNING,
@@ -106,6 +119,8 @@ _AMBER = {
     EventType.JOB_STATE_UNKNOWN,
     EventType.JOB_QUEUED_TOO_LONG,
     EventType.PIPELINE_PAUSED,
+    EventType.SLA_AT_RISK,
+    EventType.UPSTREAM_RERUN,
 }
 _GREEN = {EventType.SLA_MET, EventType.JOB_COMPLETED, EventType.VALIDATION_PASSED}
 

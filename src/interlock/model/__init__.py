@@ -158,6 +158,9 @@ class OpenedBy(StrEnum):
     """Planned ahead as an expected run: an inclusion date, or a deadline with no cron."""
     MANUAL = "manual"
     """A rerun request opened a run that had never opened."""
+    UPSTREAM = "upstream"
+    """An upstream run reached a status for this partition (a ``dependsOn`` pipeline with
+    no cron or trigger of its own)."""
     TESTING = "testing"
     """Built by :mod:`interlock.testing` for a unit test."""
     UNKNOWN = ""
@@ -268,6 +271,9 @@ class RerunRecord:
     reason: str
     at: datetime
     attempt: int
+    cause: str = ""
+    """What caused it, when something else did: the upstream attempt id of an
+    ``upstream-rerun`` (``listings/2026-11-22/2``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -310,6 +316,10 @@ class Run:
     """Newest post-run reading already checked; only newer readings are checked again."""
     trigger_cursor: datetime | None = None
     """Newest trigger reading already consumed; a newer one after success is late data."""
+    upstream_seen: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """``dependsOn`` entries that arrived: dependency label → the upstream attempt ids it
+    matched (``listings/2026-11-22/1``). Frozen at launch, it is what the attempt consumed:
+    a newer success of one of them after this run succeeded is an upstream rerun."""
     version: int = 0
     """Optimistic-concurrency counter kept by the store."""
 

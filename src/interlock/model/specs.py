@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from interlock.model.conditions import AllOf, Condition, condition_keys
+from interlock.model.dependencies import DependsOnSpec, UpstreamRerunPolicy
 
 __all__ = [
     "DEFAULT_EVALUATION_INTERVAL",
@@ -133,6 +134,8 @@ class JobSpec:
     """A job still queued (accepted, not started) this long after launch is reported."""
     max_status_refusals: int = 3
     """Consecutive status polls refused (401/403) before the attempt fails for good."""
+    max_upstream_reruns: int = 2
+    """Reruns a consumed upstream partition succeeding again may cause (``onUpstreamRerun``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,6 +191,9 @@ class PipelineSpec:
     job: JobSpec | None = None
     post_run: PostRunSpec | None = None
     dry_run: bool = False
+    depends_on: DependsOnSpec | None = None
+    """``dependsOn``: upstream pipelines whose runs must reach a status first (None: none)."""
+    on_upstream_rerun: UpstreamRerunPolicy = UpstreamRerunPolicy.RERUN
     source: str = ""
     config_hash: str = ""
     paused: Pause | None = None
@@ -201,3 +207,8 @@ class PipelineSpec:
         if self.post_run is not None:
             keys |= self.post_run.keys
         return frozenset(keys)
+
+    @property
+    def upstream_ids(self) -> frozenset[str]:
+        """The pipelines named in ``dependsOn``: a final state of theirs may wake this one."""
+        return self.depends_on.upstream_ids if self.depends_on is not None else frozenset()

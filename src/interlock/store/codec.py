@@ -70,6 +70,14 @@ def _marks(stored: Any) -> frozenset[str]:
     return frozenset(LEGACY_MARKS.get(mark, mark) for mark in stored)
 
 
+def _rerun_to_json(rerun: RerunRecord) -> dict[str, Any]:
+    data: dict[str, Any] = {"reason": rerun.reason, "at": rerun.at.isoformat()}
+    data["attempt"] = rerun.attempt
+    if rerun.cause:
+        data["cause"] = rerun.cause
+    return data
+
+
 def run_to_json(run: Run) -> dict[str, Any]:
     """Everything of a run as JSON-ready values."""
     data: dict[str, Any] = {
@@ -80,15 +88,15 @@ def run_to_json(run: Run) -> dict[str, Any]:
         "attempt": run.attempt,
         "attempt_reason": run.attempt_reason,
         "failure_category": None if run.failure_category is None else str(run.failure_category),
-        "reruns": [
-            {"reason": r.reason, "at": r.at.isoformat(), "attempt": r.attempt} for r in run.reruns
-        ],
+        "reruns": [_rerun_to_json(r) for r in run.reruns],
         "marks": sorted(str(mark) for mark in run.marks),
         "baseline": {k: dict(v) for k, v in run.baseline.items()},
         "version": run.version,
     }
     if run.status_refusals:  # absent in runs stored before it existed, and when zero
         data["status_refusals"] = run.status_refusals
+    if run.upstream_seen:  # likewise: only pipelines with dependsOn have it
+        data["upstream_seen"] = {k: list(v) for k, v in run.upstream_seen.items()}
     for name in _TIMES:
         value = getattr(run, name)
         data[name] = value.isoformat() if value is not None else None
@@ -113,10 +121,14 @@ def run_from_json(data: Mapping[str, Any]) -> Run:
         failure_category=_category(data.get("failure_category")),
         reruns=tuple(
             RerunRecord(
-                reason=r["reason"], at=datetime.fromisoformat(r["at"]), attempt=r["attempt"]
+                reason=r["reason"],
+                at=datetime.fromisoformat(r["at"]),
+                attempt=r["attempt"],
+                cause=r.get("cause", ""),
             )
             for r in data.get("reruns", ())
         ),
+        upstream_seen={k: tuple(v) for k, v in data.get("upstream_seen", {}).items()},
         marks=_marks(data.get("marks", ())),
         baseline=data.get("baseline", {}),
         status_refusals=int(data.get("status_refusals", 0)),
