@@ -41,6 +41,7 @@ from interlock.model import (
     Signal,
 )
 from interlock.model.conditions import Evaluation, rules_of
+from interlock.model.dependencies import FINAL_UPSTREAM_STATES, UpstreamState
 from interlock.model.specs import PipelineSpec
 from interlock.rules.evaluate import evaluate
 
@@ -51,7 +52,7 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
     pipeline: PipelineSpec,
     run: Run,
     readings: ReadingSet | Mapping[str, Reading],
-    upstream: Mapping[str, str] | None = None,
+    upstream: Mapping[str, UpstreamState] | None = None,
     *,
     now: datetime,
     signals: Iterable[Signal] = (),
@@ -60,8 +61,8 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
 
     :param readings: the readings of the pipeline's sensor keys, as a :class:`ReadingSet`
         (resolved here for the run's partition) or an already resolved key → reading map.
-    :param upstream: upstream pipeline id → state of its aligned partition. Reserved for
-        ``dependsOn`` status dependencies; today's pipelines declare none, so it is unused.
+    :param upstream: upstream pipeline id → what its runs of the partitions this run maps
+        to are doing (``dependsOn``; loaded by the caller, empty for pipelines without it).
     :param signals: what happened to the run since its last decision, in order.
     :returns: the Decision; it never contains a launch unless the validation condition
         evaluated true at ``now``.
@@ -82,6 +83,7 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
     step.update(next_check_at=next_check_at(step))
     validation, note = _rules_preview(step)
     return Decision(
+        settled=_settled(run, step.run),
         run=step.run,
         events=tuple(step.events),
         actions=tuple(step.actions),
@@ -93,6 +95,17 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
             trigger=step.trigger,
             validation_note=note,
         ),
+    )
+
+
+def _settled(before: Run, after: Run) -> bool:
+    """Tell whether ``after`` is a new resting point of the run that downstreams must see."""
+    if after.state not in FINAL_UPSTREAM_STATES:
+        return False
+    return (before.state, before.attempt, before.finished_at) != (
+        after.state,
+        after.attempt,
+        after.finished_at,
     )
 
 

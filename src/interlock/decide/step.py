@@ -14,6 +14,7 @@ from typing import Any
 
 from interlock.model import Action, Event, Reading, Run, RunState
 from interlock.model.conditions import Evaluation
+from interlock.model.dependencies import UpstreamState
 from interlock.model.specs import PipelineSpec
 
 __all__ = ["Step"]
@@ -26,7 +27,7 @@ class Step:
     pipeline: PipelineSpec
     run: Run
     view: Mapping[str, Reading]
-    upstream: Mapping[str, str]
+    upstream: Mapping[str, UpstreamState]
     now: datetime
     events: list[Event] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)

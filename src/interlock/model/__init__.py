@@ -512,6 +512,10 @@ class Decision:
     events: tuple[Event, ...] = ()
     actions: tuple[Action, ...] = ()
     explanation: Explanation
+    settled: bool = False
+    """The run came to rest in this decision (entered SUCCEEDED, FAILED, EXHAUSTED or
+    CANCELLED, or a new attempt did): the pipelines that depend on it must be woken, in the
+    same transaction that stores it, so no wake-up is lost to a crash."""
 
     @property
     def next_check_at(self) -> datetime | None:
