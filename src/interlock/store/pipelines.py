@@ -1,10 +1,11 @@
-"""The ``pipelines``, ``pipeline_versions`` and ``sensor_index`` tables.
+"""The ``pipelines``, ``pipeline_versions``, ``sensor_index`` and ``dependency_index`` tables.
 
 Configs are stored so every process sharing the database sees the same pipelines; every
 changed version is kept for audit. A pipeline's pause (``interlock pause``) lives in its
 ``pipelines`` row too, apart from the config: ``apply`` never touches it. ``sensor_index``
-(sensor key → pipelines) is what a reading write consults to find the runs it wakes; it is
-cached in :class:`Pipelines`.
+(sensor key → pipelines) is what a reading write consults to find the runs it wakes, and
+``dependency_index`` (upstream → its ``dependsOn`` entries) what an upstream run coming to
+rest consults; both are cached in :class:`Pipelines`, and refreshed together.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,25 +23,39 @@ from interlock.abc import StoredPipeline, SyncReport
 from interlock.errors import UnknownPipelineError
 from interlock.events import EventType
 from interlock.model import Event, RunState
+from interlock.model.dependencies import MappingKind, PartitionMapping
 from interlock.model.specs import Pause, PipelineSpec
 from interlock.store import events as event_log
 from interlock.store import schema as t
 from interlock.store._prepared import Prepared
-from interlock.store._routing import Route
+from interlock.store._routing import DependencyRoute, Route
 
-__all__ = ["CONFIG_RECHECK_SECONDS", "Pipelines", "is_paused", "set_pause", "stored", "token"]
+__all__ = [
+    "CONFIG_RECHECK_SECONDS",
+    "Dependents",
+    "Pipelines",
+    "is_paused",
+    "set_pause",
+    "stored",
+    "token",
+]
 
 CONFIG_RECHECK_SECONDS = 1.0
 """How stale this process's view of pipeline configs may get when another process applies."""
 
 
+Dependents = Mapping[str, tuple[DependencyRoute, ...]]
+"""Upstream pipeline id → the ``dependsOn`` entries that name it."""
+
+
 class Pipelines:
-    """Pipeline configs, and this process's cache of how readings route to them."""
+    """Pipeline configs, and this process's cache of how readings and final states route."""
 
     def __init__(self) -> None:
         self._routes: dict[str, list[Route]] | None = None
         self._routes_token: tuple[Any, ...] = ()
         self._known: frozenset[str] = frozenset()
+        self._dependents: Dependents = {}
         self._routes_checked = 0.0
 
     def sync(
@@ -55,9 +70,13 @@ class Pipelines:
         changed: list[str] = []
         unchanged: list[str] = []
         current = {r.id: r for r in conn.execute(sa.select(t.pipelines))}
+        zones = {i: r.timezone for i, r in current.items() if r.timezone}
+        zones.update({spec.id: spec.schedule.timezone for spec in specs})
         for spec in specs:
             row = current.get(spec.id)
             if row is not None and row.config_hash == spec.config_hash:
+                if row.timezone is None:  # stored before 0004: learn its zone once
+                    _set_timezone(conn, spec)
                 unchanged.append(spec.id)
                 continue
             values = {
@@ -67,19 +86,24 @@ class Pipelines:
                 "document": documents[spec.id],
             }
             if row is None:
-                conn.execute(t.pipelines.insert().values(id=spec.id, updated_at=now, **values))
+                conn.execute(
+                    t.pipelines.insert().values(
+                        id=spec.id, updated_at=now, timezone=spec.schedule.timezone, **values
+                    )
+                )
                 added.append(spec.id)
             else:
                 conn.execute(
                     t.pipelines.update()
                     .where(t.pipelines.c.id == spec.id)
-                    .values(updated_at=now, **values)
+                    .values(updated_at=now, timezone=spec.schedule.timezone, **values)
                 )
                 changed.append(spec.id)
             conn.execute(
                 t.pipeline_versions.insert().values(pipeline_id=spec.id, applied_at=now, **values)
             )
             _index_sensors(conn, spec)
+            _index_dependencies(conn, spec, zones)
         self._routes = None
         return SyncReport(added=tuple(added), changed=tuple(changed), unchanged=tuple(unchanged))
 
@@ -89,9 +113,19 @@ class Pipelines:
         Changes applied through this store invalidate the cache at once; changes applied by
         another process are picked up within :data:`CONFIG_RECHECK_SECONDS`.
         """
+        routes = self._refresh(conn)
+        return routes, self._known
+
+    def dependents(self, conn: Connection) -> Dependents:
+        """Upstream id → the ``dependsOn`` entries naming it; cached like :meth:`routes`."""
+        self._refresh(conn)
+        return self._dependents
+
+    def _refresh(self, conn: Connection) -> dict[str, list[Route]]:
+        """Reload both indexes if the configs changed (checked at most once a recheck period)."""
         fresh = time.monotonic() - self._routes_checked < CONFIG_RECHECK_SECONDS
         if self._routes is not None and fresh:
-            return self._routes, self._known
+            return self._routes
         current = token(conn)
         if self._routes is None or current != self._routes_token:
             routes: dict[str, list[Route]] = defaultdict(list)
@@ -102,8 +136,9 @@ class Pipelines:
                 routes[row.key].append(route)
             self._routes, self._routes_token = dict(routes), current
             self._known = frozenset(conn.execute(sa.select(t.pipelines.c.id)).scalars())
+            self._dependents = _load_dependents(conn)
         self._routes_checked = time.monotonic()
-        return self._routes, self._known
+        return self._routes
 
 
 def stored(conn: Connection) -> list[StoredPipeline]:
@@ -229,3 +264,65 @@ def _index_sensors(conn: Connection, spec: PipelineSpec) -> None:
     ]
     if rows:
         conn.execute(t.sensor_index.insert(), rows)
+
+
+def _set_timezone(conn: Connection, spec: PipelineSpec) -> None:
+    conn.execute(
+        t.pipelines.update()
+        .where(t.pipelines.c.id == spec.id)
+        .values(timezone=spec.schedule.timezone)
+    )
+
+
+def _index_dependencies(conn: Connection, spec: PipelineSpec, zones: Mapping[str, str]) -> None:
+    """Rewrite the rows of ``spec``'s ``dependsOn``, and the zone its downstreams know it by.
+
+    An upstream not stored yet is indexed under the downstream's own zone; its rows take its
+    real zone when it is applied (the second statement, run for every changed pipeline).
+    """
+    d = t.dependency_index.c
+    conn.execute(t.dependency_index.delete().where(d.downstream_id == spec.id))
+    zone = spec.schedule.timezone
+    conn.execute(
+        t.dependency_index.update().where(d.upstream_id == spec.id).values(upstream_timezone=zone)
+    )
+    if spec.depends_on is None:
+        return
+    opens = spec.schedule.cron is None and spec.schedule.trigger is None
+    rows = [
+        {
+            "upstream_id": dep.pipeline,
+            "downstream_id": spec.id,
+            "label": dep.label,
+            "kind": dep.partition.kind.value,
+            "offset_seconds": int(dep.partition.offset.total_seconds()),
+            "timezone": zone,
+            "upstream_timezone": zones.get(dep.pipeline, zone),
+            "opens_runs": opens,
+        }
+        for dep in spec.depends_on.dependencies
+    ]
+    if rows:
+        conn.execute(t.dependency_index.insert(), rows)
+
+
+def _load_dependents(conn: Connection) -> Dependents:
+    found: dict[str, list[DependencyRoute]] = defaultdict(list)
+    d = t.dependency_index.c
+    for row in conn.execute(
+        sa.select(t.dependency_index).order_by(d.upstream_id, d.downstream_id, d.label)
+    ):
+        mapping = PartitionMapping(
+            kind=MappingKind(row.kind), offset=timedelta(seconds=row.offset_seconds)
+        )
+        found[row.upstream_id].append(
+            DependencyRoute(
+                downstream_id=row.downstream_id,
+                label=row.label,
+                mapping=mapping,
+                timezone=row.timezone,
+                upstream_timezone=row.upstream_timezone,
+                opens_runs=row.opens_runs,
+            )
+        )
+    return {upstream: tuple(routes) for upstream, routes in found.items()}
