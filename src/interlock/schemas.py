@@ -201,6 +201,11 @@ class ExplanationOut(_Out):
         alias="validationNote",
         description="Set when the rules decided nothing yet: 'not yet checked: waiting for …'.",
     )
+    dependencies: dict[str, Any] | None = Field(
+        None,
+        description="dependsOn, checked: {passed, checks: [{label, pipeline, status, …}]}; "
+        "null for a pipeline without dependencies.",
+    )
 
     @classmethod
     def of(cls, explanation: Explanation) -> Self:
