@@ -40,10 +40,8 @@ def upstream_rerun(step: Step) -> bool:
     if run.state is not RunState.SUCCEEDED or not run.upstream_seen:
         return False
     evaluation = evaluate_dependencies(pipeline, run.partition, step.upstream, step.now)
-    if evaluation is None:
-        return False
-    changed = [check for check in evaluation.checks if _succeeded_again(step, check)]
-    if not changed:
+    changed = [c for c in evaluation.checks if _succeeded_again(step, c)] if evaluation else []
+    if not changed or evaluation is None:
         return False
     if any(check.status is DependencyStatus.WAITING for check in evaluation.checks):
         step.summary = "succeeded; an upstream it consumed is running again: waiting for it"
@@ -53,13 +51,17 @@ def upstream_rerun(step: Step) -> bool:
     if step.marked(mark):
         return False
     step.mark(mark)
-    labels = [check.label for check in changed]
-    if policy is UpstreamRerunPolicy.ALERT:
+    return _cascade(step, [check.label for check in changed], cause)
+
+
+def _cascade(step: Step, labels: list[str], cause: str) -> bool:
+    """Rerun within the budget (``rerun``), or only say so (``alert``, budget spent)."""
+    if step.pipeline.on_upstream_rerun is UpstreamRerunPolicy.ALERT:
         _say_rerun(step, labels, cause, "onUpstreamRerun is alert: not rerun")
         return False
-    job = pipeline.job
+    job = step.pipeline.job
     budget = job.max_upstream_reruns if job is not None else 0
-    used = run.rerun_count(UPSTREAM_RERUN_REASON)
+    used = step.run.rerun_count(UPSTREAM_RERUN_REASON)
     if used >= budget:
         _say_rerun(step, labels, cause, f"maxUpstreamReruns spent ({used}/{budget}): not rerun")
         return False

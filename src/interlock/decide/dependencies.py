@@ -44,6 +44,7 @@ __all__ = [
     "DependencyCheck",
     "DependencyEvaluation",
     "DependencyStatus",
+    "describe_upstream_run",
     "evaluate_dependencies",
     "needed_partitions",
     "track_dependencies",
@@ -164,14 +165,14 @@ def evaluate_dependencies(
     pipeline: PipelineSpec,
     partition: str,
     upstream: Mapping[str, UpstreamState],
-    now: datetime,
+    now: datetime,  # noqa: ARG001 - the decision's time; callers pass it for time-aware checks
 ) -> DependencyEvaluation | None:
     """Check every dependency of a run of ``partition``; None for a pipeline without any."""
     depends_on = pipeline.depends_on
     if depends_on is None:
         return None
     checks = tuple(
-        _check(pipeline, dep, partition, upstream.get(dep.pipeline), now)
+        _check(pipeline, dep, partition, upstream.get(dep.pipeline))
         for dep in depends_on.dependencies
     )
     met: dict[str, bool] = {}
@@ -184,11 +185,7 @@ def evaluate_dependencies(
 
 
 def _check(
-    pipeline: PipelineSpec,
-    dep: Dependency,
-    partition: str,
-    state: UpstreamState | None,
-    now: datetime,
+    pipeline: PipelineSpec, dep: Dependency, partition: str, state: UpstreamState | None
 ) -> DependencyCheck:
     if state is None or state.spec is None:
         return DependencyCheck(
@@ -213,7 +210,7 @@ def _check(
         return DependencyCheck(
             dependency=dep, status=status, partitions=parts, reason=f"{word}: {blocked}"
         )
-    return _check_runs(dep, parts, runs, now)
+    return _check_runs(dep, parts, runs)
 
 
 def _check_latest(dep: Dependency, state: UpstreamState) -> DependencyCheck:
@@ -243,7 +240,7 @@ def _check_latest(dep: Dependency, state: UpstreamState) -> DependencyCheck:
 
 
 def _check_runs(
-    dep: Dependency, parts: tuple[str, ...], runs: Sequence[UpstreamRun | None], now: datetime
+    dep: Dependency, parts: tuple[str, ...], runs: Sequence[UpstreamRun | None]
 ) -> DependencyCheck:
     matched = tuple(run for run in runs if run is not None and dep.accepts(run.state))
     failed = next(
@@ -279,25 +276,22 @@ def _check_runs(
         partitions=parts,
         matched=matched,
         blocking=first_run,
-        reason=_waiting_reason(dep, len(parts), len(matched), first_part, first_run, now),
+        reason=_waiting_reason(dep, (len(matched), len(parts)), first_part, first_run),
     )
 
 
-def _waiting_reason(  # noqa: PLR0913 - the words need every part
-    dep: Dependency,
-    total: int,
-    arrived: int,
-    partition: str,
-    run: UpstreamRun | None,
-    now: datetime,
+def _waiting_reason(
+    dep: Dependency, counts: tuple[int, int], partition: str, run: UpstreamRun | None
 ) -> str:
-    doing = describe_upstream_run(run, now) if run is not None else f"no run for {partition} yet"
+    """``listings: RUNNING attempt 2 since 08:10 UTC`` (``counts``: arrived, total)."""
+    doing = describe_upstream_run(run) if run is not None else f"no run for {partition} yet"
+    arrived, total = counts
     if total == 1:
         return f"{dep.pipeline}: {doing}"
     return f"{dep.pipeline}: {arrived} of {total} partitions arrived; {partition}: {doing}"
 
 
-def describe_upstream_run(run: UpstreamRun, now: datetime) -> str:  # noqa: ARG001 - for "since"
+def describe_upstream_run(run: UpstreamRun) -> str:
     """``RUNNING attempt 2 since 08:10``, ``WAITING: count 50 gte 1000 is false``."""
     if run.state in (RunState.LAUNCHING, RunState.RUNNING) and run.launched_at is not None:
         since = run.launched_at.strftime("%H:%M")
@@ -331,10 +325,19 @@ def _not_expected(
         reason = exclusion_reason(spec.schedule, day)
         if reason is not None:
             return f"{spec.id} is excluded on {day.isoformat()} ({reason})"
-        if run is None and first_check_at(spec, part) is None and spec.schedule.trigger is None:
-            if spec.depends_on is None:
-                return f"{spec.id} has no run expected for {part}"
+        if run is None and _never_expected(spec, part):
+            return f"{spec.id} has no run expected for {part}"
     return None
+
+
+def _never_expected(spec: PipelineSpec, partition: str) -> bool:
+    """No cron, inclusion date, trigger or upstream of its own can open this partition."""
+    schedule = spec.schedule
+    return (
+        first_check_at(spec, partition) is None
+        and schedule.trigger is None
+        and spec.depends_on is None
+    )
 
 
 def _any_started(runs: Sequence[UpstreamRun | None]) -> bool:
