@@ -48,6 +48,7 @@ def test_stored_spellings_are_pinned() -> None:
         "OUTCOME_UNKNOWN": "outcome-unknown",
         "STATUS_UNAVAILABLE": "status-unavailable",
         "QUEUED_TOO_LONG": "queued-too-long",
+        "SLA_AT_RISK": "sla_at_risk",
     }
     assert [m.value for m in OpenedBy] == [
         "cron",

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from interlock.decide.at_risk import sla_at_risk
 from interlock.decide.cascade import upstream_rerun
 from interlock.decide.dependencies import evaluate_dependencies
 from interlock.decide.lifecycle import (
@@ -80,6 +81,7 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
     _advance(step)
     plan_successor(step)
     check_timers(step)
+    sla_at_risk(step)
     if step.run.state is RunState.SUCCEEDED:
         sla_verdict(step)
     post_run_missing(step)

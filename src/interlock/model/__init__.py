@@ -238,6 +238,8 @@ class RunMark(StrEnum):
     """A streak of unreadable status polls is under way (said once; a readable poll ends it)."""
     QUEUED_TOO_LONG = "queued-too-long"
     """``JOB_QUEUED_TOO_LONG`` was said."""
+    SLA_AT_RISK = "sla_at_risk"
+    """``SLA_AT_RISK`` was said (the predicted finish passed the deadline)."""
 
     @staticmethod
     def state_seen(value: str) -> str:
