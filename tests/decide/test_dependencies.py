@@ -395,3 +395,16 @@ def test_all_hours_waits_for_the_last_hour():
     done = upstreams(*runs, last, specs={"hourly": hourly})
     later = datetime.fromisoformat(f"{DAY}T23:59+00:00")
     assert decide(spec, decision.run, {}, done, now=later).launches
+
+
+def test_latest_moving_to_a_new_partition_is_not_a_rerun():
+    """``latest`` arriving for a new day is new input for new runs, not a cascade."""
+    latest = Dependency(pipeline="fx", partition=PartitionMapping(kind=MappingKind.LATEST))
+    spec = downstream(latest)
+    consumed = succeeded_run({latest.label: ("fx/2026-11-22/1",)})
+    newer = UpstreamState(
+        spec=upstream_spec("fx"), latest=up_run("fx", RunState.SUCCEEDED, partition=DAY)
+    )
+    decision = decide(spec, consumed, {}, {"fx": newer}, now=at("10:00"))
+    assert not decision.launches
+    assert "RERUN_ACCEPTED" not in decision.event_types

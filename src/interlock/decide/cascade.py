@@ -79,11 +79,21 @@ def _cascade(step: Step, labels: list[str], cause: str) -> bool:
 
 
 def _succeeded_again(step: Step, check: DependencyCheck) -> bool:
-    """The dependency arrived with other upstream attempts than the run consumed."""
+    """The same upstream partitions arrived again, with other attempts than were consumed.
+
+    Another partition arriving (``latest`` moving on to a new day) is not a rerun of what
+    this run consumed, so it never cascades.
+    """
     seen = step.run.upstream_seen.get(check.label)
     if seen is None or check.status is not DependencyStatus.ARRIVED:
         return False
-    return tuple(run.attempt_id for run in check.matched) != seen
+    now = tuple(run.attempt_id for run in check.matched)
+    return now != seen and _runs_of(now) == _runs_of(seen)
+
+
+def _runs_of(attempt_ids: tuple[str, ...]) -> frozenset[str]:
+    """``pipeline/partition`` of each ``pipeline/partition/attempt``."""
+    return frozenset(attempt_id.rsplit("/", 1)[0] for attempt_id in attempt_ids)
 
 
 def _say_rerun(step: Step, labels: list[str], cause: str, outcome: str) -> None:
