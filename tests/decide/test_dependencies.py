@@ -408,3 +408,14 @@ def test_latest_moving_to_a_new_partition_is_not_a_rerun():
     decision = decide(spec, consumed, {}, {"fx": newer}, now=at("10:00"))
     assert not decision.launches
     assert "RERUN_ACCEPTED" not in decision.event_types
+
+
+def test_a_paused_upstream_with_an_open_run_is_blocked_not_working():
+    """Its WAITING run launches nothing while paused: the downstream says blocked."""
+    paused = upstream_spec("listings", paused=Pause(at=at("05:00"), reason="maintenance"))
+    spec = downstream(dep("listings"))
+    state = upstreams(up_run("listings", RunState.WAITING), specs={"listings": paused})
+    decision = decide(spec, waiting_run(), {}, state, now=at("06:40"))
+    assert decision.explanation.waiting_for.startswith("blocked: listings is paused")
+    done = upstreams(up_run("listings", RunState.SUCCEEDED), specs={"listings": paused})
+    assert decide(spec, waiting_run(), {}, done, now=at("06:40")).launches

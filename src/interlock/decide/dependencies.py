@@ -203,8 +203,11 @@ def _check(
         upstream_timezone=state.spec.schedule.timezone,
     ) or (partition,)
     runs = [state.runs.get(p) for p in parts]
+    if all(run is not None and dep.accepts(run.state) for run in runs):
+        return _check_runs(dep, parts, runs)  # arrived before any pause or exclusion
     blocked = _not_expected(state, parts, runs)
-    if blocked is not None and (dep.optional or not _any_started(runs)):
+    paused = state.spec.paused is not None  # its open runs launch nothing: never "working"
+    if blocked is not None and (dep.optional or paused or not _any_started(runs)):
         status = DependencyStatus.SKIPPED if dep.optional else DependencyStatus.BLOCKED
         word = "optional, not waited for" if dep.optional else "blocked"
         return DependencyCheck(
