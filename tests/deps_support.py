@@ -52,7 +52,7 @@ def deciding_with_upstreams(monkeypatch: pytest.MonkeyPatch, il: interlock.app.I
     """The controller's ``decide()`` sees the upstream runs (what ``explain`` sees)."""
     real = interlock.controller.loop.decide
 
-    def decide(spec: PipelineSpec, run: Any, readings: Any, *args: Any, **kw: Any) -> Any:
+    def decide(spec: PipelineSpec, run: Any, readings: Any, **kw: Any) -> Any:
         upstream = load_upstream(il.store, il.specs(), spec, run.partition)
         return real(spec, run, readings, upstream, **kw)
 

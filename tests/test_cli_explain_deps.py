@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.deps_support import deciding_with_upstreams, needs, pipeline_yaml, with_dependencies
 
 from interlock.app import Interlock
 from interlock.cli import main
@@ -21,7 +22,6 @@ from interlock.controller.clock import FakeClock
 from interlock.controller.loop import ControllerSettings
 from interlock.jobs import MockBackend
 from interlock.schemas import ExplainOut
-from tests.deps_support import deciding_with_upstreams, needs, pipeline_yaml, with_dependencies
 
 RAW_RULES = "[{key: rows, check: gte, field: count, value: 1000}]"
 DAY = "2026-11-23"
@@ -34,7 +34,9 @@ def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Interlock
     folder.mkdir()
     for name, rules in (("raw-events", RAW_RULES), ("listings", ""), ("pipeline-x", "")):
         (folder / f"{name}.yaml").write_text(pipeline_yaml(name, rules=rules), encoding="utf-8")
-    with_dependencies(monkeypatch, {"listings": needs("raw-events"), "pipeline-x": needs("listings")})
+    with_dependencies(
+        monkeypatch, {"listings": needs("raw-events"), "pipeline-x": needs("listings")}
+    )
     clock = FakeClock(datetime(2026, 11, 23, 7, tzinfo=UTC))
     backend = MockBackend(lambda _request: "running")
     il = Interlock(
@@ -53,10 +55,12 @@ def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Interlock
 
 
 def run(*args: str) -> Result:
+    """The CLI as a pipe sees it."""
     return CliRunner().invoke(main, list(args))
 
 
 def db_of(il: Interlock) -> list[str]:
+    """``--db`` for the installation."""
     return ["--db", str(il.store.engine.url)]
 
 
@@ -81,25 +85,48 @@ def test_explain_json_gives_the_same_tree(chain: Interlock) -> None:
     deps = shown["explanation"]["dependencies"]
     assert deps["passed"] is False
     check = deps["checks"][0]
-    assert (check["label"], check["status"], check["accepts"]) == ("listings", "WAITING", ["SUCCEEDED"])
+    assert (check["label"], check["status"], check["accepts"]) == (
+        "listings",
+        "WAITING",
+        ["SUCCEEDED"],
+    )
     assert check["blocking"]["pipeline"] == "listings"
     listings = check["upstream"]
-    assert (listings["pipeline"], listings["partition"], listings["state"]) == ("listings", DAY, "WAITING")
+    assert (listings["pipeline"], listings["partition"], listings["state"]) == (
+        "listings",
+        DAY,
+        "WAITING",
+    )
     assert listings["cut"] == ""
     raw = listings["dependencies"]["checks"][0]["upstream"]
     assert (raw["pipeline"], raw["state"], raw["dependencies"]) == ("raw-events", "WAITING", None)
     assert "count 50 gte 1000 is false" in raw["waitingFor"]
     assert set(check) == {
-        "label", "pipeline", "status", "accepts", "mapping", "optional", "partitions",
-        "matched", "blocking", "reason", "upstream",
+        "label",
+        "pipeline",
+        "status",
+        "accepts",
+        "mapping",
+        "optional",
+        "partitions",
+        "matched",
+        "blocking",
+        "reason",
+        "upstream",
     }
     assert set(listings) == {
-        "pipeline", "partition", "state", "summary", "waitingFor", "dependencies", "cut"
+        "pipeline",
+        "partition",
+        "state",
+        "summary",
+        "waitingFor",
+        "dependencies",
+        "cut",
     }
 
 
 def test_a_paused_required_upstream_is_named(chain: Interlock) -> None:
-    """listings paused, no run of it for the 25th: pipeline-x is blocked, not silently waiting."""
+    """Listings paused, no run of it for the 25th: pipeline-x is blocked, not silently waiting."""
     chain.pause("listings", reason="backfill")
     result = run("explain", "pipeline-x", "2026-11-25", *db_of(chain))
     assert result.exit_code == 0, result.output

@@ -272,9 +272,7 @@ class Interlock(SignalRequests):
         run = self.store.get_run(pipeline_id, part) or Run(
             pipeline_id=pipeline_id, partition=part, created_at=now
         )
-        upstream = (
-            load_upstream(self.store, self.specs(), spec, part) if spec.depends_on else None
-        )
+        upstream = load_upstream(self.store, self.specs(), spec, part) if spec.depends_on else None
         return decide(spec, run, self.store.load_readings(spec, part), upstream, now=now)
 
     def explain_upstreams(self, decision: Decision) -> dict[str, UpstreamNode]:

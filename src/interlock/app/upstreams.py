@@ -162,9 +162,7 @@ def _children(
             )
             continue
         visited.add(target)
-        below = _children(
-            (stored or {}).get("dependencies"), lookup, visited, depth + 1, max_depth
-        )
+        below = _children((stored or {}).get("dependencies"), lookup, visited, depth + 1, max_depth)
         nodes[check["label"]] = UpstreamNode(
             pipeline=target[0],
             partition=target[1],

@@ -79,9 +79,7 @@ def _edge_text(name: str, edge: GraphEdge | None) -> str:
     return f"{name} [{', '.join(notes)}]" if notes else name
 
 
-def render_text(
-    shown: DependencyGraph, pipeline: str | None, direction: Direction
-) -> list[str]:
+def render_text(shown: DependencyGraph, pipeline: str | None, direction: Direction) -> list[str]:
     """The indented tree; every edge's non-default parts in brackets after the child."""
     starts = (pipeline,) if pipeline is not None else shown.roots()
     lines: list[str] = []

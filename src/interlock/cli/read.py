@@ -117,7 +117,12 @@ def render_decision(decision: Decision) -> None:
 @db_option
 @json_option
 def explain(
-    pipeline: str, partition_arg: str | None, partition: str | None, db: str | None, *, as_json: bool
+    pipeline: str,
+    partition_arg: str | None,
+    partition: str | None,
+    db: str | None,
+    *,
+    as_json: bool,
 ) -> None:
     """Each rule: pass/fail, the reading it saw, why; what the run waits for and until when.
 
