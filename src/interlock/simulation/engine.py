@@ -350,7 +350,7 @@ class Simulation:
             self.pipeline,
             run,
             self._readings_for(partition),
-            upstream,
+            upstream=upstream,
             now=self.now,
             signals=signals,
         )
