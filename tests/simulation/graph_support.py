@@ -45,7 +45,7 @@ def spec(
     elif timezone != "UTC":
         lines.append(f"schedule: {{timezone: {timezone}}}")
     if job:
-        lines.append("job: {type: command, config: {command: ['true']}, maxRetries: 0, maxCodeRetries: 0}")
+        lines.append("job: {type: command, config: {command: ['true']}, maxRetries: 0, maxCodeRetries: 0, jobPollWindowSeconds: 43200}")
     return parse_pipeline("\n".join([*lines, extra]) + "\n", source=f"{pipeline_id}.yaml")
 
 

@@ -27,7 +27,7 @@ def test_pipeline_x_launches_once_right_after_the_second_upstream(first: str, se
     sim = graph()
     sim.job_outcome("succeeded", at=at("06:20"), pipeline=first)
     assert launches(sim.events, "pipeline-x") == []
-    explanation = sim.explanation("pipeline-x", "2026-11-23")
+    explanation = sim.explain("pipeline-x", "2026-11-23")
     assert explanation is not None
     assert f"{second}: RUNNING attempt 1 since 06:00 UTC" in explanation.waiting_for
     sim.job_outcome("succeeded", at=at("06:45"), pipeline=second)

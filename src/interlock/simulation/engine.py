@@ -338,22 +338,29 @@ class Simulation:
                 )
             )
 
-    def _decide(self, partition: str, signals: Iterable[Signal] = ()) -> Decision:
-        run = self.runs[partition]
+    def explain(self, partition: str) -> Decision:
+        """What would be decided for ``partition``'s run now (``interlock explain``): not applied."""
+        return self._decision(partition, ())
+
+    def _decision(self, partition: str, signals: Iterable[Signal]) -> Decision:
         neighbours = self.neighbours
         upstream = (
             neighbours.upstream(self, partition)
             if neighbours is not None and self.pipeline.depends_on is not None
             else None
         )
-        decision = decide(
+        return decide(
             self.pipeline,
-            run,
+            self.runs[partition],
             self._readings_for(partition),
             upstream=upstream,
             now=self.now,
             signals=signals,
         )
+
+    def _decide(self, partition: str, signals: Iterable[Signal] = ()) -> Decision:
+        neighbours = self.neighbours
+        decision = self._decision(partition, signals)
         self._put(decision.run)
         if neighbours is not None:
             self.explanations[partition] = decision.explanation

@@ -161,9 +161,17 @@ class GraphSimulation:
         """``pipeline``'s runs by partition."""
         return self._member(pipeline).runs
 
-    def explanation(self, pipeline: str, partition: str) -> Explanation | None:
-        """The latest explanation of ``pipeline``'s run of ``partition`` (None: never decided)."""
-        return self._member(pipeline).explanations.get(partition)
+    def explain(self, pipeline: str, partition: str) -> Explanation | None:
+        """What ``interlock explain`` would show for the run now (None: there is no run yet).
+
+        Decided afresh at the graph's clock, nothing applied: a downstream is woken only
+        when an upstream comes to rest, so its last decision may predate an upstream's start.
+        """
+        member = self._member(pipeline)
+        if partition not in member.runs:
+            return None
+        member.now = max(member.now, self.now)
+        return member.explain(partition).explanation
 
     # Neighbours (called by the members) -------------------------------------------------
 
