@@ -8,18 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from interlock.config import parse_pipeline
-from interlock.model import Event
+from interlock.model import Event, RunState
 from interlock.model.dependencies import (
     Dependency,
     DependsOnSpec,
     MappingKind,
     PartitionMapping,
 )
-from interlock.model import RunState
 from interlock.model.specs import PipelineSpec
+
+JOB = (
+    "job: {type: command, config: {command: ['true']}, maxRetries: 0, maxCodeRetries: 0, "
+    "jobPollWindowSeconds: 43200}"
+)
+"""A job that is never retried and whose poll window outlasts a simulated day."""
+
+JOB = (
+    "job: {type: command, config: {command: ['true']}, maxRetries: 0, maxCodeRetries: 0, "
+    "jobPollWindowSeconds: 43200}"
+)
+"""A job that is never retried and whose poll window outlasts a simulated day."""
 
 DAY = "2026-11-23"
 """A Monday."""
@@ -45,7 +56,7 @@ def spec(
     elif timezone != "UTC":
         lines.append(f"schedule: {{timezone: {timezone}}}")
     if job:
-        lines.append("job: {type: command, config: {command: ['true']}, maxRetries: 0, maxCodeRetries: 0, jobPollWindowSeconds: 43200}")
+        lines.append(JOB)
     return parse_pipeline("\n".join([*lines, extra]) + "\n", source=f"{pipeline_id}.yaml")
 
 

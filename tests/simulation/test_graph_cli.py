@@ -40,6 +40,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: Sequence[str
     real = interlock.config.load_pipelines
 
     def with_dependencies(path: Path) -> tuple[PipelineSpec, ...]:
+        """The real loader, with pipeline-x depending on listings and searches."""
         return tuple(
             depending(s, ["listings", "searches"]) if s.id == "pipeline-x" else s
             for s in real(path)
@@ -50,21 +51,31 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lines: Sequence[str
 
 
 def simulate(folder: Path, *extra: str) -> tuple[int, str]:
+    """Run ``interlock simulate`` on the folder's timeline; exit code and output."""
     timeline = folder.parent / "t.jsonl"
-    result = CliRunner().invoke(main, ["simulate", str(folder), "--readings", str(timeline), *extra])
+    result = CliRunner().invoke(
+        main, ["simulate", str(folder), "--readings", str(timeline), *extra]
+    )
     return result.exit_code, result.output
 
 
 def test_a_directory_runs_as_one_graph_and_prints_whose_events_they_are(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """pipeline-x launches right after the second upstream; every event names its pipeline."""
     folder = project(
         tmp_path,
         monkeypatch,
         [
-            '{"at": "2026-11-23T00:00:00Z", "key": "rows", "data": {"count": 50}, "partition": "2026-11-23"}',
+            (
+                '{"at": "2026-11-23T00:00:00Z", "key": "rows", "data": {"count": 50}, '
+                '"partition": "2026-11-23"}'
+            ),
             '{"at": "2026-11-23T06:20:00Z", "job": "succeeded", "pipeline": "listings"}',
-            '{"at": "2026-11-23T06:45:00Z", "job": "succeeded", "pipeline": "searches", "partition": "2026-11-23"}',
+            (
+                '{"at": "2026-11-23T06:45:00Z", "job": "succeeded", "pipeline": "searches", '
+                '"partition": "2026-11-23"}'
+            ),
             '{"at": "2026-11-23T07:00:00Z", "job": "succeeded", "pipeline": "pipeline-x"}',
         ],
     )
@@ -106,6 +117,7 @@ def test_a_directory_runs_as_one_graph_and_prints_whose_events_they_are(
 def test_an_ambiguous_or_unknown_target_is_one_error_naming_the_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, words: str
 ) -> None:
+    """A job line without a target, or with an unknown one, stops the replay at that line."""
     folder = project(tmp_path, monkeypatch, [line])
     code, output = simulate(folder, "--json")
     assert code == 2, output
@@ -116,13 +128,24 @@ def test_an_ambiguous_or_unknown_target_is_one_error_naming_the_line(
 def test_one_file_accepts_its_own_id_and_refuses_another(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = project(tmp_path, monkeypatch, [
-        '{"at": "2026-11-23T06:20:00Z", "job": "succeeded", "pipeline": "listings"}',
-        '{"at": "2026-11-23T06:30:00Z", "job": "succeeded", "pipeline": "searches"}',
-    ])
+    """With one pipeline file, ``pipeline`` must be its id; lines before a bad one replay."""
+    folder = project(
+        tmp_path,
+        monkeypatch,
+        [
+            '{"at": "2026-11-23T06:20:00Z", "job": "succeeded", "pipeline": "listings"}',
+            '{"at": "2026-11-23T06:30:00Z", "job": "succeeded", "pipeline": "searches"}',
+        ],
+    )
     result = CliRunner().invoke(
         main,
-        ["simulate", str(folder / "listings.yaml"), "--readings", str(tmp_path / "t.jsonl"), "--json"],
+        [
+            "simulate",
+            str(folder / "listings.yaml"),
+            "--readings",
+            str(tmp_path / "t.jsonl"),
+            "--json",
+        ],
     )
     assert result.exit_code == 2, result.output
     types = [json.loads(x)["type"] for x in result.output.splitlines()[:-1]]

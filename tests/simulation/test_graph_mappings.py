@@ -17,9 +17,15 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def test_a_diamond_reruns_its_sink_once_when_the_source_reruns() -> None:
+    """A → B, C → D: A rerun makes D rerun once, after both branches, with both inputs."""
     a = spec("a", cron="0 6 * * *")
     sim = GraphSimulation(
-        [a, depending(spec("b"), ["a"]), depending(spec("c"), ["a"]), depending(spec("d"), ["b", "c"])],
+        [
+            a,
+            depending(spec("b"), ["a"]),
+            depending(spec("c"), ["a"]),
+            depending(spec("d"), ["b", "c"]),
+        ],
         start=at("00:00"),
     )
     for clock, pid in [("06:10", "a"), ("06:20", "b"), ("06:30", "c"), ("06:40", "d")]:
@@ -35,6 +41,7 @@ def test_a_diamond_reruns_its_sink_once_when_the_source_reruns() -> None:
 
 
 def test_offset_minus_one_day_consumes_yesterdays_upstream_not_todays() -> None:
+    """``{offset: -1d}``: today's run launches off yesterday's upstream success."""
     up = spec("up", cron="0 6 * * *")
     down = depending(spec("down", cron="0 7 * * *"), [dep("up", offset=timedelta(days=-1))])
     sim = GraphSimulation([up, down], start=at("00:00", "2026-11-22"))
@@ -51,6 +58,7 @@ def test_offset_minus_one_day_consumes_yesterdays_upstream_not_todays() -> None:
     ("day", "hours"), [("2026-03-29", 23), ("2026-10-25", 25), ("2026-11-23", 24)]
 )
 def test_a_berlin_daily_needs_every_utc_hour_of_its_day(day: str, hours: int) -> None:
+    """``{all: hour}``: 23, 25 or 24 UTC hours of a Berlin day; it launches after the last."""
     hourly = spec("hourly", job=False)  # its runs are opened by the reruns below
     daily = depending(spec("daily", timezone="Europe/Berlin"), [dep("hourly", all_hours=True)])
     berlin_midnight = datetime.fromisoformat(f"{day}T00:00:00").replace(tzinfo=BERLIN)
@@ -60,7 +68,9 @@ def test_a_berlin_daily_needs_every_utc_hour_of_its_day(day: str, hours: int) ->
     assert (moments[-1] + timedelta(hours=1)).astimezone(berlin_midnight.tzinfo).hour == 0
     for number, moment in enumerate(moments):
         assert launches(sim.events, "daily") == []
-        sim.rerun(moment.strftime("%Y-%m-%dT%H"), at=moment + timedelta(minutes=5), pipeline="hourly")
+        sim.rerun(
+            moment.strftime("%Y-%m-%dT%H"), at=moment + timedelta(minutes=5), pipeline="hourly"
+        )
         if number == 0:
             assert sim.runs("daily")[day].opened_by.value == "upstream"
     (launch,) = launches(sim.events, "daily")
@@ -69,6 +79,7 @@ def test_a_berlin_daily_needs_every_utc_hour_of_its_day(day: str, hours: int) ->
 
 
 def test_any_of_falls_back_to_the_backup_when_the_primary_fails() -> None:
+    """``anyOf``: the primary failing does not stop the report; the backup succeeding starts it."""
     primary, backup = spec("fx-primary", cron="0 6 * * *"), spec("fx-backup", cron="0 6 * * *")
     report = depending(spec("report"), any_of=["fx-primary", "fx-backup"])
     sim = GraphSimulation([primary, backup, report], start=at("00:00"))
@@ -80,6 +91,7 @@ def test_any_of_falls_back_to_the_backup_when_the_primary_fails() -> None:
 
 
 def test_an_optional_upstream_excluded_by_its_calendar_does_not_block() -> None:
+    """A weekday-only optional upstream is SKIPPED on Saturday and does not block."""
     weekdays = spec(
         "weekdays",
         extra="schedule: {cron: '0 6 * * *', timezone: UTC, exclude: {weekends: true}}",
@@ -99,6 +111,7 @@ def test_an_optional_upstream_excluded_by_its_calendar_does_not_block() -> None:
 
 
 def test_a_paused_required_upstream_is_named_as_blocking() -> None:
+    """A paused required upstream never waits silently: explain names it as blocking."""
     paused = replace(
         spec("listings", cron="0 6 * * *"),
         paused=Pause(at=at("05:00"), reason="maintenance", by="ops"),

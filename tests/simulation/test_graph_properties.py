@@ -35,12 +35,15 @@ def dags(draw: st.DrawFn) -> list[PipelineSpec]:
 def test_every_pipeline_launches_once_and_never_before_its_upstreams(
     specs: list[PipelineSpec], data: st.DataObject
 ) -> None:
+    """Each pipeline launches once, after every upstream's JOB_COMPLETED."""
     sim = GraphSimulation(specs, start=at("00:00"))
     moment = at("06:00")
     sim.advance_to(moment)
     while True:
         running = sorted(
-            pid for pid in sim.sims if sim.runs(pid).get(DAY, None) is not None
+            pid
+            for pid in sim.sims
+            if sim.runs(pid).get(DAY, None) is not None
             and sim.runs(pid)[DAY].state is RunState.RUNNING
         )
         if not running:
@@ -50,7 +53,9 @@ def test_every_pipeline_launches_once_and_never_before_its_upstreams(
     sim.advance_to(at("23:59"))
     order = [(e.type, e.pipeline_id) for e in sim.events if e.partition == DAY]
     for item in specs:
-        launched = [n for n, (kind, pid) in enumerate(order) if kind == "JOB_TRIGGERED" and pid == item.id]
+        launched = [
+            n for n, (kind, pid) in enumerate(order) if kind == "JOB_TRIGGERED" and pid == item.id
+        ]
         assert len(launched) == 1, (item.id, order)
         assert sim.runs(item.id)[DAY].state is RunState.SUCCEEDED
         for upstream in item.upstream_ids:

@@ -19,11 +19,13 @@ FALLBACK = depending(spec("fallback"), [dep("listings", statuses=[RunState.FAILE
 
 
 def graph() -> GraphSimulation:
+    """listings, searches, pipeline-x (needs both) and a fallback (needs listings FAILED)."""
     return GraphSimulation([LISTINGS, SEARCHES, PIPELINE_X, FALLBACK], start=at("00:00"))
 
 
 @pytest.mark.parametrize(("first", "second"), [("listings", "searches"), ("searches", "listings")])
 def test_pipeline_x_launches_once_right_after_the_second_upstream(first: str, second: str) -> None:
+    """Either order: one launch, at the second success; explain names the one still running."""
     sim = graph()
     sim.job_outcome("succeeded", at=at("06:20"), pipeline=first)
     assert launches(sim.events, "pipeline-x") == []
@@ -40,6 +42,7 @@ def test_pipeline_x_launches_once_right_after_the_second_upstream(first: str, se
 
 
 def test_listings_failing_for_good_propagates_and_the_fallback_runs() -> None:
+    """UPSTREAM_FAILED once at the failure, no launch of pipeline-x; the fallback launches."""
     sim = graph()
     sim.job_outcome("succeeded", at=at("06:20"), pipeline="searches")
     sim.job_outcome(
@@ -57,6 +60,7 @@ def test_listings_failing_for_good_propagates_and_the_fallback_runs() -> None:
 
 
 def test_listings_fixed_and_rerun_reruns_pipeline_x_once_by_itself() -> None:
+    """The upstream rerun succeeding reruns pipeline-x once by itself (upstream-rerun)."""
     sim = graph()
     sim.job_outcome("succeeded", at=at("06:20"), pipeline="listings")
     sim.job_outcome("succeeded", at=at("06:30"), pipeline="searches")

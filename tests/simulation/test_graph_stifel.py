@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from graph_support import at, depending, launches, spec
 
+from interlock.model.specs import PipelineSpec
 from interlock.simulation.graph import GraphSimulation
 
 DAY = "2026-11-23"
 RAW_CRON = "0 5 * * *"
 
 
-def raw(pipeline_id: str) -> object:
+def raw(pipeline_id: str) -> PipelineSpec:
     """A raw dataset: its run succeeds (no job) once its landing sensor says ready."""
     rules = (
         "schedule: {cron: '0 5 * * *', timezone: UTC, evaluation: {window: 12h, interval: 1h}}\n"
@@ -38,12 +39,14 @@ PIPELINES = [
 
 
 def waiting(sim: GraphSimulation) -> str:
+    """DS4's ``waiting_for`` as ``explain`` shows it now."""
     explanation = sim.explain("ds4", DAY)
     assert explanation is not None
     return explanation.waiting_for
 
 
 def dependency_states(sim: GraphSimulation) -> dict[str, str]:
+    """DS4's dependency label → status as ``explain`` shows it now."""
     explanation = sim.explain("ds4", DAY)
     assert explanation is not None
     assert explanation.dependencies is not None
@@ -51,7 +54,8 @@ def dependency_states(sim: GraphSimulation) -> dict[str, str]:
 
 
 def test_every_dataset_launches_once_as_soon_as_its_inputs_are_complete() -> None:
-    sim = GraphSimulation(PIPELINES, start=at("00:00"))  # type: ignore[arg-type]
+    """Launch times follow the inputs; DS4's explanation follows them step by step."""
+    sim = GraphSimulation(PIPELINES, start=at("00:00"))
     sim.advance_to(at("05:00"))
     assert waiting(sim) == (
         "ds3: no run for 2026-11-23 yet; d2-ds1: RUNNING attempt 1 since 05:00 UTC"

@@ -339,7 +339,7 @@ class Simulation:
             )
 
     def explain(self, partition: str) -> Decision:
-        """What would be decided for ``partition``'s run now (``interlock explain``): not applied."""
+        """What would be decided for ``partition``'s run now, not applied (``explain``)."""
         return self._decision(partition, ())
 
     def _decision(self, partition: str, signals: Iterable[Signal]) -> Decision:

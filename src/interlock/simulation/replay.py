@@ -21,7 +21,7 @@ that map to its partition, as the controller does. Every line may then carry
 
     {"at": "2026-11-22T08:05:00Z", "key": "rows", "data": {"count": 5}, "pipeline": "listings"}
     {"at": "2026-11-22T08:40:00Z", "job": "succeeded", "pipeline": "listings"}
-    {"at": "2026-11-22T08:41:00Z", "job": "failed", "pipeline": "searches", "partition": "2026-11-22"}
+    {"at": "2026-11-22T08:41:00Z", "job": "failed", "pipeline": "searches", "partition": "..."}
     {"at": "2026-11-23T09:00:00Z", "rerun": "2026-11-22", "pipeline": "listings", "reason": "fix"}
 
 - a reading with ``pipeline`` is that pipeline's own; without it, it is seen by every
