@@ -50,13 +50,16 @@ def simulate(path: Path, readings_file: Path, until: str | None, *, as_json: boo
         run_timeline,
     )
 
+    several = path.is_dir()
+
     def show(event: Event) -> None:
         line = event_json(event)
         if as_json:  # the byte-pinned JSONL contract: compact json.dumps of the EventOut form
             click.echo(json.dumps(line, default=str))
         else:  # partitions and messages are user text: printed as is, never as markup
             colour = COLOURS[severity(event.type)]
-            text = escape(f"{line['partition']} {event.message}")
+            whose = f"{line['pipeline']} " if several else ""  # one file: as it always was
+            text = escape(f"{whose}{line['partition']} {event.message}")
             print_line(f"{line['at']} [{colour}]{event.type:<26}[/] {text}")
 
     try:
