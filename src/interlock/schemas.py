@@ -21,7 +21,7 @@ importing pydantic would otherwise slow every ``interlock`` start.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
@@ -34,10 +34,16 @@ from interlock.model.conditions import Evaluation
 __all__ = [
     "SHAPES",
     "AttemptOut",
+    "DependenciesOut",
+    "DependencyCheckOut",
+    "DependencyRunOut",
     "EvaluationOut",
     "EventOut",
     "ExplainOut",
     "ExplanationOut",
+    "GraphEdgeOut",
+    "GraphNodeOut",
+    "GraphOut",
     "JobLogOut",
     "LatestRunOut",
     "MigrationOut",
@@ -50,6 +56,8 @@ __all__ = [
     "RunOut",
     "ServeLogOut",
     "SignalOutcomeOut",
+    "StatusRunOut",
+    "UpstreamOut",
     "dump",
     "dumps",
 ]
@@ -184,6 +192,71 @@ class EvaluationOut(_Out):
         return cls.model_validate(evaluation.to_dict())
 
 
+class DependencyRunOut(_Out):
+    """The upstream run a dependency waits on or failed on (``checks[i].blocking``)."""
+
+    pipeline: str = Field(description="The upstream pipeline id.")
+    partition: str = Field(description="The upstream run's partition.")
+    state: str = Field(description="Its run state (WAITING, RUNNING, FAILED, ...).")
+    attempt: int = Field(description="Its current or last attempt; 0 before a launch.")
+    launched_at: IsoTime | None = Field(alias="launchedAt", description="When it launched.")
+    finished_at: IsoTime | None = Field(alias="finishedAt", description="When it came to rest.")
+    summary: str = Field(description="What it is doing or why it ended (its explanation).")
+
+
+class UpstreamOut(_Out):
+    """``checks[i].upstream`` (``explain --json`` only): the upstream run, and why, recursively.
+
+    Set on an unmet check (WAITING, FAILED, or BLOCKED with a run to point at) whose
+    upstream run ``explain`` followed: the run's ``state`` (null: no run yet), the
+    ``summary`` and ``waitingFor`` stored with its latest decision (null: never decided),
+    and its own ``dependencies`` in this same shape, so ``checks[j].upstream`` goes one
+    level further up. ``cut`` is ``shown above`` (already in the tree: a diamond) or
+    ``depth limit`` where the tree stops although it could go on; else empty.
+    """
+
+    pipeline: str = Field(description="The upstream pipeline id.")
+    partition: str = Field(description="The upstream partition followed.")
+    state: str | None = Field(description="Its run state; null when it has no run yet.")
+    summary: str | None = Field(description="Its stored explanation's summary, if decided.")
+    waiting_for: str | None = Field(alias="waitingFor", description="What it waits for.")
+    dependencies: DependenciesOut | None = Field(description="Its own dependsOn, checked.")
+    cut: str = Field(description="Why the tree stops here: shown above, depth limit, or ''.")
+
+
+class DependencyCheckOut(_Out):
+    """One dependency of a run, checked (``DependencyCheck.to_dict``, stored with the run)."""
+
+    label: str = Field(description="listings, or fx (offset -1d) for a non-same mapping.")
+    pipeline: str = Field(description="The upstream pipeline id.")
+    status: Literal["WAITING", "ARRIVED", "FAILED", "BLOCKED", "SKIPPED"] = Field(
+        description="Where the dependency stands."
+    )
+    accepts: list[str] = Field(description="The upstream states it accepts, sorted.")
+    mapping: str = Field(description="same, offset -1d, all hours of the day, latest.")
+    optional: bool = Field(description="Waited for only if the upstream is expected to run.")
+    partitions: list[str] = Field(description="The upstream partitions looked at.")
+    matched: list[str] = Field(description="The accepted upstream attempt ids.")
+    blocking: DependencyRunOut | None = Field(description="The first run not accepted yet.")
+    reason: str = Field(description="Why, in words: 'listings: RUNNING attempt 2 since ...'.")
+    upstream: UpstreamOut | None = Field(None, description="explain --json: the upstream.")
+
+
+class DependenciesOut(_Out):
+    """``explanation.dependencies``: every ``dependsOn`` entry checked, and the verdict.
+
+    Built from ``DependencyEvaluation.to_dict`` (what the store keeps with each decision)
+    and validated as it is, for the reason :class:`EvaluationOut` gives. ``checks`` are in
+    declaration order, ``allOf`` first.
+    """
+
+    passed: bool = Field(description="Whether the allOf/anyOf groups hold.")
+    checks: list[DependencyCheckOut] = Field(description="Each dependency, checked.")
+
+
+UpstreamOut.model_rebuild()  # it and DependenciesOut refer to each other
+
+
 class ExplanationOut(_Out):
     """Why a run is where it is: ``explain --json``'s explanation, as stored with the run.
 
@@ -201,6 +274,9 @@ class ExplanationOut(_Out):
         alias="validationNote",
         description="Set when the rules decided nothing yet: 'not yet checked: waiting for …'.",
     )
+    dependencies: DependenciesOut | None = Field(
+        None, description="dependsOn, checked; null for a pipeline without dependencies."
+    )
 
     @classmethod
     def of(cls, explanation: Explanation) -> Self:
@@ -213,6 +289,49 @@ class ExplainOut(_Out):
 
     run: RunOut = Field(description="The run (or the run that would open).")
     explanation: ExplanationOut = Field(description="The decision's explanation.")
+
+
+class StatusRunOut(RunOut):
+    """One ``status --json`` item: a run, plus its pipeline's direct upstreams.
+
+    ``RunOut``'s keys unchanged (scripts reading them keep working) and ``upstreams``, the
+    ids its ``dependsOn`` names, sorted; empty for a pipeline without dependencies.
+    """
+
+    upstreams: list[str] = Field(description="The pipeline's direct upstream ids, sorted.")
+
+    @classmethod
+    def with_upstreams(cls, run: Run, upstreams: Iterable[str]) -> Self:
+        """The run's external form and its pipeline's direct upstreams."""
+        base = RunOut.of(run).model_dump()
+        return cls(**base, upstreams=sorted(upstreams))
+
+
+class GraphNodeOut(_Out):
+    """One pipeline of ``graph --json``."""
+
+    id: str = Field(description="The pipeline id.")
+    loaded: bool = Field(description="False for an upstream that is named but not stored.")
+    paused: bool = Field(description="Whether it is paused (it launches nothing).")
+
+
+class GraphEdgeOut(_Out):
+    """One ``dependsOn`` entry of ``graph --json``: ``to`` needs ``from``."""
+
+    from_: str = Field(alias="from", description="The upstream pipeline id.")
+    to: str = Field(description="The downstream pipeline id (the one with dependsOn).")
+    label: str = Field(description="The dependency's label in the downstream's explanation.")
+    status: list[str] = Field(description="The upstream states it accepts, sorted.")
+    mapping: str = Field(description="same, offset -1d, all hours of the day, latest.")
+    optional: bool = Field(description="Waited for only if the upstream is expected to run.")
+    group: Literal["allOf", "anyOf"] = Field(description="The dependsOn group it is in.")
+
+
+class GraphOut(_Out):
+    """``graph --json``: the nodes by id and the edges, by downstream in declaration order."""
+
+    nodes: list[GraphNodeOut] = Field(description="The pipelines shown.")
+    edges: list[GraphEdgeOut] = Field(description="The dependencies between them.")
 
 
 class ProblemOut(_Out):
@@ -353,6 +472,14 @@ SHAPES: Mapping[str, type[BaseModel]] = {
     "evaluation": EvaluationOut,
     "explanation": ExplanationOut,
     "explain": ExplainOut,
+    "dependencies": DependenciesOut,
+    "dependency-check": DependencyCheckOut,
+    "dependency-run": DependencyRunOut,
+    "upstream": UpstreamOut,
+    "status-run": StatusRunOut,
+    "graph": GraphOut,
+    "graph-node": GraphNodeOut,
+    "graph-edge": GraphEdgeOut,
     "problem": ProblemOut,
     "pipeline": PipelineOut,
     "pipeline-state": PipelineStateOut,

@@ -48,8 +48,17 @@ def test_stored_spellings_are_pinned() -> None:
         "OUTCOME_UNKNOWN": "outcome-unknown",
         "STATUS_UNAVAILABLE": "status-unavailable",
         "QUEUED_TOO_LONG": "queued-too-long",
+        "SLA_AT_RISK": "sla_at_risk",
     }
-    assert [m.value for m in OpenedBy] == ["cron", "trigger", "schedule", "manual", "testing", ""]
+    assert [m.value for m in OpenedBy] == [
+        "cron",
+        "trigger",
+        "schedule",
+        "manual",
+        "upstream",
+        "testing",
+        "",
+    ]
     assert [m.value for m in FailureCategory] == [*FAILURE_CATEGORIES, "UNKNOWN"]
     assert RunMark.state_seen("queued") == "state-seen:queued"
     assert RunMark.state_seen("queued").startswith(STATE_SEEN_PREFIX)

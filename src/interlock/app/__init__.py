@@ -27,6 +27,7 @@ from typing import Any
 from interlock.abc import AttemptRecord, ReadingInput, Store, StoredPipeline, SyncReport
 from interlock.app.documents import pack_document, unpack_document
 from interlock.app.requests import SignalRequests
+from interlock.app.upstreams import UpstreamNode, explain_upstreams, load_upstream
 from interlock.config import load_pipelines
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
@@ -271,7 +272,24 @@ class Interlock(SignalRequests):
         run = self.store.get_run(pipeline_id, part) or Run(
             pipeline_id=pipeline_id, partition=part, created_at=now
         )
-        return decide(spec, run, self.store.load_readings(spec, part), now=now)
+        upstream = load_upstream(self.store, self.specs(), spec, part) if spec.depends_on else None
+        return decide(spec, run, self.store.load_readings(spec, part), upstream, now=now)
+
+    def explain_upstreams(self, decision: Decision) -> dict[str, UpstreamNode]:
+        """For each unmet dependency of an :meth:`explain` decision: the upstream, recursively.
+
+        Dependency label → the blocking upstream run with the explanation stored with its
+        latest decision and, below, the same for its own unmet dependencies
+        (:func:`interlock.app.upstreams.explain_upstreams`). Empty without ``dependsOn``.
+        """
+        return explain_upstreams(decision.explanation, self._stored_run)
+
+    def _stored_run(
+        self, pipeline_id: str, partition: str
+    ) -> tuple[Run | None, Mapping[str, Any] | None]:
+        run = self.store.get_run(pipeline_id, partition)
+        explained = self.store.run_explanation(pipeline_id, partition) if run else None
+        return run, explained
 
     def _explained_partition(self, spec: PipelineSpec, now: datetime) -> str:
         """Today's partition if it has a run, else the next planned one (what status shows).

@@ -147,11 +147,12 @@ def _short(delta: timedelta) -> str:
 
 # The commands live in one module per group: read (status, explain, runs, events), serve
 # (apply, serve), signals (rerun, cancel, job report), sensor, project (simulate, demo,
-# init), db (the schema) and manage (pipelines, logs, pause, resume); _common holds what
-# they share.
+# init), db (the schema), graph (dependsOn) and manage (pipelines, logs, pause, resume);
+# _common holds what they share.
 from interlock.cli import manage, project, serve, signals  # noqa: E402
 from interlock.cli._common import fail  # noqa: E402
 from interlock.cli.db import db  # noqa: E402
+from interlock.cli.graph import graph  # noqa: E402
 from interlock.cli.read import register as register_read  # noqa: E402
 from interlock.cli.sensor import sensor  # noqa: E402
 
@@ -166,6 +167,7 @@ for _command in (
     project.demo,
     project.init,
     db,
+    graph,
     manage.pipelines,
     manage.logs,
     manage.pause,

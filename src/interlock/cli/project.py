@@ -17,7 +17,7 @@ __all__ = ["demo", "init", "simulate"]
 
 
 @click.command()
-@click.argument("pipeline_file", type=click.Path(exists=True, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--readings",
     "readings_file",
@@ -29,16 +29,18 @@ __all__ = ["demo", "init", "simulate"]
     "--until", default=None, help="Stop the virtual clock here (default: last line + 1 day)."
 )
 @json_option
-def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_json: bool) -> None:
-    """Replay a timeline through one pipeline on a virtual clock and print every event.
+def simulate(path: Path, readings_file: Path, until: str | None, *, as_json: bool) -> None:
+    """Replay a timeline through a pipeline file, or a directory of them, and print every event.
 
-    Events are printed as they happen, in constant memory. The first bad line stops the
+    A directory's pipelines run together on one virtual clock, their dependsOn included;
+    lines then name their pipeline ("pipeline": ID). Events are printed as they happen, in
+    constant memory. The first bad line stops the
     replay with one error naming it (the events of the lines before it are already
     printed) and a non-zero exit.
     """
     from rich.markup import escape  # noqa: PLC0415 - keeps CLI start fast
 
-    from interlock.config import load_pipeline_file  # noqa: PLC0415
+    from interlock.config import load_pipeline_file, load_pipelines  # noqa: PLC0415
     from interlock.model import Event  # noqa: PLC0415
     from interlock.simulation.replay import (  # noqa: PLC0415
         event_json,
@@ -48,21 +50,26 @@ def simulate(pipeline_file: Path, readings_file: Path, until: str | None, *, as_
         run_timeline,
     )
 
+    several = path.is_dir()
+
     def show(event: Event) -> None:
         line = event_json(event)
         if as_json:  # the byte-pinned JSONL contract: compact json.dumps of the EventOut form
             click.echo(json.dumps(line, default=str))
         else:  # partitions and messages are user text: printed as is, never as markup
             colour = COLOURS[severity(event.type)]
-            text = escape(f"{line['partition']} {event.message}")
+            whose = f"{line['pipeline']} " if several else ""  # one file: as it always was
+            text = escape(f"{whose}{line['partition']} {event.message}")
             print_line(f"{line['at']} [{colour}]{event.type:<26}[/] {text}")
 
     try:
-        spec = load_pipeline_file(pipeline_file)
+        specs = load_pipelines(path) if path.is_dir() else (load_pipeline_file(path),)
+        if not specs:
+            raise InputError(f"{path} holds no pipeline files (*.yaml, *.yml)")
         end = parse_time(until, "--until") if until is not None else None
         # surrogateescape: a byte that is not UTF-8 is reported with its own line number
         with readings_file.open(encoding="utf-8", errors="surrogateescape") as handle:
-            run_timeline(spec, iter_timeline(read_lines(handle)), on_event=show, until=end)
+            run_timeline(specs, iter_timeline(read_lines(handle)), on_event=show, until=end)
     except InterlockError as exc:
         sys.stdout.flush()
         fail(exc)

@@ -8,13 +8,16 @@ start tens of milliseconds otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
 from interlock.app import Interlock
+from interlock.app.upstreams import UpstreamNode
 from interlock.cli._common import (
     COLOURS,
     TIME_FORMS,
@@ -50,13 +53,18 @@ def status(pipeline: str | None, db: str | None, *, as_json: bool) -> None:
     if pipeline is not None:
         il.spec(pipeline)  # an unknown id is an error with a did-you-mean, not an empty table
     runs_list = il.runs(pipeline, limit=200)
+    specs = il.specs()
+    upstreams = {spec.id: sorted(spec.upstream_ids) for spec in specs.values()}
     if as_json:
-        from interlock.schemas import RunOut, dumps  # noqa: PLC0415 - keeps CLI start fast
+        from interlock.schemas import StatusRunOut, dumps  # noqa: PLC0415 - keeps CLI start fast
 
-        click.echo(dumps([RunOut.of(r) for r in runs_list], indent=2))
+        shown = [
+            StatusRunOut.with_upstreams(r, upstreams.get(r.pipeline_id, ())) for r in runs_list
+        ]
+        click.echo(dumps(shown, indent=2))
         return
-    paused = {spec.id for spec in il.specs().values() if spec.paused is not None}
-    table = Table("pipeline", "partition", "state", "attempt", "next check")
+    paused = {spec.id for spec in specs.values() if spec.paused is not None}
+    table = Table("pipeline", "partition", "state", "attempt", "next check", "upstreams")
     for run in runs_list:
         held = run.pipeline_id in paused and not run.is_terminal
         add_plain_row(
@@ -66,6 +74,7 @@ def status(pipeline: str | None, db: str | None, *, as_json: bool) -> None:
             f"{run.state.value} (paused)" if held else run.state.value,
             str(run.attempt),
             run.next_check_at.isoformat(timespec="seconds") if run.next_check_at else "",
+            ", ".join(upstreams.get(run.pipeline_id, ())),
         )
     print_table(table)
 
@@ -101,27 +110,90 @@ def render_decision(decision: Decision) -> None:
 
 @click.command()
 @click.argument("pipeline")
+@click.argument("partition_arg", metavar="[PARTITION]", required=False)
 @click.option(
     "--partition", default=None, help="Default: today's partition in the schedule's zone."
 )
 @db_option
 @json_option
-def explain(pipeline: str, partition: str | None, db: str | None, *, as_json: bool) -> None:
-    """Each rule: pass/fail, the reading it saw, why; what the run waits for and until when."""
+def explain(
+    pipeline: str,
+    partition_arg: str | None,
+    partition: str | None,
+    db: str | None,
+    *,
+    as_json: bool,
+) -> None:
+    """Each rule: pass/fail, the reading it saw, why; what the run waits for and until when.
+
+    For a pipeline with dependsOn, each unmet dependency is followed upstream: what the
+    upstream run is doing and, recursively, why (from the explanations stored with those
+    runs). ``--json`` puts that tree in ``dependencies.checks[i].upstream``.
+    """
+    if partition_arg is not None and partition is not None and partition_arg != partition:
+        raise click.UsageError("give the partition once: as PARTITION or as --partition")
+    il = open_db(db)
     try:
-        decision = open_db(db).explain(pipeline, partition)
+        decision = il.explain(pipeline, partition_arg or partition)
     except InterlockError as exc:
         fail(exc)
         return
+    nodes = il.explain_upstreams(decision)
     if as_json:
+        from interlock.app.upstreams import with_upstreams  # noqa: PLC0415
         from interlock.schemas import ExplainOut, ExplanationOut, RunOut, dumps  # noqa: PLC0415
 
+        stored = dict(decision.explanation.to_dict())
+        stored["dependencies"] = with_upstreams(stored["dependencies"], nodes)
         shown = ExplainOut(
-            run=RunOut.of(decision.run), explanation=ExplanationOut.of(decision.explanation)
+            run=RunOut.of(decision.run), explanation=ExplanationOut.model_validate(stored)
         )
         click.echo(dumps(shown, indent=2))
         return
     render_decision(decision)
+    render_dependencies(decision.explanation.dependencies, nodes)
+
+
+_VERDICT = (("FAILED", "failed"), ("BLOCKED", "blocked"), ("WAITING", "waiting"))
+
+
+def render_dependencies(
+    dependencies: Mapping[str, Any] | None, nodes: Mapping[str, UpstreamNode]
+) -> None:
+    """``dependencies: waiting`` and each dependency's reason, its upstreams' below it.
+
+    The verdict word is the worst status among the checks (failed, blocked, waiting), or
+    ``met``; each line is user text (ids, messages), escaped.
+    """
+    if dependencies is None:
+        return
+    statuses = {check["status"] for check in dependencies["checks"]}
+    worst = next((word for status, word in _VERDICT if status in statuses), "waiting")
+    print_line(f"  dependencies: {'met' if dependencies['passed'] else worst}")
+    for line in dependency_lines(dependencies, nodes, depth=2):
+        print_line(escape(line))
+
+
+def dependency_lines(
+    dependencies: Mapping[str, Any], nodes: Mapping[str, UpstreamNode], *, depth: int
+) -> list[str]:
+    """Each check's reason at ``depth`` (two spaces a level), its upstream's unmet ones below."""
+    lines: list[str] = []
+    for check in dependencies["checks"]:
+        lines.append("  " * depth + check["reason"])
+        node = nodes.get(check["label"])
+        if node is None:
+            continue
+        if node.cut:
+            lines.append("  " * (depth + 1) + f"{node.pipeline} {node.partition}: ({node.cut})")
+            continue
+        below = (node.explanation or {}).get("dependencies")
+        if below is not None:
+            unmet = [c for c in below["checks"] if c["status"] in ("WAITING", "FAILED", "BLOCKED")]
+            lines.extend(
+                dependency_lines({**below, "checks": unmet}, node.upstreams, depth=depth + 1)
+            )
+    return lines
 
 
 @click.command()

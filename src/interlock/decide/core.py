@@ -15,7 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
+from interlock.decide.at_risk import sla_at_risk
+from interlock.decide.cascade import upstream_rerun
+from interlock.decide.dependencies import evaluate_dependencies
 from interlock.decide.lifecycle import (
     apply_job_signal,
     evaluate_window,
@@ -77,6 +81,7 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
     _advance(step)
     plan_successor(step)
     check_timers(step)
+    sla_at_risk(step)
     if step.run.state is RunState.SUCCEEDED:
         sla_verdict(step)
     post_run_missing(step)
@@ -94,6 +99,7 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
             validation=validation,
             trigger=step.trigger,
             validation_note=note,
+            dependencies=_dependencies_preview(step),
         ),
     )
 
@@ -107,6 +113,14 @@ def _settled(before: Run, after: Run) -> bool:
         after.attempt,
         after.finished_at,
     )
+
+
+def _dependencies_preview(step: Step) -> Mapping[str, Any] | None:
+    """The dependencies as decided, or as they stand now (a run not yet evaluating them)."""
+    evaluation = step.dependencies or evaluate_dependencies(
+        step.pipeline, step.run.partition, step.upstream, step.now
+    )
+    return None if evaluation is None else evaluation.to_dict()
 
 
 def _rules_preview(step: Step) -> tuple[Evaluation | None, str]:
@@ -157,7 +171,7 @@ def _advance(step: Step) -> None:
         poll_window_exhausted(step)
         if step.run.state is RunState.RUNNING:
             watch_in_flight(step)
-    elif state in (RunState.SUCCEEDED, RunState.SHADOWED):
+    elif state in (RunState.SUCCEEDED, RunState.SHADOWED) and not upstream_rerun(step):
         watch_after_success(step)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from interlock.decide.baseline import capture_baseline, dry_run_sla_projection
+from interlock.decide.dependencies import evaluate_dependencies, track_dependencies
 from interlock.decide.plan import first_check_at, trigger_partition, upcoming_runs
 from interlock.decide.verdicts import active_attempt, settles_unknown_outcome
 from interlock.events import EventType
@@ -59,6 +60,8 @@ __all__ = [
 ]
 
 RETRY_REASON = "job-fail-retry"
+_OWN_DATE = frozenset({OpenedBy.CRON, OpenedBy.UPSTREAM})
+"""Openers whose calendar check is for the partition's date, not the wall clock's."""
 OUTCOME_UNKNOWN = RunMark.OUTCOME_UNKNOWN
 """Mark of a run that failed because its job's outcome is unknown: a report may settle it."""
 
@@ -99,6 +102,9 @@ def try_open(step: Step) -> None:
     fire = cron_fire(step)
     if fire is not None and step.now >= fire:
         open_window(step, opened_by=OpenedBy.CRON, window_start=fire)
+        return
+    if run.opened_by is OpenedBy.UPSTREAM:  # an upstream came to rest for this partition
+        open_window(step, opened_by=OpenedBy.UPSTREAM, window_start=step.now)
         return
     trigger = schedule.trigger
     if trigger is None:
@@ -145,6 +151,8 @@ def _pending_summary(step: Step) -> str:
         return f"waiting for the cron fire at {fire.isoformat()}"
     if step.pipeline.schedule.trigger is not None:
         return "waiting for the trigger condition"
+    if step.pipeline.depends_on is not None:
+        return "waiting for an upstream run to finish for this partition"
     return "waiting to be opened (no cron or trigger; use rerun to start it)"
 
 
@@ -156,7 +164,7 @@ def open_window(step: Step, *, opened_by: OpenedBy, window_start: datetime) -> N
     reason = (
         None
         if opened_by is OpenedBy.MANUAL
-        else excluded_reason(step, wall_clock=opened_by != OpenedBy.CRON)
+        else excluded_reason(step, wall_clock=opened_by not in _OWN_DATE)
     )
     if reason is not None:
         step.emit(EventType.PIPELINE_EXCLUDED, reason, reason=reason)
@@ -192,24 +200,42 @@ def open_window(step: Step, *, opened_by: OpenedBy, window_start: datetime) -> N
 
 
 def evaluate_window(step: Step) -> None:
-    """WAITING: launch when the validation condition holds; exhaust when the window closes."""
+    """WAITING: launch when the rules and ``dependsOn`` hold; exhaust when the window closes.
+
+    The window bounds the wait for the validation rules. A run whose rules hold but whose
+    upstreams have not arrived keeps waiting after it closes: it is woken when an upstream
+    comes to rest (no polling), and its SLA says when that is too late.
+    """
     run = step.run
     closes = run.window_closes_at
     step.validation = evaluate(
         step.pipeline.validation, step.view, step.now, partition=run.partition
     )
-    if closes is not None and step.now >= closes:
+    deps = evaluate_dependencies(step.pipeline, run.partition, step.upstream, step.now)
+    step.dependencies = deps
+    if deps is not None:
+        track_dependencies(step, deps)
+    deps_met = deps is None or deps.passed
+    closed = closes is not None and step.now >= closes
+    if closed and (deps is None or not step.validation.passed):
         step.emit(
             EventType.VALIDATION_EXHAUSTED,
             "evaluation window closed before the rules held",
-            windowClosedAt=closes.isoformat(),
+            windowClosedAt=closes.isoformat() if closes else None,
             failing=[e.reason for e in step.validation.failing()],
         )
         step.move(RunState.EXHAUSTED, "the evaluation window closed before the rules held")
         return
-    if not step.validation.passed:
-        step.summary = "waiting for the validation rules"
-        step.waiting_for = "; ".join(e.reason for e in step.validation.failing())
+    if not step.validation.passed or not deps_met:
+        waits = [e.reason for e in step.validation.failing()]
+        if deps is not None and not deps.passed:
+            waits.append(deps.waiting_for())
+        step.summary = (
+            "waiting for the validation rules"
+            if not step.validation.passed
+            else "waiting for upstream dependencies"
+        )
+        step.waiting_for = "; ".join(waits)
         return
     _decide_launch(step)
 
@@ -423,13 +449,13 @@ def _after_failure(step: Step, category: FailureCategory) -> None:
     reopen(step, RETRY_REASON)
 
 
-def reopen(step: Step, reason: str, *, attempt_reason: str | None = None) -> None:
+def reopen(step: Step, reason: str, *, attempt_reason: str | None = None, cause: str = "") -> None:
     """Back to WAITING with a fresh window; the next launch is a new attempt for ``reason``.
 
     ``attempt_reason`` labels that attempt when it differs from the budget's ``reason``
     (a forced rerun: ``manual (forced)`` still spends the ``manual`` budget).
     """
-    record = RerunRecord(reason=reason, at=step.now, attempt=step.run.attempt + 1)
+    record = RerunRecord(reason=reason, at=step.now, attempt=step.run.attempt + 1, cause=cause)
     window = step.pipeline.schedule.evaluation.window
     step.update(  # opened_at stays: the run opened once, whatever its attempts
         state=RunState.WAITING,

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interlock.model import Action, Event, Reading, Run, RunState
 from interlock.model.conditions import Evaluation
 from interlock.model.dependencies import UpstreamState
+
+if TYPE_CHECKING:
+    from interlock.decide.dependencies import DependencyEvaluation
 from interlock.model.specs import PipelineSpec
 
 __all__ = ["Step"]
@@ -35,6 +38,7 @@ class Step:
     waiting_for: str = ""
     validation: Evaluation | None = None
     trigger: Evaluation | None = None
+    dependencies: DependencyEvaluation | None = None
 
     def emit(self, event_type: str, message: str = "", **detail: Any) -> None:
         """Append an event for this run at ``now``; ``None`` details are dropped."""

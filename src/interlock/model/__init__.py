@@ -238,6 +238,8 @@ class RunMark(StrEnum):
     """A streak of unreadable status polls is under way (said once; a readable poll ends it)."""
     QUEUED_TOO_LONG = "queued-too-long"
     """``JOB_QUEUED_TOO_LONG`` was said."""
+    SLA_AT_RISK = "sla_at_risk"
+    """``SLA_AT_RISK`` was said (the predicted finish passed the deadline)."""
 
     @staticmethod
     def state_seen(value: str) -> str:
@@ -486,6 +488,9 @@ class Explanation:
     validation_note: str = ""
     """Why ``validation`` decided nothing yet (a run not open: the rules against the
     current readings, for information), e.g. ``not yet checked: waiting for the trigger``."""
+    dependencies: Mapping[str, Any] | None = None
+    """``dependsOn``, checked (``DependencyEvaluation.to_dict``): each dependency's status,
+    the upstream runs it matched and why; None for a pipeline without dependencies."""
 
     def to_dict(self) -> Mapping[str, Any]:
         """JSON-ready form, stored with the run and shown by ``explain``.
@@ -501,6 +506,7 @@ class Explanation:
             "validation": self.validation.to_dict() if self.validation else None,
             "trigger": self.trigger.to_dict() if self.trigger else None,
             "validationNote": self.validation_note,
+            "dependencies": None if self.dependencies is None else dict(self.dependencies),
         }
 
 

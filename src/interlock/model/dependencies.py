@@ -41,6 +41,8 @@ __all__ = [
     "upstream_partitions",
 ]
 
+_UTC = ZoneInfo("UTC")
+
 FINAL_UPSTREAM_STATES = frozenset(
     {RunState.SUCCEEDED, RunState.FAILED, RunState.EXHAUSTED, RunState.CANCELLED}
 )
@@ -195,8 +197,10 @@ def _shift(partition: str, offset: timedelta) -> str:
     """``partition`` moved by ``offset`` on its own (naive, wall-clock) axis; dimensions kept."""
     parsed = parse_partition(partition)
     if parsed.is_hourly:
-        start = datetime(parsed.day.year, parsed.day.month, parsed.day.day, parsed.hour or 0)
-        moved = start + offset
+        start = datetime(
+            parsed.day.year, parsed.day.month, parsed.day.day, parsed.hour or 0, tzinfo=_UTC
+        )
+        moved = start + offset  # wall-clock arithmetic: partitions name local hours
         return str(replace(parsed, day=moved.date(), hour=moved.hour))
     return str(replace(parsed, day=parsed.day + timedelta(days=offset.days)))
 
@@ -209,12 +213,12 @@ def format_offset(offset: timedelta) -> str:
 
 
 def _hours_of_day(day: date, timezone: str, upstream_timezone: str) -> tuple[str, ...]:
-    """The hourly partitions (in the upstream's zone) of ``day`` in ``timezone``: 23–25."""
+    """The hourly partitions (in the upstream's zone) of ``day`` in ``timezone``: 23 to 25."""
     zone, target = ZoneInfo(timezone), ZoneInfo(upstream_timezone)
     start = datetime(day.year, day.month, day.day, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     hours: list[str] = []
-    moment = start.astimezone(ZoneInfo("UTC"))
+    moment = start.astimezone(_UTC)
     while moment < end:
         label = moment.astimezone(target).strftime("%Y-%m-%dT%H")
         if label not in hours:
@@ -259,7 +263,8 @@ def downstream_partitions(
             return ()
         parsed = parse_partition(upstream_partition)
         day = parsed.day
-        start = datetime(day.year, day.month, day.day, parsed.hour or 0)
-        moment = start.replace(tzinfo=ZoneInfo(upstream_timezone))
+        moment = datetime(
+            day.year, day.month, day.day, parsed.hour or 0, tzinfo=ZoneInfo(upstream_timezone)
+        )
         return (moment.astimezone(ZoneInfo(timezone)).date().isoformat(),)
     return (upstream_partition,)

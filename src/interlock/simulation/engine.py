@@ -6,7 +6,10 @@ time order, firing every timer in between exactly when it is due. It powers
 and the scenario tests, so all three exercise the code path the controller runs.
 
 The simulated job backend accepts every launch at once; job outcomes are inputs
-(:meth:`Simulation.job_outcome`).
+(:meth:`Simulation.job_outcome`). Given :class:`Neighbours` (the multi-pipeline
+:class:`~interlock.simulation.graph.GraphSimulation` is one), a Simulation is one member of a
+dependency graph: its timers go onto the graph's one heap, its ``dependsOn`` decisions see
+the upstreams' runs, and a run coming to rest wakes the downstreams.
 
 Cost follows the work, not the clock or the history, so a replay of years of input is
 linear in its decisions: due timers come off a heap (an idle gap with nothing due costs
@@ -21,7 +24,7 @@ import heapq
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from interlock.decide import decide, planned_runs, trigger_partition
 from interlock.decide.plan import local_partition
@@ -30,6 +33,7 @@ from interlock.model import (
     CancelRequested,
     Decision,
     Event,
+    Explanation,
     JobReported,
     LaunchJob,
     LaunchRecorded,
@@ -42,15 +46,21 @@ from interlock.model import (
     RunState,
     Signal,
 )
+from interlock.model.dependencies import UpstreamState
 from interlock.model.partitions import partition_from_fields, split_key
 from interlock.model.specs import PipelineSpec
 
-__all__ = ["Simulation"]
+__all__ = ["Neighbours", "Simulation"]
 
 _LIVE = frozenset({RunState.LAUNCHING, RunState.RUNNING, RunState.SHADOWED})
 """States whose job a ``job`` outcome without a partition may be about (the latest launch)."""
 
 _WATCHED = frozenset({RunState.SUCCEEDED, RunState.SHADOWED})
+
+UPSTREAM_WAKE_STATES = frozenset(
+    {RunState.PENDING, RunState.WAITING, RunState.EXHAUSTED} | _WATCHED
+)
+"""States in which a run is woken by an upstream coming to rest (as the store wakes them)."""
 
 UNDATED_WAKE_STATES = frozenset({RunState.WAITING}) | _WATCHED
 """States in which an undated reading may wake a run (besides today's PENDING run).
@@ -58,6 +68,19 @@ UNDATED_WAKE_STATES = frozenset({RunState.WAITING}) | _WATCHED
 A superset of what :func:`~interlock.decide.wake.woken_by_reading` wakes, used only to pick
 the candidates that rule is then asked about; ``tests/test_simulate_robustness.py`` checks
 that it stays a superset if the rule changes."""
+
+
+class Neighbours(Protocol):
+    """The rest of a dependency graph, as one member :class:`Simulation` sees it."""
+
+    def timer(self, sim: Simulation, due: datetime, partition: str) -> None:
+        """``sim``'s run of ``partition`` is due at ``due``: put it on the one shared heap."""
+
+    def upstream(self, sim: Simulation, partition: str) -> Mapping[str, UpstreamState]:
+        """What ``sim``'s run of ``partition`` needs to know of its upstreams' runs."""
+
+    def settled(self, sim: Simulation, run: Run) -> None:
+        """``run`` of ``sim`` came to rest: wake the downstream runs it may unblock."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +112,10 @@ class Simulation:
     decisions: list[Decision] = field(default_factory=list)
     on_event: Callable[[Event], None] | None = None
     record: bool = True
+    neighbours: Neighbours | None = None
+    """The graph this pipeline is a member of (None: it is simulated alone)."""
+    explanations: dict[str, Explanation] = field(default_factory=dict, init=False, repr=False)
+    """A graph member's latest explanation per partition (what ``explain`` would show)."""
     _timers: list[tuple[datetime, str]] = field(default_factory=list, init=False, repr=False)
     _launches: list[_Launch] = field(default_factory=list, init=False, repr=False)
     _rank: dict[str, int] = field(default_factory=dict, init=False, repr=False)
@@ -176,11 +203,39 @@ class Simulation:
         timers = self._timers
         while timers and timers[0][0] <= until:
             due, partition = heapq.heappop(timers)
-            if self.runs[partition].next_check_at != due:
-                continue  # stale: the run was decided since and has a newer entry
-            self.now = max(self.now, due)
-            self._decide(partition)
+            self.fire(partition, due)
         self.now = max(self.now, until)
+
+    def fire(self, partition: str, due: datetime) -> None:
+        """A timer of ``partition`` set for ``due`` comes off the heap: decide the run."""
+        if self.runs[partition].next_check_at != due:
+            return  # stale: the run was decided since and has a newer entry
+        self.now = max(self.now, due)
+        self._decide(partition)
+
+    def wake(self, partition: str, *, open_run: bool) -> None:
+        """An upstream came to rest for ``partition``: decide its run, the store's wake rule.
+
+        PENDING, WAITING, EXHAUSTED, SUCCEEDED and SHADOWED runs are woken (a late upstream
+        may still unblock an exhausted run; a succeeded one may have to rerun). With
+        ``open_run`` (a pipeline with no cron and no trigger) a missing run is created,
+        opened by the upstream.
+        """
+        run = self.runs.get(partition)
+        if run is None:
+            if not open_run:
+                return
+            self._put(
+                Run(
+                    pipeline_id=self.pipeline.id,
+                    partition=partition,
+                    created_at=self.now,
+                    opened_by=OpenedBy.UPSTREAM,
+                )
+            )
+        elif run.state not in UPSTREAM_WAKE_STATES:
+            return
+        self._decide(partition)
 
     # Indexes ----------------------------------------------------------------------------
 
@@ -193,7 +248,10 @@ class Simulation:
         self.runs[partition] = run
         due = run.next_check_at
         if due is not None and (old is None or old.next_check_at != due):
-            heapq.heappush(self._timers, (due, partition))
+            if self.neighbours is None:
+                heapq.heappush(self._timers, (due, partition))
+            else:
+                self.neighbours.timer(self, due, partition)
         if run.state in UNDATED_WAKE_STATES:
             self._wakeable.add(partition)
         else:
@@ -280,12 +338,32 @@ class Simulation:
                 )
             )
 
-    def _decide(self, partition: str, signals: Iterable[Signal] = ()) -> Decision:
-        run = self.runs[partition]
-        decision = decide(
-            self.pipeline, run, self._readings_for(partition), now=self.now, signals=signals
+    def explain(self, partition: str) -> Decision:
+        """What would be decided for ``partition``'s run now, not applied (``explain``)."""
+        return self._decision(partition, ())
+
+    def _decision(self, partition: str, signals: Iterable[Signal]) -> Decision:
+        neighbours = self.neighbours
+        upstream = (
+            neighbours.upstream(self, partition)
+            if neighbours is not None and self.pipeline.depends_on is not None
+            else None
         )
+        return decide(
+            self.pipeline,
+            self.runs[partition],
+            self._readings_for(partition),
+            upstream=upstream,
+            now=self.now,
+            signals=signals,
+        )
+
+    def _decide(self, partition: str, signals: Iterable[Signal] = ()) -> Decision:
+        neighbours = self.neighbours
+        decision = self._decision(partition, signals)
         self._put(decision.run)
+        if neighbours is not None:
+            self.explanations[partition] = decision.explanation
         self._emit(decision)
         for action in decision.actions:
             if isinstance(action, OpenRun):
@@ -295,6 +373,8 @@ class Simulation:
                     attempt=action.attempt, at=self.now, handle={"simulated": True}
                 )
                 self._decide(partition, (accepted,))
+        if decision.settled and neighbours is not None:
+            neighbours.settled(self, decision.run)
         return decision
 
     def _emit(self, decision: Decision) -> None:

@@ -1,4 +1,4 @@
-"""``interlock simulate``: replay a JSONL timeline through one pipeline on a virtual clock.
+"""``interlock simulate``: replay a JSONL timeline through pipelines on a virtual clock.
 
 Input, one JSON object per line, in time order (a public, stable format)::
 
@@ -13,6 +13,27 @@ partition's launch). Blank lines and lines starting with ``#`` are ignored. Outp
 event, in order, as ``{"at", "type", "pipeline", "partition", "message", "detail"}``. Without
 ``until`` the clock stops one day after the last input line. It runs the same ``decide()`` as
 the controller.
+
+Several pipelines (``interlock simulate DIR``, a directory of pipeline files) run on one
+virtual clock, their ``dependsOn`` included: a run coming to rest wakes the downstream runs
+that map to its partition, as the controller does. Every line may then carry
+``"pipeline": ID``::
+
+    {"at": "2026-11-22T08:05:00Z", "key": "rows", "data": {"count": 5}, "pipeline": "listings"}
+    {"at": "2026-11-22T08:40:00Z", "job": "succeeded", "pipeline": "listings"}
+    {"at": "2026-11-22T08:41:00Z", "job": "failed", "pipeline": "searches", "partition": "..."}
+    {"at": "2026-11-23T09:00:00Z", "rerun": "2026-11-22", "pipeline": "listings", "reason": "fix"}
+
+- a reading with ``pipeline`` is that pipeline's own; without it, it is seen by every
+  pipeline whose rules, trigger or post-run checks name its key (with one pipeline: by it,
+  as before);
+- a ``job`` or ``rerun`` line needs ``pipeline`` when more than one pipeline is simulated
+  (``line 7.pipeline: name the pipeline: 3 are simulated``); an id that is not loaded is
+  refused with a did-you-mean. A ``job`` line reports the latest launch of that pipeline (of
+  its run of ``partition``, when given);
+- with a single pipeline file, ``pipeline`` may be given and must be its id.
+
+Events keep their shape; their ``pipeline`` says whose they are.
 
 Every line is checked as the store checks what it is given, so a timeline replays only what
 the controller would accept; the first bad line stops the replay with one error naming the
@@ -40,17 +61,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from interlock.errors import InputError
+from interlock.errors import InputError, did_you_mean
 from interlock.model import FAILURE_CATEGORIES, Event
 from interlock.model.limits import check_reading
 from interlock.model.partitions import parse_partition
 from interlock.model.specs import PipelineSpec
 from interlock.simulation.engine import Simulation
+from interlock.simulation.graph import GraphSimulation
 
 __all__ = [
     "EARLIEST",
@@ -91,6 +113,8 @@ _FIELDS = {
     "job": frozenset({"at", "job", "category", "message", "partition"}),
     "rerun": frozenset({"at", "rerun", "reason"}),
 }
+_EVERY_LINE = frozenset({"pipeline"})
+"""Fields any line may carry besides its kind's own (named apart in the unknown-field error)."""
 _KIND_NAMES = {"key": "a reading", "job": "a job line", "rerun": "a rerun line"}
 _JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 """A JSON string (skipped whole: brackets inside it do not nest) or a bracket."""
@@ -232,16 +256,18 @@ def check_line(item: dict[str, Any], where: str, previous: datetime | None = Non
         raise InputError(
             "a line needs 'key' (a reading), 'job' (an outcome) or 'rerun'", field=where
         )
-    unknown = sorted(set(item) - _FIELDS[kind])
+    unknown = sorted(set(item) - _FIELDS[kind] - _EVERY_LINE)
     if unknown:
         allowed = ", ".join(sorted(_FIELDS[kind]))
         raise InputError(
-            f"unknown field {_shown(unknown[0])} ({_KIND_NAMES[kind]} has {allowed})",
+            f"unknown field {_shown(unknown[0])} ({_KIND_NAMES[kind]} has {allowed}); "
+            "any line may also name its 'pipeline'",
             field=where,
         )
     for name in [n for n, v in item.items() if v is None and n not in ("at", kind)]:
         del item[name]  # an optional field given as null is absent
     {"key": check_reading_line, "job": _check_job, "rerun": _check_rerun}[kind](item, where)
+    _check_string(item, "pipeline", where, empty=False)
     return at
 
 
@@ -325,11 +351,13 @@ def _replaying(where: str, time_field: str) -> Iterator[None]:
             field=time_field,
         ) from exc
     except InputError as exc:
+        if exc.field.startswith(where):
+            raise  # already names the line and its field
         raise InputError(str(exc), field=where) from exc
 
 
 def run_timeline(
-    spec: PipelineSpec,
+    spec: PipelineSpec | Sequence[PipelineSpec],
     lines: Iterable[tuple[int, Mapping[str, Any]]],
     *,
     on_event: Callable[[Event], None],
@@ -337,15 +365,21 @@ def run_timeline(
 ) -> None:
     """Replay checked ``(number, line)`` pairs as they come, handing each event to ``on_event``.
 
+    ``spec`` is one pipeline, or several simulated together (their ``dependsOn`` included).
     Nothing is retained but the simulation's runs and latest readings, so memory does not
     grow with the number of lines or events.
     """
+    specs = [spec] if isinstance(spec, PipelineSpec) else list(spec)
+    if len(specs) > 1:
+        _run_graph(specs, lines, on_event=on_event, until=until)
+        return
     sim: Simulation | None = None
     last: tuple[int, datetime] | None = None
     for number, item in lines:
         with _replaying(f"line {number}", f"line {number}.at"):
+            _check_target(item, specs, f"line {number}")
             if sim is None:
-                sim = Simulation(spec, start=item["at"], on_event=on_event, record=False)
+                sim = Simulation(specs[0], start=item["at"], on_event=on_event, record=False)
             _feed(sim, item)
         last = (number, item["at"])
     if sim is None or last is None:
@@ -353,6 +387,68 @@ def run_timeline(
     where = "--until" if until is not None else f"line {last[0]}"
     with _replaying(where, "--until" if until is not None else f"{where}.at"):
         sim.advance_to(until or last[1] + timedelta(days=1))
+
+
+def _run_graph(
+    specs: Sequence[PipelineSpec],
+    lines: Iterable[tuple[int, Mapping[str, Any]]],
+    *,
+    on_event: Callable[[Event], None],
+    until: datetime | None,
+) -> None:
+    """:func:`run_timeline` for several pipelines: one :class:`GraphSimulation`."""
+    graph: GraphSimulation | None = None
+    last: tuple[int, datetime] | None = None
+    for number, item in lines:
+        with _replaying(f"line {number}", f"line {number}.at"):
+            _check_target(item, specs, f"line {number}")
+            if graph is None:
+                graph = GraphSimulation(specs, start=item["at"], on_event=on_event, record=False)
+            _feed_graph(graph, item)
+        last = (number, item["at"])
+    if graph is None or last is None:
+        return
+    where = "--until" if until is not None else f"line {last[0]}"
+    with _replaying(where, "--until" if until is not None else f"{where}.at"):
+        graph.advance_to(until or last[1] + timedelta(days=1))
+
+
+def _check_target(item: Mapping[str, Any], specs: Sequence[PipelineSpec], where: str) -> None:
+    """A line's ``pipeline`` names a loaded pipeline; a job or rerun line needs one of several."""
+    target = item.get("pipeline")
+    if target is None:
+        if len(specs) > 1 and "key" not in item:
+            raise InputError(
+                f"name the pipeline: {len(specs)} are simulated "
+                f"({', '.join(sorted(s.id for s in specs))})",
+                field=f"{where}.pipeline",
+            )
+        return
+    known = [s.id for s in specs]
+    if target not in known:
+        raise InputError(
+            f"no pipeline {_shown(target)} is simulated{did_you_mean(target, known)}",
+            field=f"{where}.pipeline",
+        )
+
+
+def _feed_graph(graph: GraphSimulation, item: Mapping[str, Any]) -> None:
+    at, target = item["at"], item.get("pipeline")
+    if "key" in item:
+        graph.put_reading(
+            item["key"], item["data"], at=at, partition=item.get("partition"), pipeline=target
+        )
+    elif "job" in item:
+        graph.job_outcome(
+            item["job"],
+            at=at,
+            pipeline=target,
+            category=item.get("category"),
+            message=item.get("message", ""),
+            partition=item.get("partition"),
+        )
+    else:
+        graph.rerun(item["rerun"], at=at, pipeline=target, reason=item.get("reason", "manual"))
 
 
 def _feed(sim: Simulation, item: Mapping[str, Any]) -> None:
@@ -372,7 +468,10 @@ def _feed(sim: Simulation, item: Mapping[str, Any]) -> None:
 
 
 def replay(
-    spec: PipelineSpec, items: Iterable[Mapping[str, Any]], *, until: datetime | None = None
+    spec: PipelineSpec | Sequence[PipelineSpec],
+    items: Iterable[Mapping[str, Any]],
+    *,
+    until: datetime | None = None,
 ) -> list[Event]:
     """Run checked lines (from :func:`parse_timeline`) and return every event."""
     events: list[Event] = []

@@ -1,0 +1,187 @@
+"""What a run's upstreams are doing, read from the store: ``explain``'s inputs and its tree.
+
+Two read-only jobs, both for ``explain`` (never the controller's hot path):
+
+- :func:`load_upstream` builds the ``upstream=`` argument of ``decide()`` for one run from
+  the stored upstream runs, so ``explain`` decides with what the upstreams really did
+  instead of calling every dependency "not loaded".
+- :func:`explain_upstreams` answers "and why is *that* upstream not done?" recursively: for
+  each unmet dependency it follows the blocking upstream run to the explanation stored with
+  that run's latest decision, and from there to that run's own unmet dependencies. The words
+  are the controller's own (what it stored), not a re-evaluation that might disagree with
+  what actually happened. A visited set and a depth bound keep a diamond from being printed
+  twice and a long chain from running away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from interlock.abc import Store
+from interlock.decide.dependencies import needed_partitions
+from interlock.model import Explanation, Run, RunState
+from interlock.model.dependencies import FINAL_UPSTREAM_STATES, UpstreamRun, UpstreamState
+from interlock.model.specs import PipelineSpec
+
+__all__ = [
+    "MAX_DEPTH",
+    "UpstreamNode",
+    "explain_upstreams",
+    "load_upstream",
+    "with_upstreams",
+]
+
+MAX_DEPTH = 8
+"""How many levels of upstreams ``explain`` follows; deeper ones are cut with a note."""
+
+_UNMET = frozenset({"WAITING", "FAILED", "BLOCKED"})
+_FINAL = sorted(state.value for state in FINAL_UPSTREAM_STATES)
+
+
+def load_upstream(
+    store: Store, specs: Mapping[str, PipelineSpec], spec: PipelineSpec, partition: str
+) -> dict[str, UpstreamState]:
+    """Upstream id → its runs of the partitions a run of ``partition`` maps to (and latest).
+
+    Empty (and no query) for a pipeline without ``dependsOn``.
+    """
+    loaded: dict[str, UpstreamState] = {}
+    for upstream_id, (parts, wants_latest) in needed_partitions(spec, partition, specs).items():
+        upstream_spec = specs.get(upstream_id)
+        if upstream_spec is None:
+            loaded[upstream_id] = UpstreamState(spec=None)
+            continue
+        runs = {}
+        for part in parts:
+            run = store.get_run(upstream_id, part)
+            if run is not None:
+                runs[part] = _upstream_run(store, run)
+        latest = None
+        if wants_latest:
+            final = store.list_runs(upstream_id, limit=1, states=_FINAL)
+            latest = _upstream_run(store, final[0]) if final else None
+        loaded[upstream_id] = UpstreamState(spec=upstream_spec, runs=runs, latest=latest)
+    return loaded
+
+
+def _upstream_run(store: Store, run: Run) -> UpstreamRun:
+    """A stored run as a dependency sees it; its message is what its explanation says."""
+    stored = store.run_explanation(run.pipeline_id, run.partition) or {}
+    return UpstreamRun(
+        pipeline_id=run.pipeline_id,
+        partition=run.partition,
+        state=run.state,
+        attempt=run.attempt,
+        launched_at=run.launched_at,
+        finished_at=run.finished_at,
+        message=str(stored.get("waitingFor") or stored.get("summary") or ""),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpstreamNode:
+    """One upstream run in ``explain``'s tree: what it is doing and, below it, why.
+
+    ``explanation`` is the explanation stored with its latest decision (None when the run
+    does not exist yet, or was never decided); ``upstreams`` holds, by dependency label,
+    the same for each of its own unmet dependencies. ``cut`` says why the tree stops here
+    although it could go on: ``shown above`` (a diamond: already in the tree) or
+    ``depth limit``.
+    """
+
+    pipeline: str
+    partition: str
+    state: RunState | None
+    explanation: Mapping[str, Any] | None
+    upstreams: Mapping[str, UpstreamNode] = field(default_factory=dict)
+    cut: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (:class:`interlock.schemas.UpstreamOut`), its upstreams inside."""
+        stored = self.explanation or {}
+        return {
+            "pipeline": self.pipeline,
+            "partition": self.partition,
+            "state": self.state.value if self.state is not None else None,
+            "summary": stored.get("summary"),
+            "waitingFor": stored.get("waitingFor"),
+            "dependencies": with_upstreams(stored.get("dependencies"), self.upstreams),
+            "cut": self.cut,
+        }
+
+
+def with_upstreams(
+    dependencies: Mapping[str, Any] | None, nodes: Mapping[str, UpstreamNode]
+) -> dict[str, Any] | None:
+    """A stored ``dependencies`` form with each followed check's ``upstream`` node set."""
+    if dependencies is None:
+        return None
+    checks = []
+    for check in dependencies.get("checks", ()):
+        node = nodes.get(check["label"])
+        checks.append(dict(check) if node is None else {**check, "upstream": node.to_dict()})
+    return {**dependencies, "checks": checks}
+
+
+Lookup = Callable[[str, str], tuple[Run | None, Mapping[str, Any] | None]]
+"""(pipeline, partition) → the stored run and its stored explanation."""
+
+
+def explain_upstreams(
+    explanation: Explanation, lookup: Lookup, *, max_depth: int = MAX_DEPTH
+) -> dict[str, UpstreamNode]:
+    """Dependency label → the blocking upstream run's node, for each unmet dependency.
+
+    ``explanation`` is the explained run's own (decided now); below it every level is read
+    from the store through ``lookup``. A dependency with no run to point at (BLOCKED: the
+    upstream is paused, excluded or not loaded) has no node: its reason already says all.
+    """
+    return _children(explanation.dependencies, lookup, set(), 1, max_depth)
+
+
+def _children(
+    dependencies: Mapping[str, Any] | None,
+    lookup: Lookup,
+    visited: set[tuple[str, str]],
+    depth: int,
+    max_depth: int,
+) -> dict[str, UpstreamNode]:
+    nodes: dict[str, UpstreamNode] = {}
+    for check in (dependencies or {}).get("checks", ()):
+        target = _target(check)
+        if check.get("status") not in _UNMET or target is None:
+            continue
+        run, stored = lookup(*target)
+        state = run.state if run is not None else None
+        if target in visited or depth >= max_depth:
+            cut = "shown above" if target in visited else "depth limit"
+            nodes[check["label"]] = UpstreamNode(
+                pipeline=target[0], partition=target[1], state=state, explanation=stored, cut=cut
+            )
+            continue
+        visited.add(target)
+        below = _children((stored or {}).get("dependencies"), lookup, visited, depth + 1, max_depth)
+        nodes[check["label"]] = UpstreamNode(
+            pipeline=target[0],
+            partition=target[1],
+            state=state,
+            explanation=stored,
+            upstreams=below,
+        )
+    return nodes
+
+
+def _target(check: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The upstream run a check waits on: its blocking run, else its first unmatched partition."""
+    blocking = check.get("blocking")
+    if check.get("status") == "BLOCKED" and not blocking:
+        return None
+    if blocking:
+        return str(blocking["pipeline"]), str(blocking["partition"])
+    matched = {str(attempt).rsplit("/", 1)[0] for attempt in check.get("matched", ())}
+    for part in check.get("partitions", ()):
+        if f"{check['pipeline']}/{part}" not in matched:
+            return str(check["pipeline"]), str(part)
+    return None

@@ -1,0 +1,106 @@
+"""Cascading reruns: a consumed upstream partition succeeded again. Pure.
+
+A succeeded run remembers which upstream attempts it consumed (``Run.upstream_seen``, frozen
+at launch). When one of those upstream partitions comes to rest again in an accepted state
+with another attempt (a drift rerun, late data, a manual fix), ``onUpstreamRerun`` decides:
+
+- ``rerun``: this same partition reruns with reason ``upstream-rerun`` (``RERUN_ACCEPTED``,
+  within ``job.maxUpstreamReruns``), the upstream attempts recorded as its cause;
+- ``alert``: ``UPSTREAM_RERUN`` only; ``ignore``: nothing.
+
+A run fed by several upstreams that rerun together (a diamond A → B, C → D) waits until none
+of its upstreams is still working, so it reruns once, with every new input, not once per
+upstream.
+"""
+
+from __future__ import annotations
+
+from interlock.decide.dependencies import (
+    DependencyCheck,
+    DependencyStatus,
+    evaluate_dependencies,
+)
+from interlock.decide.lifecycle import reopen
+from interlock.decide.step import Step
+from interlock.events import EventType
+from interlock.model import RunState
+from interlock.model.dependencies import UpstreamRerunPolicy
+
+__all__ = ["UPSTREAM_RERUN_REASON", "upstream_rerun"]
+
+UPSTREAM_RERUN_REASON = "upstream-rerun"
+
+
+def upstream_rerun(step: Step) -> bool:
+    """Check a succeeded run's consumed upstreams; True when a rerun was started."""
+    pipeline, run = step.pipeline, step.run
+    policy = pipeline.on_upstream_rerun
+    if pipeline.depends_on is None or policy is UpstreamRerunPolicy.IGNORE:
+        return False
+    if run.state is not RunState.SUCCEEDED or not run.upstream_seen:
+        return False
+    evaluation = evaluate_dependencies(pipeline, run.partition, step.upstream, step.now)
+    changed = [c for c in evaluation.checks if _succeeded_again(step, c)] if evaluation else []
+    if not changed or evaluation is None:
+        return False
+    if any(check.status is DependencyStatus.WAITING for check in evaluation.checks):
+        step.summary = "succeeded; an upstream it consumed is running again: waiting for it"
+        return False  # a diamond's other branch is still rerunning: rerun once, after it
+    cause = ",".join(run.attempt_id for check in changed for run in check.matched)
+    mark = f"upstream-rerun:{cause}"
+    if step.marked(mark):
+        return False
+    step.mark(mark)
+    return _cascade(step, [check.label for check in changed], cause)
+
+
+def _cascade(step: Step, labels: list[str], cause: str) -> bool:
+    """Rerun within the budget (``rerun``), or only say so (``alert``, budget spent)."""
+    if step.pipeline.on_upstream_rerun is UpstreamRerunPolicy.ALERT:
+        _say_rerun(step, labels, cause, "onUpstreamRerun is alert: not rerun")
+        return False
+    job = step.pipeline.job
+    budget = job.max_upstream_reruns if job is not None else 0
+    used = step.run.rerun_count(UPSTREAM_RERUN_REASON)
+    if used >= budget:
+        _say_rerun(step, labels, cause, f"maxUpstreamReruns spent ({used}/{budget}): not rerun")
+        return False
+    step.emit(
+        EventType.RERUN_ACCEPTED,
+        f"upstream-rerun rerun accepted: {', '.join(labels)} succeeded again",
+        reason=UPSTREAM_RERUN_REASON,
+        upstream=labels,
+        upstreamAttempts=cause.split(","),
+        reruns=used + 1,
+        maxUpstreamReruns=budget,
+    )
+    reopen(step, UPSTREAM_RERUN_REASON, cause=cause)
+    return True
+
+
+def _succeeded_again(step: Step, check: DependencyCheck) -> bool:
+    """The same upstream partitions arrived again, with other attempts than were consumed.
+
+    Another partition arriving (``latest`` moving on to a new day) is not a rerun of what
+    this run consumed, so it never cascades.
+    """
+    seen = step.run.upstream_seen.get(check.label)
+    if seen is None or check.status is not DependencyStatus.ARRIVED:
+        return False
+    now = tuple(run.attempt_id for run in check.matched)
+    return now != seen and _runs_of(now) == _runs_of(seen)
+
+
+def _runs_of(attempt_ids: tuple[str, ...]) -> frozenset[str]:
+    """``pipeline/partition`` of each ``pipeline/partition/attempt``."""
+    return frozenset(attempt_id.rsplit("/", 1)[0] for attempt_id in attempt_ids)
+
+
+def _say_rerun(step: Step, labels: list[str], cause: str, outcome: str) -> None:
+    step.emit(
+        EventType.UPSTREAM_RERUN,
+        f"{', '.join(labels)} succeeded again after this run consumed it; {outcome}",
+        upstream=labels,
+        upstreamAttempts=cause.split(","),
+        policy=step.pipeline.on_upstream_rerun.value,
+    )
