@@ -165,6 +165,21 @@ def test_expected_duration_falls_back_to_the_declared_one_then_to_unknown(
     assert found["silent"].expected_duration is None
 
 
+def test_with_a_deadline_its_own_expected_duration_comes_under_its_own_id(
+    store: SqlStore,
+) -> None:
+    """The prediction adds this pipeline's duration: its median, under its id (no upstream's)."""
+    up = pipeline("up")
+    down = pipeline("x", "up", sla=SlaSpec(deadline="10:00", expected_duration=timedelta(hours=1)))
+    sync(store, up, down)
+    assert load(store, down, up)["x"] == UpstreamState(
+        spec=down, expected_duration=timedelta(hours=1)
+    )
+    attempt(store, "x", 1, 12, "succeeded")
+    assert load(store, down, up)["x"].expected_duration == timedelta(minutes=12)
+    assert "x" not in load(store, pipeline("x", "up"), up)
+
+
 def test_without_an_sla_deadline_nothing_beyond_the_direct_upstreams_is_loaded(
     store: SqlStore,
 ) -> None:
@@ -211,6 +226,7 @@ def test_a_long_chain_is_loaded_at_most_max_depth_levels_up(store: SqlStore) -> 
     chain = [pipeline("p0")] + [pipeline(f"p{i}", f"p{i - 1}") for i in range(1, 31)]
     sync(store, *chain)
     found = load(store, chain[-1], *chain[:-1], recursive=True)
+    del found["p30"]  # its own expected duration, beside its upstream
     levels = 0
     while found:
         levels += 1

@@ -2,7 +2,8 @@
 
 ``decide()`` is pure, so the controller loads, for a run of a pipeline with ``dependsOn``,
 what each upstream's runs of the mapped partitions are doing (one query per upstream, the
-partitions in one ``IN`` list, found with the same mapping rule the wake index inverts),
+partitions in one ``IN`` list, found by the decision core's own rule
+:func:`~interlock.decide.dependencies.needed_partitions`, which the wake index inverts),
 the upstream's latest final run for a ``latest`` entry, and — for the SLA-at-risk
 prediction only, since it costs queries no other decision needs — expected durations and
 the same view one level further up, recursively, for upstreams that have not started.
@@ -21,14 +22,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from interlock.decide.dependencies import needed_partitions
 from interlock.model import RunState
-from interlock.model.dependencies import (
-    FINAL_UPSTREAM_STATES,
-    Dependency,
-    UpstreamRun,
-    UpstreamState,
-    upstream_partitions,
-)
+from interlock.model.dependencies import FINAL_UPSTREAM_STATES, UpstreamRun, UpstreamState
 from interlock.model.specs import PipelineSpec
 from interlock.store import schema as t
 
@@ -86,14 +82,20 @@ def load_upstream(
 ) -> dict[str, UpstreamState]:
     """One :class:`UpstreamState` per upstream of ``spec``, for its run of ``partition``.
 
-    ``specs`` are the loaded pipelines (an upstream missing from it gets ``spec`` None).
-    ``recursive`` None goes further up (and loads expected durations) only when ``spec``
-    has an SLA deadline, the one decision that predicts along the chain; True always does.
+    ``specs`` are the loaded pipelines (an upstream missing from it gets ``spec`` None and
+    costs no query). ``recursive`` None goes further up (and loads expected durations) only
+    when ``spec`` has an SLA deadline, the one decision that predicts along the chain; True
+    always does. Then ``spec``'s own expected duration comes too, under its own id (the
+    decision core's convention: a pipeline never depends on itself).
     """
     if spec.depends_on is None:
         return {}
     deep = recursive if recursive is not None else bool(spec.sla and spec.sla.deadline)
-    return _Loader(conn=conn, specs=specs, deep=deep).load(spec, (partition,), 0, frozenset())
+    loader = _Loader(conn=conn, specs=specs, deep=deep)
+    found = dict(loader.load(spec, (partition,), 0, frozenset()))
+    if deep and spec.id not in found:
+        found[spec.id] = UpstreamState(spec=spec, expected_duration=loader.expected(spec))
+    return found
 
 
 @dataclass
@@ -111,13 +113,20 @@ class _Loader:
         key = (spec.id, tuple(partitions))
         if key in self._memo:  # a diamond reaches the same pipeline twice
             return self._memo[key]
-        found: dict[str, UpstreamState] = {}
-        dependencies = spec.depends_on.dependencies if spec.depends_on else ()
-        for upstream_id in sorted({d.pipeline for d in dependencies}):
-            named = [d for d in dependencies if d.pipeline == upstream_id]
-            found[upstream_id] = self._one(
-                spec, upstream_id, named=named, partitions=partitions, depth=depth, path=path
+        needed: dict[str, tuple[list[str], bool]] = {}
+        for partition in partitions:  # the decision core's own rule, for each partition
+            for upstream_id, (parts, latest) in needed_partitions(
+                spec, partition, self.specs
+            ).items():
+                wanted, wants_latest = needed.setdefault(upstream_id, ([], False))
+                wanted.extend(p for p in parts if p not in wanted)
+                needed[upstream_id] = (wanted, wants_latest or latest)
+        found = {
+            upstream_id: self._one(
+                spec, upstream_id, wanted, wants_latest=latest, depth=depth, path=path
             )
+            for upstream_id, (wanted, latest) in sorted(needed.items())
+        }
         self._memo[key] = found
         return found
 
@@ -125,44 +134,31 @@ class _Loader:
         self,
         spec: PipelineSpec,
         upstream_id: str,
+        wanted: list[str],
         *,
-        named: list[Dependency],
-        partitions: Sequence[str],
+        wants_latest: bool,
         depth: int,
         path: frozenset[str],
     ) -> UpstreamState:
         upstream = self.specs.get(upstream_id)
-        zone = spec.schedule.timezone
-        upstream_zone = upstream.schedule.timezone if upstream is not None else zone
-        wanted: set[str] = set()
-        wants_latest = False
-        for dependency in named:
-            for partition in partitions:
-                mapped = upstream_partitions(
-                    dependency, partition, timezone=zone, upstream_timezone=upstream_zone
-                )
-                if mapped is None:
-                    wants_latest = True
-                else:
-                    wanted.update(mapped)
-        runs = self._runs(upstream_id, sorted(wanted)) if wanted else {}
+        if upstream is None:
+            return UpstreamState(spec=None)
+        runs = self._runs(upstream_id, wanted) if wanted else {}
         latest = self._latest(upstream_id) if wants_latest else None
         further: dict[str, UpstreamState] = {}
-        go_up = (
+        if (
             self.deep
-            and upstream is not None
             and upstream.depends_on is not None
             and depth + 1 < MAX_DEPTH
             and upstream_id not in path
             and any(p not in runs or runs[p].state in _NOT_STARTED for p in wanted)
-        )
-        if go_up and upstream is not None:
-            further = self.load(upstream, sorted(wanted), depth + 1, path | {spec.id})
+        ):
+            further = self.load(upstream, wanted, depth + 1, path | {spec.id})
         return UpstreamState(
             spec=upstream,
             runs=runs,
             latest=latest,
-            expected_duration=self._expected(upstream_id, upstream) if self.deep else None,
+            expected_duration=self.expected(upstream) if self.deep else None,
             upstream=further,
         )
 
@@ -177,17 +173,14 @@ class _Loader:
         row = self.conn.execute(_LATEST_FINAL, {"b_pipeline": pipeline_id}).first()
         return _upstream_run(pipeline_id, row) if row is not None else None
 
-    def _expected(self, pipeline_id: str, spec: PipelineSpec | None) -> timedelta | None:
+    def expected(self, spec: PipelineSpec) -> timedelta | None:
         """Median of the last successful attempts, else ``sla.expectedDuration``, else None."""
-        if pipeline_id not in self._durations:
-            rows = self.conn.execute(_LAST_SUCCESSES, {"b_pipeline": pipeline_id}).all()
+        if spec.id not in self._durations:
+            rows = self.conn.execute(_LAST_SUCCESSES, {"b_pipeline": spec.id}).all()
             took = [row.finished_at - row.launched_at for row in rows]
-            if took:
-                self._durations[pipeline_id] = _median(took)
-            else:
-                declared = spec.sla.expected_duration if spec and spec.sla else None
-                self._durations[pipeline_id] = declared
-        return self._durations[pipeline_id]
+            declared = spec.sla.expected_duration if spec.sla else None
+            self._durations[spec.id] = _median(took) if took else declared
+        return self._durations[spec.id]
 
 
 def _upstream_run(pipeline_id: str, row: Any) -> UpstreamRun:
