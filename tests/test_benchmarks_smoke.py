@@ -38,7 +38,7 @@ def test_quick_benchmark_run_reports_every_figure() -> None:
     )
     assert deps["chain_ms"]["pipelines"] == 10
     assert deps["fan_out"]["downstreams"] == 100
-    assert deps["fan_out"]["wake_ms"] > 0
+    assert deps["fan_out"]["settle_and_wake_ms"] > 0
     assert deps["fan_out"]["decided_s"] > 0
     assert deps["idle"]["cpu_percent_of_one_core"] >= 0
     assert deps["idle"]["pipelines"] == 50
