@@ -156,7 +156,7 @@ def bench_chain(root: Path, length: int, samples: int) -> dict[str, Any]:
     clock = FakeClock(START)
     stamps: dict[str, float] = {}
     il, _ = _install(
-        root / "chain.db",
+        root / "deps-chain.db",
         specs,
         clock,
         on_launch=lambda r: stamps.setdefault(r.pipeline_id, time.perf_counter()),
@@ -199,7 +199,7 @@ def bench_chain_served(root: Path, length: int, samples: int) -> dict[str, Any]:
         if request.pipeline_id.endswith(f"-{length - 1}"):
             done.set()
 
-    il, _ = _install(root / "served.db", specs, SystemClock(), on_launch=on_launch)
+    il, _ = _install(root / "deps-served.db", specs, SystemClock(), on_launch=on_launch)
     controller = il.controller()
     thread = threading.Thread(target=controller.serve, daemon=True)
     thread.start()
@@ -236,7 +236,7 @@ def bench_fan_out(root: Path, downstreams: int) -> dict[str, Any]:
     clock = SystemClock()
     stamps: list[float] = []
     il, _ = _install(
-        root / "fan.db",
+        root / "deps-fan.db",
         specs,
         clock,
         on_launch=lambda r: stamps.append(time.perf_counter()) if r.pipeline_id != "up" else None,
@@ -265,7 +265,7 @@ def bench_idle_graph(root: Path, chains: int, seconds: float) -> dict[str, Any]:
     specs = [s for k in range(chains) for s in chain(f"i{k}", 10, head=YEARLY)]
     backend = MockBackend()
     il = _Installed(
-        specs, db=f"sqlite:///{root}/idle.db", clock=SystemClock(), backends=lambda _t: backend
+        specs, db=f"sqlite:///{root}/deps-idle.db", clock=SystemClock(), backends=lambda _t: backend
     )
     il.install()
     controller = il.controller()
