@@ -55,6 +55,10 @@ _OFFSET_FIX = "use a whole number of hours or days, e.g. -1d (yesterday's) or -1
 _POLICIES = tuple(policy.value for policy in UpstreamRerunPolicy)
 
 
+_Entry = tuple[YamlPath, Dependency]
+"""A dependency and where it is written (for problems that name the entry)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class OwnPartitions:
     """What the entries of one file are checked against: its id and its partitions' size."""
@@ -115,8 +119,9 @@ def _groups(
     all_of = _group(c, (*path, "allOf"), section, own)
     any_of = _group(c, (*path, "anyOf"), section, own)
     if "allOf" not in section and "anyOf" not in section:
-        fix = "add `allOf:` (all must hold) and/or `anyOf:` (one must), or remove `dependsOn`"
-        c.report(path, "lists no upstream pipeline", fix, at_key=True)
+        if len(section) == len(raw):  # not when a misspelt group was reported already
+            fix = "add `allOf:` (all must hold) or `anyOf:` (one must hold), or both"
+            c.report(path, "lists no upstream pipeline", fix, at_key=True)
     elif operator == "OR" and not ("allOf" in section and "anyOf" in section):
         message = "OR combines allOf with anyOf, and only one of them is given"
         fix = "for `any one of these`, list them under anyOf and drop operator"
@@ -127,10 +132,6 @@ def _groups(
         all_of=tuple(dep for _, dep in all_of),
         any_of=tuple(dep for _, dep in any_of),
     )
-
-
-_Entry = tuple[YamlPath, Dependency]
-"""A dependency and where it is written (for problems that name the entry)."""
 
 
 def _group(

@@ -80,7 +80,7 @@ def _unknown(
     others = sorted(known for known in by_id if known != spec.id)
     fix = suggestion(dep.pipeline, others) if others else ""
     if not fix.startswith("did you mean"):
-        fix = f'add pipeline "{dep.pipeline}" to this set (or apply it first), or fix the id'
+        fix = f'define pipeline "{dep.pipeline}" here or apply it first, or fix the id'
     message = f'unknown upstream pipeline "{dep.pipeline}"'
     return _problem(spec, field, dep.line, message, fix)
 
