@@ -35,6 +35,11 @@ HOURLY = "schedule: {cron: '5 * * * *'}\n"
 OK = frozenset({RunState.SUCCEEDED})
 
 
+def offset(**amount: int) -> PartitionMapping:
+    """``{offset: ...}`` of ``timedelta(**amount)``."""
+    return PartitionMapping(kind=MappingKind.OFFSET, offset=timedelta(**amount))
+
+
 def depends(parse, body: str):
     """The DependsOnSpec of ``ID + body``."""
     spec = parse(ID + textwrap.dedent(body))
@@ -95,13 +100,13 @@ def test_full_form_as_in_the_issue(parse):
     [
         (DAILY, "same", PartitionMapping()),
         (DAILY, "Latest", PartitionMapping(kind=MappingKind.LATEST)),
-        (DAILY, "{offset: -1d}", PartitionMapping(kind=MappingKind.OFFSET, offset=-timedelta(1))),
-        (DAILY, "{offset: -7d}", PartitionMapping(kind=MappingKind.OFFSET, offset=-timedelta(7))),
-        (HOURLY, "{offset: -1h}", PartitionMapping(kind=MappingKind.OFFSET, offset=-timedelta(hours=1))),
-        (HOURLY, "{offset: -1d}", PartitionMapping(kind=MappingKind.OFFSET, offset=-timedelta(1))),
+        (DAILY, "{offset: -1d}", offset(days=-1)),
+        (DAILY, "{offset: -7d}", offset(days=-7)),
+        (HOURLY, "{offset: -1h}", offset(hours=-1)),
+        (HOURLY, "{offset: -1d}", offset(days=-1)),
         (DAILY, "{all: hour}", PartitionMapping(kind=MappingKind.ALL)),
         ("", "{all: HOUR}", PartitionMapping(kind=MappingKind.ALL)),
-        ("", "{offset: -2h}", PartitionMapping(kind=MappingKind.OFFSET, offset=-timedelta(hours=2))),
+        ("", "{offset: -2h}", offset(hours=-2)),
     ],
     ids=["same", "latest", "yesterday", "last-week", "last-hour", "hourly-yesterday",
          "all-hours", "all-hours-no-schedule", "hours-no-schedule"],
@@ -126,7 +131,8 @@ def test_defaults_without_dependencies(parse):
 def test_on_upstream_rerun_and_budget(parse, policy):
     """``onUpstreamRerun`` and ``job.maxUpstreamReruns`` are read as written."""
     spec = parse(
-        ID + f"dependsOn: [up]\nonUpstreamRerun: {policy}\njob: {{type: mock, maxUpstreamReruns: 0}}\n"
+        ID
+        + f"dependsOn: [up]\nonUpstreamRerun: {policy}\njob: {{type: mock, maxUpstreamReruns: 0}}\n"
     )
     assert spec.on_upstream_rerun is UpstreamRerunPolicy(policy.lower())
     assert spec.job is not None
@@ -296,7 +302,9 @@ def test_a_pipeline_without_a_schedule_may_map_either_way(parse):
     """Its partitions come from its upstreams: -1h and {all: hour} are both its own choice."""
     spec = depends(
         parse,
-        "dependsOn:\n  - {pipeline: a, partition: {offset: -1h}}\n  - {pipeline: b, partition: {all: hour}}\n",
+        "dependsOn:\n"
+        "  - {pipeline: a, partition: {offset: -1h}}\n"
+        "  - {pipeline: b, partition: {all: hour}}\n",
     )
     assert [dep.partition.kind for dep in spec.all_of] == [MappingKind.OFFSET, MappingKind.ALL]
 
@@ -333,10 +341,16 @@ def test_partition_granularity_agrees_with_decide(parse, body, expected):
 
 # Total over hostile dependsOn values ----------------------------------------------------------
 
-SCALARS = st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.floats() | st.sampled_from(
-    ["a", "p", "SUCCEEDED", "failed", "RUNNING", "same", "latest", "hour", "-1d", "-1h", "0s",
-     "-90m", "99999999999999999d", "AND", "OR", "rerun", "\ud800", "x\ny"]
-) | st.text(max_size=6)  # fmt: skip
+WORDS = ["a", "p", "SUCCEEDED", "failed", "RUNNING", "same", "latest", "hour", "-1d", "-1h",
+         "0s", "-90m", "99999999999999999d", "AND", "OR", "rerun", "\ud800", "x\ny"]  # fmt: skip
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats()
+    | st.sampled_from(WORDS)
+    | st.text(max_size=6)
+)
 ENTRY = SCALARS | st.fixed_dictionaries(
     {},
     optional={
@@ -347,14 +361,18 @@ ENTRY = SCALARS | st.fixed_dictionaries(
         "optional": SCALARS,
     },
 )
-DEPENDS = st.lists(ENTRY, max_size=4) | st.fixed_dictionaries(
-    {},
-    optional={
-        "operator": SCALARS,
-        "allOf": st.lists(ENTRY, max_size=3) | SCALARS,
-        "anyOf": st.lists(ENTRY, max_size=3) | SCALARS,
-    },
-) | SCALARS
+DEPENDS = (
+    st.lists(ENTRY, max_size=4)
+    | st.fixed_dictionaries(
+        {},
+        optional={
+            "operator": SCALARS,
+            "allOf": st.lists(ENTRY, max_size=3) | SCALARS,
+            "anyOf": st.lists(ENTRY, max_size=3) | SCALARS,
+        },
+    )
+    | SCALARS
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -27,6 +27,7 @@ def doc(pipeline_id: str, body: str = "") -> str:
 
 
 def write(path: Path, text: str) -> Path:
+    """``text`` in ``path`` (folders made as needed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
@@ -50,7 +51,9 @@ def stored(il: Interlock) -> dict[str, int]:
 
 def test_a_file_may_name_stored_upstreams(il, tmp_path):
     """pipeline-x applied on its own: both upstreams are stored, so it is accepted."""
-    path = write(tmp_path / "x.yaml", doc("pipeline-x", DAILY + "dependsOn: [listings, searches]\n"))
+    path = write(
+        tmp_path / "x.yaml", doc("pipeline-x", DAILY + "dependsOn: [listings, searches]\n")
+    )
     report = il.apply(path)
     assert report.added == ("pipeline-x",)
     assert il.spec("pipeline-x").upstream_ids == {"listings", "searches"}
@@ -70,10 +73,12 @@ def test_an_unknown_upstream_is_refused_and_nothing_is_stored(il, tmp_path):
 
 
 def test_a_cycle_through_stored_pipelines_is_refused(il, tmp_path):
-    """x waits for listings; a new listings waiting for x would close a loop: refused."""
+    """X waits for listings; a new listings waiting for x would close a loop: refused."""
     il.apply(write(tmp_path / "x.yaml", doc("pipeline-x", "dependsOn: [listings]\n")))
     before = stored(il)
-    looping = write(tmp_path / "new/listings.yaml", doc("listings", DAILY + "dependsOn: [pipeline-x]\n"))
+    looping = write(
+        tmp_path / "new/listings.yaml", doc("listings", DAILY + "dependsOn: [pipeline-x]\n")
+    )
     with pytest.raises(ConfigError) as info:
         il.apply(looping)
     (problem,) = info.value.problems
@@ -83,7 +88,7 @@ def test_a_cycle_through_stored_pipelines_is_refused(il, tmp_path):
 
 
 def test_changing_an_upstream_may_break_a_stored_downstream(il, tmp_path):
-    """listings turning hourly leaves daily pipeline-x's `same` with nothing to match."""
+    """Listings turning hourly leaves daily pipeline-x's `same` with nothing to match."""
     x = write(tmp_path / "x.yaml", doc("pipeline-x", DAILY + "dependsOn: [listings]\n"))
     il.apply(x)
     before = stored(il)
@@ -99,7 +104,10 @@ def test_a_whole_folder_may_replace_what_it_depends_on(il, tmp_path):
     """The new versions count, not the stored ones: listings hourly and x on all its hours."""
     folder = tmp_path / "next"
     write(folder / "listings.yaml", doc("listings", HOURLY))
-    write(folder / "x.yaml", doc("pipeline-x", DAILY + "dependsOn: [{pipeline: listings, partition: {all: hour}}]\n"))
+    write(
+        folder / "x.yaml",
+        doc("pipeline-x", DAILY + "dependsOn: [{pipeline: listings, partition: {all: hour}}]\n"),
+    )
     report = il.apply(folder)
     assert (report.added, report.changed) == (("pipeline-x",), ("listings",))
 
@@ -114,8 +122,10 @@ def test_cli_apply_refused_prints_the_problems_and_exits_1(tmp_path):
     result = runner.invoke(main, ["apply", str(bad), *db])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f'{bad}:2: dependsOn.allOf[0]: unknown upstream pipeline "listngs"'
-        " (did you mean `listings`?)"
+        (
+            f'{bad}:2: dependsOn.allOf[0]: unknown upstream pipeline "listngs"'
+            " (did you mean `listings`?)"
+        )
     ]
     listed = runner.invoke(main, ["pipelines", "--json", *db])
     assert [p["id"] for p in json.loads(listed.stdout)] == ["listings"]
@@ -140,10 +150,15 @@ def test_validate_dir_shows_graph_problems(graph):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"{graph}/a.yaml:2: dependsOn.allOf[0]: dependency cycle a → b → a: every pipeline on"
-        " it waits for itself (remove one of its dependencies, e.g. this one: a waits for b)",
-        f'{graph}/x.yaml:2: dependsOn.allOf[0]: unknown upstream pipeline "listings"'
-        ' (define pipeline "listings" here or apply it first, or fix the id)',
+        (
+            f"{graph}/a.yaml:2: dependsOn.allOf[0]: dependency cycle a → b → a: every pipeline"
+            " on it waits for itself (remove one of its dependencies, e.g. this one: a waits"
+            " for b)"
+        ),
+        (
+            f'{graph}/x.yaml:2: dependsOn.allOf[0]: unknown upstream pipeline "listings"'
+            ' (define pipeline "listings" here or apply it first, or fix the id)'
+        ),
         "2 problems found",
     ]
 

@@ -15,7 +15,7 @@ FOLDER = Path(__file__).resolve().parents[2] / "examples" / "dependencies"
 
 
 def test_the_example_loads_as_one_graph():
-    """listings + searches → pipeline-x, and a fallback on listings ending without success."""
+    """Listings + searches → pipeline-x, and a fallback on listings ending without success."""
     specs = {spec.id: spec for spec in load_pipelines(FOLDER)}
     assert sorted(specs) == ["listings", "pipeline-x", "pipeline-x-fallback", "searches"]
     x, fallback = specs["pipeline-x"], specs["pipeline-x-fallback"]

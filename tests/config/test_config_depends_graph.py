@@ -8,6 +8,7 @@ broken. The cycle check is compared with :mod:`graphlib` on random graphs.
 from __future__ import annotations
 
 import graphlib
+import itertools
 import random
 import textwrap
 from pathlib import Path
@@ -55,7 +56,7 @@ def problems_in(folder: Path) -> list[str]:
 
 
 def test_a_sound_graph_loads(tmp_path):
-    """listings + searches → pipeline-x, a fallback on listings FAILED, a daily roll-up of hours."""
+    """Listings + searches → pipeline-x, a fallback on listings FAILED, a daily roll-up of hours."""
     folder = write(
         tmp_path,
         listings=pipeline("listings", schedule=DAILY),
@@ -69,7 +70,9 @@ def test_a_sound_graph_loads(tmp_path):
             " {pipeline: day-before, partition: latest}]",
             DAILY,
         ),
-        before=pipeline("day-before", "dependsOn: [{pipeline: listings, partition: {offset: -1d}}]"),
+        before=pipeline(
+            "day-before", "dependsOn: [{pipeline: listings, partition: {offset: -1d}}]"
+        ),
     )
     specs = {spec.id: spec for spec in load_pipelines(folder)}
     assert specs["pipeline-x"].upstream_ids == {"listings", "searches"}
@@ -84,15 +87,19 @@ def test_unknown_upstream_names_the_downstream_file_and_line(tmp_path):
         x=pipeline("pipeline-x", "dependsOn:\n  - listngs\n  - {pipeline: searches}"),
     )
     assert problems_in(folder) == [
-        'x.yaml:3: dependsOn.allOf[0]: unknown upstream pipeline "listngs"'
-        " (did you mean `listings`?)",
-        'x.yaml:4: dependsOn.allOf[1]: unknown upstream pipeline "searches"'
-        ' (define pipeline "searches" here or apply it first, or fix the id)',
+        (
+            'x.yaml:3: dependsOn.allOf[0]: unknown upstream pipeline "listngs"'
+            " (did you mean `listings`?)"
+        ),
+        (
+            'x.yaml:4: dependsOn.allOf[1]: unknown upstream pipeline "searches"'
+            ' (define pipeline "searches" here or apply it first, or fix the id)'
+        ),
     ]
 
 
 def test_a_cycle_names_every_pipeline_in_order_once(tmp_path):
-    """a → b → c → a (data order), at the edge that closes it: a's dependency on c."""
+    """The cycle a → b → c → a, in data order, at the edge that closes it: a waits for c."""
     folder = write(
         tmp_path,
         a=pipeline("a", "dependsOn: [c]"),
@@ -101,8 +108,10 @@ def test_a_cycle_names_every_pipeline_in_order_once(tmp_path):
         d=pipeline("d"),
     )
     assert problems_in(folder) == [
-        "a.yaml:2: dependsOn.allOf[0]: dependency cycle a → b → c → a: every pipeline on it"
-        " waits for itself (remove one of its dependencies, e.g. this one: a waits for c)"
+        (
+            "a.yaml:2: dependsOn.allOf[0]: dependency cycle a → b → c → a: every pipeline on"
+            " it waits for itself (remove one of its dependencies, e.g. this one: a waits for c)"
+        )
     ]
 
 
@@ -194,7 +203,7 @@ def test_a_broken_file_hides_unknown_ids_but_not_cycles(tmp_path):
 
 
 def test_one_file_is_not_a_graph(tmp_path):
-    """Its upstreams live elsewhere: ``load_pipeline_file`` and ``load_pipelines(file)`` accept it."""
+    """Its upstreams live elsewhere: ``load_pipeline_file``, ``load_pipelines(file)`` accept it."""
     path = write(tmp_path, x=pipeline("pipeline-x", "dependsOn: [listings]")) / "x.yaml"
     assert load_pipeline_file(path).upstream_ids == {"listings"}
     assert load_pipelines(path)[0].upstream_ids == {"listings"}
@@ -217,7 +226,7 @@ def test_problems_do_not_depend_on_the_order_of_the_specs(tmp_path):
     expected = check_dependency_graph(specs)
     assert len(expected) == 4
     for seed in range(10):
-        random.Random(seed).shuffle(specs)
+        random.Random(seed).shuffle(specs)  # noqa: S311 - an order, not a secret
         assert check_dependency_graph(specs) == expected
 
 
@@ -256,8 +265,11 @@ GRAPHS = st.integers(1, 9).flatmap(
 @settings(max_examples=500, deadline=None)
 @given(GRAPHS)
 def test_cycles_are_found_iff_graphlib_finds_one_and_are_real(graph):
-    """A cycle is reported iff the graph has one; each is a closed path along real edges,
-    loops are reported once (no two share a pipeline), and each cycle is one problem."""
+    """A cycle is reported iff graphlib finds one, and each is real and reported once.
+
+    Real: a closed path along edges of the graph, no pipeline twice. Once: no two reported
+    cycles share a pipeline, and each is one problem in its first pipeline's file.
+    """
     n, edges = graph
     ids = [f"n{i}" for i in range(n)]
     upstreams = {pipeline_id: [] for pipeline_id in ids}
@@ -275,7 +287,7 @@ def test_cycles_are_found_iff_graphlib_finds_one_and_are_real(graph):
     for cycle in cycles:
         assert len(cycle) >= 2
         assert cycle[0] == cycle[-1] == min(cycle)
-        for upstream, downstream in zip(cycle, cycle[1:], strict=False):
+        for upstream, downstream in itertools.pairwise(cycle):
             assert upstream in upstreams[downstream]  # downstream waits for upstream
         members = set(cycle[:-1])
         assert len(members) == len(cycle) - 1  # a simple cycle: no pipeline twice

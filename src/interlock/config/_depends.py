@@ -269,16 +269,7 @@ def _mapping(
     if raw is None:
         return PartitionMapping()
     if isinstance(raw, str):
-        word = raw.strip().lower()
-        if word in _MAPPING_WORDS:
-            return PartitionMapping(kind=MappingKind(word))
-        fix = f"write {_SHAPES}"
-        if word in _MAPPING_KEYS:
-            fix = "write it as a mapping: {offset: -1d} or {all: hour}"
-        elif word.startswith(("-", "+")):
-            fix = f"write {{offset: {raw.strip()}}}"
-        c.report(path, f'unknown partition mapping "{raw}"', fix)
-        return None
+        return _mapping_word(c, path, raw)
     if not isinstance(raw, dict):
         c.expect(path, raw, "same, latest or a mapping", f"write {_SHAPES}")
         return None
@@ -293,10 +284,28 @@ def _mapping(
     return _all_hours(c, (*path, "all"), section["all"], own)
 
 
+def _mapping_word(c: Checker, path: YamlPath, raw: str) -> PartitionMapping | None:
+    """``same`` or ``latest``; a near miss (``offset``, ``-1d``) is told its mapping form."""
+    word = raw.strip().lower()
+    if word in _MAPPING_WORDS:
+        return PartitionMapping(kind=MappingKind(word))
+    fix = f"write {_SHAPES}"
+    if word in _MAPPING_KEYS:
+        fix = "write it as a mapping: {offset: -1d} or {all: hour}"
+    elif word.startswith(("-", "+")):
+        fix = f"write {{offset: {raw.strip()}}}"
+    c.report(path, f'unknown partition mapping "{raw}"', fix)
+    return None
+
+
 def _offset(c: Checker, path: YamlPath, raw: object, own: OwnPartitions) -> PartitionMapping | None:
     """``{offset: -1d}``: a whole number of hours, not zero, within a year, sized to fit."""
     if not isinstance(raw, str):
-        fix = f'did you mean "{raw}d"?' if isinstance(raw, int) and not isinstance(raw, bool) else _OFFSET_FIX
+        fix = (
+            f'did you mean "{raw}d"?'
+            if isinstance(raw, int) and not isinstance(raw, bool)
+            else _OFFSET_FIX
+        )
         c.expect(path, raw, "a duration string", fix)
         return None
     try:
@@ -304,20 +313,25 @@ def _offset(c: Checker, path: YamlPath, raw: object, own: OwnPartitions) -> Part
     except ValueError:
         c.report(path, f'invalid offset "{raw}"', _OFFSET_FIX)
         return None
-    if not offset:
-        c.report(path, "an offset of zero is the same partition", "write `partition: same`")
-        return None
-    if abs(offset) > MAX_OFFSET:
-        c.report(path, f"{raw.strip()} is further than a year", "use at most 366d either way")
-        return None
-    if offset % _HOUR:
-        c.report(path, f"{raw.strip()} is not a whole number of hours", _OFFSET_FIX)
-        return None
-    if own.granularity == "daily" and offset % _DAY:
-        message = f"{raw.strip()} is less than a day, and this pipeline has daily partitions"
-        c.report(path, message, "use a whole number of days, e.g. -1d")
+    problem = _offset_problem(offset, raw.strip(), own)
+    if problem is not None:
+        c.report(path, *problem)
         return None
     return PartitionMapping(kind=MappingKind.OFFSET, offset=offset)
+
+
+def _offset_problem(offset: timedelta, text: str, own: OwnPartitions) -> tuple[str, str] | None:
+    """Why ``offset`` names no partition this pipeline could need, and the fix; None if fine."""
+    if not offset:
+        return "an offset of zero is the same partition", "write `partition: same`"
+    if abs(offset) > MAX_OFFSET:
+        return f"{text} is further than a year", "use at most 366d either way"
+    if offset % _HOUR:
+        return f"{text} is not a whole number of hours", _OFFSET_FIX
+    if own.granularity == "daily" and offset % _DAY:
+        message = f"{text} is not a whole number of days, and this pipeline has daily partitions"
+        return message, "use whole days, e.g. -1d"
+    return None
 
 
 def _all_hours(

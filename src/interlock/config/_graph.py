@@ -27,7 +27,7 @@ from interlock.timing.schedule import partition_granularity
 __all__ = ["check_dependency_graph", "dependency_cycles"]
 
 _Granularity = Literal["hourly", "daily"] | None
-_DAY_HOURS = 24 * 3600
+_DAY_SECONDS = 24 * 3600
 
 
 def check_dependency_graph(
@@ -103,13 +103,16 @@ def _mapping_problem(
     name = upstream.id
     if mapping.kind is MappingKind.ALL and theirs == "daily":
         message = f"{{all: hour}} waits for hourly partitions, and {name} has daily ones"
-        fix = "use `partition: same` (or an offset) for a daily upstream"
+        fix = "use `partition: same`, or an offset of whole days, for a daily upstream"
         return _problem(spec, field, dep.line, message, fix)
-    if mapping.kind is MappingKind.OFFSET and theirs == "daily":
-        if mapping.offset.total_seconds() % _DAY_HOURS:
-            shown = format_offset(mapping.offset)
-            message = f"offset {shown} names an hour, and {name} has daily partitions"
-            return _problem(spec, field, dep.line, message, "use whole days, e.g. -1d")
+    if (
+        mapping.kind is MappingKind.OFFSET
+        and theirs == "daily"
+        and mapping.offset.total_seconds() % _DAY_SECONDS
+    ):
+        shown = format_offset(mapping.offset)
+        message = f"offset {shown} names an hour, and {name} has daily partitions"
+        return _problem(spec, field, dep.line, message, "use whole days, e.g. -1d")
     if mapping.kind not in {MappingKind.SAME, MappingKind.OFFSET}:
         return None
     if own is None or theirs is None or own == theirs:
@@ -162,43 +165,59 @@ def _feeds(specs: Mapping[str, PipelineSpec]) -> dict[str, list[str]]:
 
 
 def _components(feeds: Mapping[str, list[str]]) -> list[frozenset[str]]:
-    """Tarjan's strongly connected components, without recursion."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    components: list[frozenset[str]] = []
+    """Tarjan's strongly connected components, without recursion (a chain may be long)."""
+    tarjan = _Tarjan(feeds)
     for root in sorted(feeds):
-        if root in index:
-            continue
+        if root not in tarjan.index:
+            tarjan.visit(root)
+    return tarjan.components
+
+
+class _Tarjan:
+    """The state of one run of Tarjan's algorithm, its depth-first walk kept on a list."""
+
+    def __init__(self, feeds: Mapping[str, list[str]]) -> None:
+        self.feeds = feeds
+        self.index: dict[str, int] = {}
+        self.low: dict[str, int] = {}
+        self.stack: list[str] = []
+        self.on_stack: set[str] = set()
+        self.components: list[frozenset[str]] = []
+
+    def visit(self, root: str) -> None:
+        """Walk everything reachable from ``root``: (node, next child to look at) frames."""
         work = [(root, 0)]
         while work:
             node, child = work.pop()
             if child == 0:
-                index[node] = low[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            if child < len(feeds[node]):
+                self.index[node] = self.low[node] = len(self.index)
+                self.stack.append(node)
+                self.on_stack.add(node)
+            if child < len(self.feeds[node]):
                 work.append((node, child + 1))
-                nxt = feeds[node][child]
-                if nxt not in index:
+                nxt = self.feeds[node][child]
+                if nxt not in self.index:
                     work.append((nxt, 0))
-                elif nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
+                elif nxt in self.on_stack:
+                    self.low[node] = min(self.low[node], self.index[nxt])
                 continue
-            if low[node] == index[node]:
-                members = set()
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    members.add(member)
-                    if member == node:
-                        break
-                components.append(frozenset(members))
-            if work:
+            self.finish(node)
+            if work:  # back in the parent's frame: it reaches what its child reaches
                 parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    return components
+                self.low[parent] = min(self.low[parent], self.low[node])
+
+    def finish(self, node: str) -> None:
+        """``node`` is done: when it is its component's root, pop the component."""
+        if self.low[node] != self.index[node]:
+            return
+        members = set()
+        while True:
+            member = self.stack.pop()
+            self.on_stack.discard(member)
+            members.add(member)
+            if member == node:
+                break
+        self.components.append(frozenset(members))
 
 
 def _shortest_cycle(
