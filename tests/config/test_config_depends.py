@@ -26,6 +26,7 @@ from interlock.model.dependencies import (
     MappingKind,
     PartitionMapping,
     UpstreamRerunPolicy,
+    upstream_partitions,
 )
 from interlock.timing.schedule import fires_hourly, partition_granularity
 
@@ -115,6 +116,32 @@ def test_each_partition_mapping(parse, schedule, written, expected):
     """Each mapping of the issue, on a pipeline whose partitions it fits."""
     spec = depends(parse, f"{schedule}dependsOn:\n  - {{pipeline: up, partition: {written}}}\n")
     assert spec.all_of[0].partition == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "upstream_zone", "count", "first", "last"),
+    [
+        ("2026-11-23", "Europe/Berlin", 24, "2026-11-23T00", "2026-11-23T23"),
+        ("2026-11-23", "UTC", 24, "2026-11-22T23", "2026-11-23T22"),
+        ("2026-03-29", "Europe/Berlin", 23, "2026-03-29T00", "2026-03-29T23"),
+        ("2026-03-29", "UTC", 23, "2026-03-28T23", "2026-03-29T21"),
+        ("2026-10-25", "Europe/Berlin", 24, "2026-10-25T00", "2026-10-25T23"),
+        ("2026-10-25", "UTC", 25, "2026-10-24T22", "2026-10-25T22"),
+    ],
+)
+def test_all_hours_across_dst_as_documented(parse, day, upstream_zone, count, first, last):  # noqa: PLR0917
+    """docs/dependencies.md's table: a Berlin day's hours, named on the upstream's clock."""
+    spec = parse(
+        ID
+        + "schedule: {cron: '0 9 * * *', timezone: Europe/Berlin}\n"
+        + "dependsOn: [{pipeline: hours, partition: {all: hour}}]\n"
+    )
+    (dep,) = spec.depends_on.all_of
+    hours = upstream_partitions(
+        dep, day, timezone=spec.schedule.timezone, upstream_timezone=upstream_zone
+    )
+    assert (len(hours), hours[0], hours[-1]) == (count, first, last)
+    assert len(set(hours)) == len(hours)
 
 
 def test_defaults_without_dependencies(parse):
