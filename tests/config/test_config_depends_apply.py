@@ -100,6 +100,20 @@ def test_changing_an_upstream_may_break_a_stored_downstream(il, tmp_path):
     assert stored(il) == before
 
 
+def test_a_stored_downstream_is_seen_however_its_key_is_spelt(il, tmp_path):
+    """Apply parses only stored files that may depend on others: an escaped key still does."""
+    spelt = "pipeline: {id: pipeline-x}\n" + DAILY + '"depends\\x4fn": [listings]\n'
+    x = write(tmp_path / "x.yaml", spelt + "job: {type: mock}\n")
+    il.apply(x)
+    assert il.spec("pipeline-x").upstream_ids == {"listings"}
+    write(tmp_path / "plain/other.yaml", doc("other", DAILY))
+    il.apply(tmp_path / "plain")  # stored pipelines without dependencies count by id
+    with pytest.raises(ConfigError) as info:
+        il.apply(write(tmp_path / "new/listings.yaml", doc("listings", HOURLY)))
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line) == (str(x), 3)
+
+
 def test_a_whole_folder_may_replace_what_it_depends_on(il, tmp_path):
     """The new versions count, not the stored ones: listings hourly and x on all its hours."""
     folder = tmp_path / "next"

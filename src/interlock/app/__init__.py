@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from interlock.abc import AttemptRecord, ReadingInput, Store, StoredPipeline, SyncReport
-from interlock.app.documents import pack_document, unpack_document
+from interlock.app.documents import may_depend, pack_document, unpack_document
 from interlock.app.requests import SignalRequests
 from interlock.config import check_dependency_graph, load_pipelines
 from interlock.controller.clock import Clock, SystemClock
@@ -135,13 +135,19 @@ class Interlock(SignalRequests):
 
         That graph is the stored pipelines with ``specs`` laid over them: a file applied on
         its own may name stored upstreams, and a changed upstream may break a stored
-        downstream's mapping. Only the stored pipelines ``specs`` do not replace are parsed.
+        downstream's mapping. Of the stored pipelines ``specs`` do not replace, only those
+        that may have dependencies (:func:`may_depend`) and their upstreams are parsed: the
+        others have no edge out, and no edge in from anything checked, so their ids suffice.
 
         :raises ConfigError: listing the graph's problems.
         """
         new = {spec.id for spec in specs}
-        stored = [self._spec_of(p) for p in self.store.stored_pipelines() if p.id not in new]
-        problems = check_dependency_graph([*specs, *stored])
+        stored = {p.id: p for p in self.store.stored_pipelines() if p.id not in new}
+        graph = {spec.id: spec for spec in specs}
+        graph.update((pid, self._spec_of(p)) for pid, p in stored.items() if may_depend(p.document))
+        needed = {up for spec in graph.values() for up in spec.upstream_ids} & stored.keys()
+        graph.update((pid, self._spec_of(stored[pid])) for pid in needed - graph.keys())
+        problems = check_dependency_graph(graph.values(), known_ids=stored.keys())
         if problems:
             raise ConfigError(problems)
 

@@ -15,7 +15,7 @@ place in the full form (``dependsOn.allOf[1]``): the short form ``dependsOn: [a,
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Literal
 
 from interlock.config._check import suggestion
@@ -31,14 +31,20 @@ _DAY_SECONDS = 24 * 3600
 
 
 def check_dependency_graph(
-    specs: Iterable[PipelineSpec], *, complete: bool = True
+    specs: Iterable[PipelineSpec],
+    *,
+    complete: bool = True,
+    known_ids: Collection[str] = (),
 ) -> list[ConfigProblem]:
     """Every problem of the ``dependsOn`` graph of ``specs``, sorted by file, line and field.
 
     ``complete=False`` says some pipelines of the set failed to load: an upstream id not
     among ``specs`` may be one of them, so unknown ids are not reported then (cycles and
-    mappings among the loaded ones still are). Of two specs with one id the first counts
-    (the duplicate is the loader's problem).
+    mappings among the loaded ones still are). ``known_ids`` are pipelines of the set given
+    by id only (``apply`` does not parse stored pipelines without dependencies): naming one
+    is fine, and a mapping onto one is not checked, so the caller passes the spec of every
+    upstream it wants checked. Of two specs with one id the first counts (the duplicate is
+    the loader's problem).
     """
     by_id: dict[str, PipelineSpec] = {}
     for spec in specs:
@@ -48,8 +54,8 @@ def check_dependency_graph(
         for field, dep in _entries(spec):
             upstream = by_id.get(dep.pipeline)
             if upstream is None:
-                if complete:
-                    problems.append(_unknown(spec, field, dep, by_id))
+                if complete and dep.pipeline not in known_ids:
+                    problems.append(_unknown(spec, field, dep, [*by_id, *known_ids]))
                 continue
             problem = _mapping_problem(spec, field, dep, upstream)
             if problem is not None:
@@ -74,10 +80,10 @@ def _problem(spec: PipelineSpec, field: str, line: int, message: str, fix: str) 
 
 
 def _unknown(
-    spec: PipelineSpec, field: str, dep: Dependency, by_id: Mapping[str, PipelineSpec]
+    spec: PipelineSpec, field: str, dep: Dependency, known: Iterable[str]
 ) -> ConfigProblem:
     """An upstream no loaded (or stored) pipeline has: it would never arrive."""
-    others = sorted(known for known in by_id if known != spec.id)
+    others = sorted({pipeline_id for pipeline_id in known if pipeline_id != spec.id})
     fix = suggestion(dep.pipeline, others) if others else ""
     if not fix.startswith("did you mean"):
         fix = f'define pipeline "{dep.pipeline}" here or apply it first, or fix the id'
