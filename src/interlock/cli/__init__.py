@@ -124,6 +124,8 @@ def summary(spec: PipelineSpec) -> str:
         parts.append(f"{len(schedule.include_dates)} dates {schedule.timezone}")
     if schedule.trigger is not None:
         parts.append("trigger " + ", ".join(sorted(schedule.trigger.keys)))
+    if spec.depends_on is not None:
+        parts.append("after " + ", ".join(dep.label for dep in spec.depends_on.dependencies))
     count = _rule_count(spec.validation)
     mode = "ANY" if isinstance(spec.validation, AnyOf) else "ALL"
     parts.append(f"{count} rule{'s' if count != 1 else ''} ({mode})")
