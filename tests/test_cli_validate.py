@@ -56,6 +56,16 @@ def test_examples_validate(runner):
     assert result.stderr == ""
 
 
+def test_a_downstream_names_its_upstreams(runner):
+    """``validate`` of the dependency example says what each pipeline runs after."""
+    folder = EXAMPLES.parent / "dependencies"
+    result = runner.invoke(main, ["validate", str(folder)])
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[1]: line for line in result.stdout.splitlines()}
+    assert "  after listings, searches · 0 rules" in lines["pipeline-x"]
+    assert "after" not in lines["listings"]
+
+
 def test_problems_go_to_stderr_with_exit_1(runner, bad_file):
     """Every problem is printed as ``file:line: field: message (fix)``, then a count."""
     result = runner.invoke(main, ["validate", str(bad_file)])

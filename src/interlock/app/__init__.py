@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from interlock.abc import AttemptRecord, ReadingInput, Store, StoredPipeline, SyncReport
-from interlock.app.documents import pack_document, unpack_document
+from interlock.app.documents import may_depend, pack_document, unpack_document
 from interlock.app.requests import SignalRequests
 from interlock.app.upstreams import UpstreamNode, explain_upstreams, load_upstream
-from interlock.config import load_pipelines
+from interlock.config import check_dependency_graph, load_pipelines
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.controller.loop import Controller, ControllerSettings
@@ -36,7 +36,7 @@ from interlock.controller.observe import Sink
 from interlock.decide import decide, planned_runs
 from interlock.decide.plan import local_partition
 from interlock.decide.verdicts import SignalOutcome, SignalReceipt
-from interlock.errors import InputError, UnknownPipelineError
+from interlock.errors import ConfigError, InputError, UnknownPipelineError
 from interlock.jobs import BackendSettings, JobBackend, JobLogs, backend_for
 from interlock.model import Decision, Event, Run, RunState
 from interlock.model.limits import check_message, check_partition
@@ -112,12 +112,14 @@ class Interlock(SignalRequests):
     def apply(self, path: Path | str | None = None) -> SyncReport:
         """Load pipeline YAML (all or nothing), store changed versions, plan expected runs.
 
-        :raises ConfigError: listing every problem in every file; nothing is stored then.
+        :raises ConfigError: listing every problem in every file, and in the dependency
+            graph the files would join (:meth:`_check_graph`); nothing is stored then.
         """
         source = Path(path) if path is not None else self.pipelines_path
         if source is None:
             raise InputError("no pipelines folder given", field="pipelines")
-        specs = load_pipelines(source)
+        specs = load_pipelines(source, check_graph=False)
+        self._check_graph(specs)
         documents = {
             spec.id: pack_document(spec, Path(spec.source).read_text(encoding="utf-8"))
             for spec in specs
@@ -128,6 +130,27 @@ class Interlock(SignalRequests):
         for spec in specs:
             self.store.ensure_runs(planned_runs(spec, now), now)
         return report
+
+    def _check_graph(self, specs: Sequence[PipelineSpec]) -> None:
+        """Refuse ``specs`` unless the ``dependsOn`` graph they would join is sound.
+
+        That graph is the stored pipelines with ``specs`` laid over them: a file applied on
+        its own may name stored upstreams, and a changed upstream may break a stored
+        downstream's mapping. Of the stored pipelines ``specs`` do not replace, only those
+        that may have dependencies (:func:`may_depend`) and their upstreams are parsed: the
+        others have no edge out, and no edge in from anything checked, so their ids suffice.
+
+        :raises ConfigError: listing the graph's problems.
+        """
+        new = {spec.id for spec in specs}
+        stored = {p.id: p for p in self.store.stored_pipelines() if p.id not in new}
+        graph = {spec.id: spec for spec in specs}
+        graph.update((pid, self._spec_of(p)) for pid, p in stored.items() if may_depend(p.document))
+        needed = {up for spec in graph.values() for up in spec.upstream_ids} & stored.keys()
+        graph.update((pid, self._spec_of(stored[pid])) for pid in needed - graph.keys())
+        problems = check_dependency_graph(graph.values(), known_ids=stored.keys())
+        if problems:
+            raise ConfigError(problems)
 
     def specs(self) -> Mapping[str, PipelineSpec]:
         """Every stored pipeline's spec (re-parsed only when a config changed)."""

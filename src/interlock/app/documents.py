@@ -12,7 +12,7 @@ import json
 from interlock.config import parse_pipeline
 from interlock.model.specs import CalendarSpec, PipelineSpec
 
-__all__ = ["pack_document", "unpack_document"]
+__all__ = ["may_depend", "pack_document", "unpack_document"]
 
 
 def pack_document(spec: PipelineSpec, text: str) -> str:
@@ -43,3 +43,15 @@ def unpack_document(document: str) -> PipelineSpec:
     return parse_pipeline(
         packed["yaml"], source=packed.get("source", "<stored>"), calendars=calendars
     )
+
+
+def may_depend(document: str) -> bool:
+    """Tell whether a stored pipeline may have ``dependsOn``, without parsing its YAML.
+
+    A key reads ``dependsOn`` only when the text holds it literally, or spells it with
+    escapes (a backslash in a double-quoted key), so any other document has no dependencies.
+    Checking the dependency graph on ``apply`` parses only the documents that may: parsing
+    all 10,000 of a large installation to apply one file took 1.5 s instead of 40 ms.
+    """
+    text = str(json.loads(document)["yaml"])
+    return "dependsOn" in text or "\\" in text

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from interlock.config import PipelineSpec, load_pipelines
+from interlock.config import PipelineSpec, check_dependency_graph, load_pipelines
 from interlock.errors import ConfigError, ConfigProblem, InterlockError
 from interlock.model.conditions import AnyOf, Condition, Rule
 from interlock.model.durations import format_duration
@@ -50,15 +50,19 @@ def main() -> None:
 def validate(paths: tuple[Path, ...], *, as_json: bool) -> None:
     """Check pipeline files or directories (with their calendars/) and report every problem.
 
-    Exits 0 when every pipeline is valid, 1 otherwise.
+    A directory's dependsOn graph is checked as a whole; several paths are checked as one
+    graph (a single file is not: its upstreams are elsewhere). Exits 0 when every pipeline
+    is valid, 1 otherwise.
     """
     pipelines: list[PipelineSpec] = []
     problems: list[ConfigProblem] = []
     for path in paths:
         try:
-            pipelines.extend(load_pipelines(path))
+            pipelines.extend(load_pipelines(path, check_graph=len(paths) == 1))
         except ConfigError as exc:
             problems.extend(exc.problems)
+    if len(paths) > 1:
+        problems.extend(check_dependency_graph(pipelines, complete=not problems))
     if not problems and not pipelines:
         problems.append(
             ConfigProblem(
@@ -120,6 +124,8 @@ def summary(spec: PipelineSpec) -> str:
         parts.append(f"{len(schedule.include_dates)} dates {schedule.timezone}")
     if schedule.trigger is not None:
         parts.append("trigger " + ", ".join(sorted(schedule.trigger.keys)))
+    if spec.depends_on is not None:
+        parts.append("after " + ", ".join(dep.label for dep in spec.depends_on.dependencies))
     count = _rule_count(spec.validation)
     mode = "ANY" if isinstance(spec.validation, AnyOf) else "ALL"
     parts.append(f"{count} rule{'s' if count != 1 else ''} ({mode})")

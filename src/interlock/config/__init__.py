@@ -1,7 +1,8 @@
 """Pipeline configuration: YAML files in, frozen specs out.
 
 :func:`load_pipelines` reads a file or a directory (with its ``calendars/``);
-:func:`parse_pipeline` parses one document from text. Both raise one
+:func:`parse_pipeline` parses one document from text; :func:`check_dependency_graph` checks
+the ``dependsOn`` entries of a set of specs against each other. The loaders raise one
 :class:`~interlock.errors.ConfigError` listing every problem, each with file, line, field
 and fix. The specs are the only thing the rest of Interlock sees of a config. The ``MAX_*``
 constants are the documented limits on a file (size, nesting, rule groups, durations).
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from interlock.config._build import JOB_TYPES
 from interlock.config._check import MAX_DURATION
+from interlock.config._depends import MAX_OFFSET
+from interlock.config._graph import check_dependency_graph, dependency_cycles
 from interlock.config._rules import MAX_RULE_GROUP_DEPTH
 from interlock.config._yaml import MAX_NESTING
 from interlock.config.loader import (
@@ -41,6 +44,7 @@ __all__ = [
     "MAX_DURATION",
     "MAX_FILE_BYTES",
     "MAX_NESTING",
+    "MAX_OFFSET",
     "MAX_RULE_GROUP_DEPTH",
     "CalendarSpec",
     "EvaluationSpec",
@@ -51,6 +55,8 @@ __all__ = [
     "ScheduleSpec",
     "SlaSpec",
     "TriggerSpec",
+    "check_dependency_graph",
+    "dependency_cycles",
     "load_calendars",
     "load_pipeline_file",
     "load_pipelines",

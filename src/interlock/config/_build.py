@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from interlock.config._check import Checker
+from interlock.config._depends import OwnPartitions, read_depends_on, read_rerun_policy
 from interlock.config._jobs import JOB_TYPES, check_config, check_type
 from interlock.config._rules import compile_items
 from interlock.config._schedule import (
@@ -31,10 +32,21 @@ from interlock.model.specs import (
     PostRunSpec,
     SlaSpec,
 )
+from interlock.timing.schedule import partition_granularity
 
 __all__ = ["JOB_TYPES", "build_pipeline"]
 
-_ROOT_KEYS = ("pipeline", "schedule", "sla", "validation", "job", "postRun", "dryRun")
+_ROOT_KEYS = (
+    "pipeline",
+    "schedule",
+    "sla",
+    "validation",
+    "job",
+    "postRun",
+    "dryRun",
+    "dependsOn",
+    "onUpstreamRerun",
+)
 _PIPELINE_KEYS = ("id", "owner", "description")
 _SLA_KEYS = ("deadline", "expectedDuration", "maxDuration", "timezone", "critical")
 _VALIDATION_KEYS = ("trigger", "rules")
@@ -49,6 +61,7 @@ _JOB_KEYS = (
     "pollInterval",
     "queuedTimeout",
     "maxStatusRefusals",
+    "maxUpstreamReruns",
 )
 _POST_RUN_KEYS = ("rules", "evaluation", "sensorTimeout", "driftField", "driftThreshold")
 _MAX_DURATION_LIMIT = timedelta(hours=24)
@@ -70,6 +83,11 @@ def build_pipeline(
     job = _job(c, root.get("job"))
     post_run = _post_run(c, root.get("postRun"))
     dry_run = c.boolean(("dryRun",), root.get("dryRun"))
+    own = OwnPartitions(pipeline_id=meta[0], granularity=partition_granularity(schedule, sla))
+    depends_on = read_depends_on(c, root, own)
+    rerun_policy = read_rerun_policy(
+        c, root.get("onUpstreamRerun"), has_depends_on="dependsOn" in root
+    )
     _cross_checks(c, root)
     if c.problems or meta[0] is None:
         return None
@@ -83,6 +101,8 @@ def build_pipeline(
         job=job,
         post_run=post_run,
         dry_run=bool(dry_run),
+        depends_on=depends_on,
+        on_upstream_rerun=rerun_policy,
     )
 
 
@@ -176,6 +196,7 @@ def _job(c: Checker, raw: object) -> JobSpec | None:
             (*path, "maxStatusRefusals"), section.get("maxStatusRefusals"), 1, 100
         )
         or 3,
+        max_upstream_reruns=_budget(c, section, "maxUpstreamReruns", 10, 2),
     )
 
 

@@ -18,7 +18,9 @@ Beyond Go (each one an error a Go user would want rather than a silent fallback)
 * a rule item may be a nested group ``{allOf: [...]}`` or ``{anyOf: [...]}`` (recursively),
   so ``A and (B or C)`` is one pipeline; Go configs never use these keys;
 * ``job.type: mock`` (for tests and demos) and ``job.pollInterval`` (default 60s);
-* pipeline ids must be unique across the files loaded together.
+* pipeline ids must be unique across the files loaded together;
+* ``dependsOn`` / ``onUpstreamRerun`` / ``job.maxUpstreamReruns`` make a pipeline wait for
+  others (docs/dependencies.md); the graph of a directory is checked as a whole.
 
 Scalars follow YAML 1.2 as Go's ``yaml.v3`` does (``deadline: 10:00`` is a string, not
 sexagesimal 600; ``yes`` is a string). See :mod:`interlock.config._yaml`.
@@ -44,6 +46,7 @@ from typing import NamedTuple
 from interlock.config._build import build_pipeline
 from interlock.config._calendars import read_calendar
 from interlock.config._check import Checker
+from interlock.config._graph import check_dependency_graph
 from interlock.config._yaml import parse_yaml
 from interlock.errors import ConfigError, ConfigProblem
 from interlock.model.specs import CalendarSpec, PipelineSpec
@@ -105,11 +108,17 @@ def load_pipeline_file(
     return loaded.spec
 
 
-def load_pipelines(path: Path) -> tuple[PipelineSpec, ...]:
+def load_pipelines(path: Path, *, check_graph: bool = True) -> tuple[PipelineSpec, ...]:
     """Load one pipeline file, or every ``*.yaml`` / ``*.yml`` file of a directory.
 
     Subdirectories are not read; files are taken in name order. Calendars come from
     ``<dir>/calendars/`` or else ``<dir>/../calendars/`` when one exists.
+
+    A directory is a whole dependency graph: its ``dependsOn`` entries are checked against
+    each other (:func:`~interlock.config._graph.check_dependency_graph`: unknown ids,
+    cycles, mappings the upstream cannot serve). One file is not, since its upstreams live
+    elsewhere; nor is a directory with ``check_graph=False``, for a caller that checks a
+    bigger set (``apply`` adds the stored pipelines).
 
     :raises ConfigError: listing every problem in every file, and duplicate pipeline ids.
     """
@@ -124,9 +133,12 @@ def load_pipelines(path: Path) -> tuple[PipelineSpec, ...]:
     for outcome in loaded:
         problems.extend(outcome.problems)
     problems.extend(_duplicate_ids(loaded))
+    specs = tuple(outcome.spec for outcome in loaded if outcome.spec is not None)
+    if check_graph and path.is_dir():
+        problems.extend(check_dependency_graph(specs, complete=len(specs) == len(files)))
     if problems:
         raise ConfigError(problems)
-    return tuple(outcome.spec for outcome in loaded if outcome.spec is not None)
+    return specs
 
 
 def config_files(path: Path) -> list[Path]:

@@ -306,6 +306,11 @@ def describe_upstream_run(run: UpstreamRun) -> str:
 
 def _failed_reason(dep: Dependency, run: UpstreamRun) -> str:
     wanted = "/".join(sorted(state.value for state in dep.statuses))
+    if run.state is RunState.SUCCEEDED:  # a fallback whose upstream did its job after all
+        return (
+            f"not needed: {dep.pipeline} {run.partition} SUCCEEDED "
+            f"(attempt {run.attempt}); this dependency waits for {wanted}"
+        )
     tail = f": {run.message}" if run.message else ""
     return (
         f"upstream failed: {dep.pipeline} {run.partition} is {run.state} "
@@ -364,8 +369,9 @@ def track_dependencies(step: Step, evaluation: DependencyEvaluation) -> None:
                 _arrived(step, check)
         else:
             seen.pop(check.label, None)
-        if check.status is DependencyStatus.FAILED and check.blocking is not None:
-            _upstream_failed(step, check, check.blocking)
+        failed = check.blocking if check.status is DependencyStatus.FAILED else None
+        if failed is not None and failed.state is not RunState.SUCCEEDED:
+            _upstream_failed(step, check, failed)
     if seen != dict(step.run.upstream_seen):
         step.update(upstream_seen=seen)
 

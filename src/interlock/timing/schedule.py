@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from croniter import CroniterBadDateError, CroniterError, croniter
 
@@ -45,6 +45,8 @@ from interlock.timing.calendar import (
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from interlock.model.specs import ScheduleSpec, SlaSpec
+
 __all__ = [
     "cron_problem",
     "fire_for_partition",
@@ -53,6 +55,7 @@ __all__ = [
     "next_fire",
     "parse_clock",
     "partition_for_fire",
+    "partition_granularity",
     "previous_fire",
     "schedule_time_at",
     "trigger_deadline_at",
@@ -148,6 +151,32 @@ def fires_hourly(cron: str) -> bool:
     expanded, _ = croniter.expand(_checked(cron))
     hours = expanded[1]
     return "*" in hours or len(hours) > 1
+
+
+def partition_granularity(
+    schedule: ScheduleSpec, sla: SlaSpec | None
+) -> Literal["hourly", "daily"] | None:
+    """Whether a pipeline's own schedule names its runs by the hour or by the day; None: neither.
+
+    The config loader needs it below the decision core: a dependency's partition mapping
+    only makes sense for some pairs of granularities (``{all: hour}`` on an hourly upstream,
+    ``offset: -1h`` on an hourly downstream). The rule is the one ``decide`` applies to the
+    runs it plans and the reruns it accepts: a cron is hourly when it fires in more than one
+    hour of a day; include dates are days; a trigger with a deadline (or an SLA deadline) is
+    hourly for ``:MM`` deadlines, else daily. A pipeline whose partitions come only from its
+    readings or its upstreams has no granularity of its own.
+    """
+    if schedule.cron:
+        return "hourly" if fires_hourly(schedule.cron) else "daily"
+    if schedule.include_dates:
+        return "daily"
+    if schedule.trigger is None:
+        return None
+    deadlines = [schedule.trigger.deadline, sla.deadline if sla is not None else None]
+    present = [deadline for deadline in deadlines if deadline]
+    if not present:
+        return None
+    return "hourly" if any(deadline.startswith(":") for deadline in present) else "daily"
 
 
 def partition_for_fire(cron: str, tz: str, fire: datetime) -> str:
