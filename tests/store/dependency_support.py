@@ -87,6 +87,7 @@ def put_run(
     watch_until: datetime | None = None,
     attempt: int = 0,
     summary: str = "",
+    waiting_for: str = "",
     launched_at: datetime | None = None,
     finished_at: datetime | None = None,
 ) -> None:
@@ -106,7 +107,8 @@ def put_run(
         store._runs.insert(conn, [run], BEFORE)
         values: dict[str, object] = {"watch_until": watch_until}
         if summary:
-            values["explanation"] = Explanation(summary=summary).to_dict()
+            explained = Explanation(summary=summary, waiting_for=waiting_for)
+            values["explanation"] = explained.to_dict()
         conn.execute(
             t.runs.update()
             .where(t.runs.c.pipeline_id == pipeline_id, t.runs.c.partition == partition)

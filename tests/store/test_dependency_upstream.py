@@ -2,8 +2,9 @@
 
 On SQLite and PostgreSQL. The decision core is pure, so everything it knows of an upstream
 comes through here: its runs of exactly the mapped partitions, its latest final run for a
-``latest`` entry, the stored summary of what it is doing, and — for an SLA deadline — its
-expected duration and, for an upstream not started yet, the same view one level up.
+``latest`` entry, the stored words for what it is doing (as ``explain`` shows them), and —
+for an SLA deadline — its expected duration and, for an upstream not started yet, the same
+view one level up.
 """
 
 from __future__ import annotations
@@ -90,6 +91,23 @@ def test_the_runs_of_the_mapped_partitions_with_what_they_are_doing(store: SqlSt
     assert today.attempt_id == "listings/2026-11-23/2"
     assert state.runs["2026-11-22"].finished_at == NOW
     assert state.latest is None
+
+
+def test_a_waiting_upstream_says_what_it_waits_for(store: SqlStore) -> None:
+    """The explanation's waitingFor, not its summary: ``count 50 gte 1000 is false``."""
+    raw = pipeline("raw-events")
+    down = pipeline("listings", "raw-events")
+    sync(store, raw, down)
+    put_run(
+        store,
+        "raw-events",
+        DAY,
+        RunState.WAITING,
+        summary="waiting for the validation rules",
+        waiting_for="count 50 gte 1000 is false",
+    )
+    state = load(store, down, raw)["raw-events"]
+    assert state.runs[DAY].message == "count 50 gte 1000 is false"
 
 
 def test_every_hour_of_the_day_in_one_query(store: SqlStore) -> None:

@@ -184,7 +184,11 @@ class _Loader:
 
 
 def _upstream_run(pipeline_id: str, row: Any) -> UpstreamRun:
-    """An upstream run from its row: the columns, the body's two times, the stored summary."""
+    """An upstream run from its row: the columns, the body's two times, its stored words.
+
+    The message is what it waits for if anything (``count 50 gte 1000 is false``), else
+    its summary: the words ``explain`` shows for it, so both read the same.
+    """
     body: Mapping[str, Any] = row.body
     explanation = row.explanation if isinstance(row.explanation, Mapping) else {}
     return UpstreamRun(
@@ -194,7 +198,7 @@ def _upstream_run(pipeline_id: str, row: Any) -> UpstreamRun:
         attempt=row.attempt,
         launched_at=_time(body.get("launched_at")),
         finished_at=_time(body.get("finished_at")),
-        message=str(explanation.get("summary", "")),
+        message=str(explanation.get("waitingFor") or explanation.get("summary") or ""),
     )
 
 
