@@ -373,7 +373,8 @@ class PipelineStore(Protocol):
 
         Kept across ``sync_pipelines``. Records ``PIPELINE_PAUSED``/``PIPELINE_RESUMED``
         (returned; None when it already was so, and nothing changes) and makes the
-        pipeline's WAITING runs due now, with a new version. :meth:`RunStore.apply` drops a
+        WAITING runs of the pipeline and of its direct downstreams (``dependsOn``) due now,
+        with a new version. :meth:`RunStore.apply` drops a
         launch of a paused pipeline decided on a spec that did not know it yet.
 
         :raises UnknownPipelineError: the pipeline is not stored.

@@ -26,6 +26,7 @@ from dependency_support import (
 )
 
 from interlock.model import OpenedBy, RunState
+from interlock.model.specs import Pause
 from interlock.store.sqlalchemy import SqlStore
 
 DAY, NEXT = "2026-11-23", "2026-11-24"
@@ -255,3 +256,17 @@ def test_one_success_with_a_thousand_downstreams_wakes_exactly_those(store: SqlS
     took = time.perf_counter() - started
     assert due_now(store) == {(spec.id, DAY) for spec in downstreams}
     assert took < 2.0, f"waking 1,000 downstreams took {took:.2f} s"  # target 0.5 s; slack
+
+
+def test_pausing_an_upstream_wakes_the_waiting_runs_of_its_downstreams(store: SqlStore) -> None:
+    """A paused required upstream blocks them: they are decided (and say so) now."""
+    up = pipeline("up")
+    sync(store, up, pipeline("down", "up"), pipeline("other"))
+    put_run(store, "down", DAY, RunState.WAITING)
+    put_run(store, "down", NEXT)
+    put_run(store, "other", DAY, RunState.WAITING)
+    store.set_pause("up", Pause(at=NOW, reason="maintenance"), NOW)
+    assert due_now(store) == {("down", DAY)}
+    later = NOW + timedelta(hours=1)
+    store.set_pause("up", None, later)
+    assert due_now(store, later) == {("down", DAY)}

@@ -199,7 +199,9 @@ def set_pause(
 
     Either way its WAITING runs move version (a decision taken before this commit is
     dropped, not applied) and become due now: after a resume they launch at once if
-    their rules hold, after a pause they are explained as paused.
+    their rules hold, after a pause they are explained as paused. So do the WAITING runs
+    of its downstreams (``dependsOn``): a paused required upstream blocks them, which they
+    say (and an SLA deadline counts as at risk) now, not at their next timer.
 
     :raises UnknownPipelineError: the pipeline is not stored.
     """
@@ -219,10 +221,14 @@ def set_pause(
             pause_serial=p.pause_serial + 1,
         )
     )
-    r = t.runs.c
+    r, d = t.runs.c, t.dependency_index.c
+    downstreams = sa.select(d.downstream_id).where(d.upstream_id == pipeline_id)
     conn.execute(
         t.runs.update()
-        .where(r.pipeline_id == pipeline_id, r.state == RunState.WAITING.value)
+        .where(
+            sa.or_(r.pipeline_id == pipeline_id, r.pipeline_id.in_(downstreams)),
+            r.state == RunState.WAITING.value,
+        )
         .values(next_check_at=now, version=r.version + 1)
     )
     event = _pause_event(pipeline_id, pause, now)
