@@ -6,9 +6,10 @@
         runs = store.claim_due(now)                 # lease; SKIP LOCKED on PostgreSQL
         for run in runs:
             inputs = readings + pending signals (+ a job poll if RUNNING, recovery if LAUNCHING)
+                     + what its upstreams' runs are doing (dependsOn only)
             decision = decide(pipeline, run, inputs, now)
-            if store.apply(decision):               # one transaction, version-checked
-                launch jobs (worker pool, attempt id = idempotency key)
+            if store.apply(decision):               # one transaction, version-checked; a run
+                launch jobs (worker pool, ...)      # at rest wakes its downstreams in it
         sleep until the next due time or a store wake-up
 
 The controller holds no state of its own that matters after a crash. A run in LAUNCHING is
