@@ -1,11 +1,9 @@
-"""Pipelines with ``dependsOn`` in a real store, until the YAML loader reads ``dependsOn``.
+"""Pipelines with ``dependsOn`` in a real store, built in code rather than written in YAML.
 
-The stored document is YAML, re-parsed by every process; the loader for ``dependsOn`` is
-not there yet, so :func:`with_dependencies` lays the specs' ``depends_on`` over what the
-store's documents parse to (``interlock.app.unpack_document``), the way a loaded YAML file
-will carry it. :func:`deciding_with_upstreams` makes the controller pass what the upstream
-runs are doing to ``decide()`` (loaded by :func:`interlock.app.upstreams.load_upstream`,
-read-only over the store) until the store's own upstream loading lands.
+The stored document is YAML, re-parsed by every process; :func:`with_dependencies` lays the
+specs' ``depends_on`` over what the store's documents parse to
+(``interlock.app.unpack_document``), the way a loaded YAML file carries it. The controller
+loads what the upstream runs are doing itself (``SqlStore.load_upstream``).
 """
 
 from __future__ import annotations
@@ -18,8 +16,6 @@ from typing import Any
 import pytest
 
 import interlock.app
-import interlock.controller.loop
-from interlock.app.upstreams import load_upstream
 from interlock.model.dependencies import Dependency, DependsOnSpec, PartitionMapping
 from interlock.model.specs import PipelineSpec
 
@@ -46,17 +42,6 @@ def with_dependencies(monkeypatch: pytest.MonkeyPatch, graph: Mapping[str, Depen
         return spec if found is None else replace(spec, depends_on=found)
 
     monkeypatch.setattr(interlock.app, "unpack_document", unpack)
-
-
-def deciding_with_upstreams(monkeypatch: pytest.MonkeyPatch, il: interlock.app.Interlock) -> None:
-    """The controller's ``decide()`` sees the upstream runs (what ``explain`` sees)."""
-    real = interlock.controller.loop.decide
-
-    def decide(spec: PipelineSpec, run: Any, readings: Any, **kw: Any) -> Any:
-        upstream = load_upstream(il.store, il.specs(), spec, run.partition)
-        return real(spec, run, readings, upstream, **kw)
-
-    monkeypatch.setattr(interlock.controller.loop, "decide", decide)
 
 
 def pipeline_yaml(pipeline_id: str, *, rules: str = "") -> str:

@@ -30,3 +30,15 @@ def test_quick_benchmark_run_reports_every_figure() -> None:
     assert report["idle"]["cpu_percent_of_one_core"] >= 0
     assert report["idle"]["peak_rss_mb"] > 0
     assert report["idle"]["runs"] == 500
+    deps = report["dependencies"]
+    for figure in ("per_hop", "first_hop", "total"):
+        assert 0 < deps["chain_ms"][figure]["p50"] <= deps["chain_ms"][figure]["p99"]
+    assert (
+        0 < deps["chain_served_ms"]["per_hop"]["p50"] <= deps["chain_served_ms"]["per_hop"]["p99"]
+    )
+    assert deps["chain_ms"]["pipelines"] == 10
+    assert deps["fan_out"]["downstreams"] == 100
+    assert deps["fan_out"]["settle_and_wake_ms"] > 0
+    assert deps["fan_out"]["decided_s"] > 0
+    assert deps["idle"]["cpu_percent_of_one_core"] >= 0
+    assert deps["idle"]["pipelines"] == 50

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from tests.deps_support import deciding_with_upstreams, needs, pipeline_yaml, with_dependencies
+from tests.deps_support import needs, pipeline_yaml, with_dependencies
 
 from interlock.app import Interlock
 from interlock.cli import main
@@ -43,7 +43,6 @@ def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Interlock
         db=f"sqlite:///{tmp_path}/i.db", pipelines=folder, clock=clock, backends=lambda _t: backend
     )
     il.apply()
-    deciding_with_upstreams(monkeypatch, il)
     controller = il.controller(ControllerSettings(workers=0))
     clock.set(datetime(2026, 11, 23, 8, 10, tzinfo=UTC))
     il.put_reading("raw-events", "rows", {"count": 50})

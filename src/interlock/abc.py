@@ -25,9 +25,11 @@ from typing import Any, Protocol, runtime_checkable
 from interlock.brokers.base import Broker
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
 from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, Signal
+from interlock.model.dependencies import UpstreamState
 from interlock.model.specs import Pause, PipelineSpec
 
 __all__ = [
+    "AttemptInputs",
     "AttemptLaunched",
     "AttemptOutcome",
     "AttemptRecord",
@@ -143,6 +145,11 @@ class AttemptOutcome:
 AttemptUpdate = AttemptLaunched | AttemptOutcome
 """What :meth:`RunStore.apply` records on the run's current attempt with the decision."""
 
+AttemptInputs = Mapping[str, int | list[str] | None]
+"""What a launch consumed, recorded on its attempt (``attempts.inputs``): sensor key → the
+reading history id it saw (None: none), and ``upstream:<label>`` → the upstream attempt ids
+a ``dependsOn`` entry matched (``listings/2026-11-22/1``)."""
+
 
 # Interfaces --------------------------------------------------------------------------------
 
@@ -225,10 +232,15 @@ class RunStore(Protocol):
         signal_ids: Sequence[int] = (),
         launch_lease: timedelta | None = None,
         attempt_update: AttemptUpdate | None = None,
-        inputs: Mapping[str, int | None] | None = None,
+        inputs: AttemptInputs | None = None,
         watch_after_success: timedelta = WATCH_AFTER_SUCCESS,
     ) -> bool:
         """Commit a decision atomically: the run, its events, new runs, attempts, signals.
+
+        A decision that brings its run to rest (``decision.settled``) also makes due, in the
+        same transaction, every downstream run (``dependsOn``) of the partitions it maps to,
+        and creates those of downstreams whose runs only their upstreams open, so a crash
+        after the commit loses no wake-up.
 
         :param owner: the lease holder; the run must still be leased to it.
         :param signal_ids: signals the decision consumed (from :meth:`pending_signals`).
@@ -237,7 +249,8 @@ class RunStore(Protocol):
             :meth:`renew_leases`); each launch is recorded as a ``launching`` attempt whose
             id, the idempotency key, can be recorded only once.
         :param attempt_update: what the job log learns about the run's current attempt.
-        :param inputs: the reading history ids each launch saw (for lineage).
+        :param inputs: what each launch consumed (for lineage): the reading history ids it
+            saw, and the upstream attempts its dependencies matched (:data:`AttemptInputs`).
         :param watch_after_success: how long undated readings still wake a succeeded run.
         :returns: False if the run changed since it was claimed (a new reading or signal)
             or the lease was lost. Then nothing is recorded and the lease is dropped: the
@@ -305,6 +318,24 @@ class ReadingStore(Protocol):
         """The latest readings a run of ``pipeline`` for ``partition`` may see."""
         ...
 
+    def load_upstream(
+        self,
+        pipeline: PipelineSpec,
+        partition: str,
+        specs: Mapping[str, PipelineSpec],
+        *,
+        recursive: bool | None = None,
+    ) -> dict[str, UpstreamState]:
+        """What the upstreams (``dependsOn``) of a run of ``pipeline`` for ``partition`` do.
+
+        One entry per upstream id: its runs of the partitions the run maps to, its latest
+        final run for a ``latest`` entry, and its spec from ``specs`` (None when it is not
+        loaded). With ``recursive`` (None: when ``pipeline`` has an SLA deadline) also each
+        upstream's expected duration and, for upstreams not started yet, the same view one
+        level further up. Empty, without touching the database, without ``dependsOn``.
+        """
+        ...
+
     def reading_history(
         self, key: str, *, pipeline_id: str | None = None, limit: int = 100
     ) -> list[dict[str, Any]]:
@@ -342,7 +373,8 @@ class PipelineStore(Protocol):
 
         Kept across ``sync_pipelines``. Records ``PIPELINE_PAUSED``/``PIPELINE_RESUMED``
         (returned; None when it already was so, and nothing changes) and makes the
-        pipeline's WAITING runs due now, with a new version. :meth:`RunStore.apply` drops a
+        WAITING runs of the pipeline and of its direct downstreams (``dependsOn``) due now,
+        with a new version. :meth:`RunStore.apply` drops a
         launch of a paused pipeline decided on a spec that did not know it yet.
 
         :raises UnknownPipelineError: the pipeline is not stored.

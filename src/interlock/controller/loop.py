@@ -6,9 +6,10 @@
         runs = store.claim_due(now)                 # lease; SKIP LOCKED on PostgreSQL
         for run in runs:
             inputs = readings + pending signals (+ a job poll if RUNNING, recovery if LAUNCHING)
+                     + what its upstreams' runs are doing (dependsOn only)
             decision = decide(pipeline, run, inputs, now)
-            if store.apply(decision):               # one transaction, version-checked
-                launch jobs (worker pool, attempt id = idempotency key)
+            if store.apply(decision):               # one transaction, version-checked; a run
+                launch jobs (worker pool, ...)      # at rest wakes its downstreams in it
         sleep until the next due time or a store wake-up
 
 The controller holds no state of its own that matters after a crash. A run in LAUNCHING is
@@ -44,6 +45,7 @@ from interlock.model import (
     LaunchJob,
     LaunchRecorded,
     LaunchUnknown,
+    ReadingSet,
     Run,
     RunState,
     Signal,
@@ -323,12 +325,13 @@ class Controller:
         now: datetime,
     ) -> None:
         readings = self.store.load_readings(spec, run.partition)
-        decision = decide(spec, run, readings, now=now, signals=signals)
-        inputs = (
-            {k: r.ref for k, r in readings.view(run.partition).items()}
-            if decision.launches
+        upstream = (  # only pipelines with dependsOn pay for it
+            self.store.load_upstream(spec, run.partition, self.specs())
+            if spec.depends_on is not None
             else None
         )
+        decision = decide(spec, run, readings, upstream, now=now, signals=signals)
+        inputs = _consumed(decision.run, readings, run.partition) if decision.launches else None
         applied = self.store.apply(
             decision,
             spec,
@@ -363,6 +366,20 @@ class Controller:
             self._inflight_runs.pop(key, None)
 
         future.add_done_callback(forget)
+
+
+def _consumed(run: Run, readings: ReadingSet, partition: str) -> dict[str, int | list[str] | None]:
+    """A launch's provenance: the reading history rows it saw, the upstream attempts matched.
+
+    ``upstream_seen`` is frozen at launch (the decision core sets it), so this is exactly
+    what the attempt consumed: what a later rerun of one of them is compared against.
+    """
+    inputs: dict[str, int | list[str] | None] = {
+        k: r.ref for k, r in readings.view(partition).items()
+    }
+    for label, attempts in run.upstream_seen.items():
+        inputs[f"upstream:{label}"] = list(attempts)
+    return inputs
 
 
 def _recorded_launch(signals: list[Signal], run: Run) -> AttemptLaunched | None:

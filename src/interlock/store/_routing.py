@@ -1,8 +1,11 @@
-"""Which runs a batch of readings makes due: the write half of "one write wakes them all".
+"""Which runs a write makes due: the write half of "one write wakes them all".
 
-Pure given the routing table (sensor key → pipelines that read it): computes the run keys
-to create (trigger readings open runs) and the wake targets, so ``put_readings`` can apply
-them with a few set-based statements in the same transaction as the readings.
+Pure given a routing table. Readings: sensor key → pipelines that read it
+(:func:`plan_wakes`; trigger readings open runs). Dependencies: upstream pipeline → the
+``dependsOn`` entries naming it (:func:`plan_dependency_wakes`; an upstream run coming to
+rest wakes the downstream runs it may unblock, and opens them for a downstream with no
+schedule of its own). Either plan is applied with a few set-based statements in the same
+transaction as the write that caused it, so no wake-up is lost to a crash.
 """
 
 from __future__ import annotations
@@ -12,8 +15,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from interlock.decide.plan import local_partition
+from interlock.model.dependencies import (
+    Dependency,
+    MappingKind,
+    PartitionMapping,
+    downstream_partitions,
+)
 
-__all__ = ["Route", "WakePlan", "plan_wakes"]
+__all__ = [
+    "DependencyRoute",
+    "DependencyWakePlan",
+    "Route",
+    "WakePlan",
+    "plan_dependency_wakes",
+    "plan_wakes",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,3 +67,68 @@ def plan_wakes(
                 open_runs.add((route.pipeline_id, target))
                 wake.add((route.pipeline_id, target))  # the one PENDING run it may open
     return WakePlan(open_runs=frozenset(open_runs), wake=frozenset(wake))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DependencyRoute:
+    """One ``dependsOn`` entry seen from its upstream: a row of ``dependency_index``."""
+
+    downstream_id: str
+    label: str
+    mapping: PartitionMapping
+    timezone: str
+    """The downstream's schedule zone (whose day ``{all: hour}`` covers)."""
+    upstream_timezone: str
+    """The upstream's schedule zone (whose wall clock its hourly partitions name)."""
+    opens_runs: bool
+    """The downstream has no cron and no trigger: its upstreams' final states open its runs."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DependencyWakePlan:
+    """Runs to open (pipeline, partition), runs to wake, pipelines whose open runs to wake."""
+
+    open_runs: frozenset[tuple[str, str]] = frozenset()
+    wake: frozenset[tuple[str, str]] = frozenset()
+    """Dated: the downstream runs of the partitions the upstream one maps to."""
+    wake_latest: frozenset[str] = frozenset()
+    """Downstreams with a ``latest`` entry: any of their open runs may be waiting for it."""
+
+    def __bool__(self) -> bool:
+        return bool(self.open_runs or self.wake or self.wake_latest)
+
+
+def plan_dependency_wakes(
+    upstream_partition: str, routes: Iterable[DependencyRoute]
+) -> DependencyWakePlan:
+    """Plan for one upstream run of ``upstream_partition`` that came to rest.
+
+    ``routes`` are the entries naming that upstream. The partitions come from
+    :func:`~interlock.model.dependencies.downstream_partitions`, the inverse of the rule a
+    downstream decision uses to find its upstream runs, so the two cannot disagree.
+    """
+    open_runs: set[tuple[str, str]] = set()
+    wake: set[tuple[str, str]] = set()
+    latest: set[str] = set()
+    for route in routes:
+        if route.mapping.kind is MappingKind.LATEST:
+            latest.add(route.downstream_id)
+            targets: tuple[str, ...] = (upstream_partition,) if route.opens_runs else ()
+        else:
+            dependency = Dependency(pipeline="", partition=route.mapping)
+            targets = (
+                downstream_partitions(
+                    dependency,
+                    upstream_partition,
+                    timezone=route.timezone,
+                    upstream_timezone=route.upstream_timezone,
+                )
+                or ()
+            )
+        for partition in targets:
+            wake.add((route.downstream_id, partition))
+            if route.opens_runs:
+                open_runs.add((route.downstream_id, partition))
+    return DependencyWakePlan(
+        open_runs=frozenset(open_runs), wake=frozenset(wake), wake_latest=frozenset(latest)
+    )

@@ -37,6 +37,8 @@ __all__ = [
     "SIGNAL_WAITING",
     "WAKE_ATTEMPT",
     "WAKE_DATED",
+    "WAKE_DEPENDENT",
+    "WAKE_DEPENDENT_LATEST",
     "WAKE_UNDATED",
     "claim_statement",
     "insert_runs",
@@ -250,6 +252,38 @@ PENDING runs are left asleep: before its window opens a run only evaluates its t
 the one PENDING run an undated trigger reading can open (today's) gets a dated wake from
 :func:`~interlock.store._routing.plan_wakes`. Waking future runs on every reading is what
 once let planning run ahead under a steady sensor stream."""
+
+WAKE_DEPENDENT = Prepared(
+    t.runs.update()
+    .where(
+        *_PK,
+        _one_of(_r.state, ("PENDING", "WAITING", "EXHAUSTED", "SUCCEEDED", "SHADOWED")),
+    )
+    .values(next_check_at=sa.bindparam("b_now"), version=_r.version + 1)
+)
+"""An upstream run of a partition this run maps to came to rest: decide it now.
+
+Unlike a reading, an upstream's final state also wakes an EXHAUSTED run: its window closed
+while it waited for the upstream, which a retried or rerun upstream's success reopens (the
+decision core says whether). SUCCEEDED runs are woken for cascading reruns. Run once per
+downstream run (``executemany``); the version moves, so a decision taken before it drops."""
+
+WAKE_DEPENDENT_LATEST = Prepared(
+    t.runs.update()
+    .where(
+        _r.pipeline_id == sa.bindparam("b_pipeline"),
+        sa.or_(
+            _one_of(_r.state, ("PENDING", "WAITING")),
+            sa.and_(
+                _one_of(_r.state, ("SUCCEEDED", "SHADOWED")),
+                _r.watch_until > sa.bindparam("b_now"),
+            ),
+        ),
+    )
+    .values(next_check_at=sa.bindparam("b_now"), version=_r.version + 1)
+)
+"""A ``latest`` upstream came to rest: every open run of the downstream may be waiting for
+it, and succeeded runs it still watches may rerun. Run once per downstream pipeline."""
 
 INSERT_EVENTS = Prepared(
     t.events.insert(), ["type", "pipeline_id", "partition", "at", "message", "detail"]

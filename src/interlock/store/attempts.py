@@ -22,7 +22,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from interlock.abc import AttemptLaunched, AttemptOutcome, AttemptRecord, AttemptUpdate
+from interlock.abc import (
+    AttemptInputs,
+    AttemptLaunched,
+    AttemptOutcome,
+    AttemptRecord,
+    AttemptUpdate,
+)
 from interlock.events import EventType
 from interlock.model import Decision, Event, LaunchJob
 from interlock.model.specs import PipelineSpec
@@ -51,7 +57,7 @@ def record_launches(
     decision: Decision,
     pipeline: PipelineSpec,
     now: datetime,
-    inputs: Mapping[str, int | None],
+    inputs: AttemptInputs,
 ) -> None:
     """One ``launching`` row per launch the decision makes (a duplicate id raises)."""
     for launch in (a for a in decision.actions if isinstance(a, LaunchJob)):

@@ -31,6 +31,8 @@ from interlock.store._statements import (
     SIGNAL_WAITING,
     WAKE_ATTEMPT,
     WAKE_DATED,
+    WAKE_DEPENDENT,
+    WAKE_DEPENDENT_LATEST,
     WAKE_UNDATED,
     claim_statement,
     insert_runs,
@@ -39,7 +41,7 @@ from interlock.store.codec import run_from_json, run_to_json
 
 if TYPE_CHECKING:
     from interlock.model.specs import PipelineSpec
-    from interlock.store._routing import WakePlan
+    from interlock.store._routing import DependencyWakePlan, WakePlan
 
 __all__ = ["Runs"]
 
@@ -87,6 +89,37 @@ class Runs:
             WAKE_DATED.execute(conn, dated)
         if undated:
             WAKE_UNDATED.execute(conn, [{"b_pipeline": p, "b_now": now} for p in undated])
+
+    def wake_dependents(self, conn: Connection, plan: DependencyWakePlan, now: datetime) -> None:
+        """Apply a :class:`DependencyWakePlan`: open upstream-opened runs, make the rest due.
+
+        A run opened here is PENDING and due now; so is one that already existed in a state
+        an upstream's final state may change (:data:`WAKE_DEPENDENT`).
+        """
+        if plan.open_runs:
+            opens = [
+                Run(
+                    pipeline_id=p,
+                    partition=part,
+                    created_at=now,
+                    opened_by=OpenedBy.UPSTREAM,
+                    next_check_at=now,
+                )
+                for p, part in sorted(plan.open_runs)
+            ]
+            self.insert(conn, opens, now)
+        if plan.wake:
+            WAKE_DEPENDENT.execute(
+                conn,
+                [
+                    {"b_pipeline": p, "b_partition": part, "b_now": now}
+                    for p, part in sorted(plan.wake)
+                ],
+            )
+        if plan.wake_latest:
+            WAKE_DEPENDENT_LATEST.execute(
+                conn, [{"b_pipeline": p, "b_now": now} for p in sorted(plan.wake_latest)]
+            )
 
     def add_stub(self, conn: Connection, pipeline_id: str, partition: str, now: datetime) -> None:
         """Make sure a run exists to take a signal: a PENDING one, due now, if there was none."""

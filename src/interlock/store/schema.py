@@ -5,6 +5,9 @@ Tables (docs/architecture.md):
 - ``pipelines`` / ``pipeline_versions``: the current YAML of each pipeline and every version
   ever applied (hash, time, source file), for audit.
 - ``sensor_index``: which pipelines read which sensor key, so a write wakes exactly them.
+- ``dependency_index``: which pipelines depend on which (``dependsOn``), with what a wake
+  needs (mapping, time zones, whether the downstream's runs are opened by its upstreams), so
+  an upstream run coming to rest wakes exactly the downstream runs it may unblock.
 - ``readings`` (latest per scope, key, partition) and ``reading_history`` (append-only, every
   accepted reading with its arrival time). ``attempts.inputs`` names the history rows each
   launch consumed, so provenance is recorded once, with the launch. ``scope`` is the
@@ -28,6 +31,7 @@ from sqlalchemy.engine import Dialect
 
 __all__ = [
     "attempts",
+    "dependency_index",
     "events",
     "metadata",
     "pipeline_versions",
@@ -80,6 +84,8 @@ pipelines = sa.Table(
     sa.Column("paused_reason", sa.Text, nullable=True),
     sa.Column("paused_by", sa.Text, nullable=True),
     sa.Column("pause_serial", sa.Integer, nullable=False, server_default="0"),
+    # The schedule's time zone (0004), for the dependency index of pipelines applied later.
+    sa.Column("timezone", sa.String(64), nullable=True),
 )
 
 pipeline_versions = sa.Table(
@@ -102,6 +108,24 @@ sensor_index = sa.Table(
     sa.Column("timezone", sa.String(64), nullable=False),
     sa.Index("ix_sensor_index_pipeline", "pipeline_id", "key"),
 )
+
+dependency_index = sa.Table(
+    "dependency_index",
+    metadata,
+    sa.Column("upstream_id", sa.String(200), primary_key=True),
+    sa.Column("downstream_id", sa.String(200), primary_key=True),
+    sa.Column("label", sa.String(500), primary_key=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("offset_seconds", sa.Integer, nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("upstream_timezone", sa.String(64), nullable=False),
+    sa.Column("opens_runs", sa.Boolean, nullable=False),
+    sa.Index("ix_dependency_index_downstream", "downstream_id"),
+)
+"""One row per ``dependsOn`` entry (0004): ``kind``/``offset_seconds`` are its partition
+mapping, ``timezone`` the downstream's schedule zone and ``upstream_timezone`` the
+upstream's (``{all: hour}`` needs both); ``opens_runs`` is true for a downstream with no cron
+and no trigger, whose runs its upstreams' final states create."""
 
 readings = sa.Table(
     "readings",
@@ -169,6 +193,8 @@ attempts = sa.Table(
     sa.Column("message", sa.Text, nullable=True),
     sa.Column("output", sa.JSON, nullable=True),
     sa.Index("ix_attempts_run", "pipeline_id", "partition", "attempt"),
+    # The last successful attempts of a pipeline, for its expected duration (0004).
+    sa.Index("ix_attempts_finished", "pipeline_id", "state", "finished_at"),
 )
 
 signals = sa.Table(

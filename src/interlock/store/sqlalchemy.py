@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from interlock.abc import (
+    AttemptInputs,
     AttemptRecord,
     AttemptUpdate,
     Claim,
@@ -38,11 +39,12 @@ from interlock.brokers.local import LocalBroker
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
 from interlock.errors import StoreError
 from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, Signal
+from interlock.model.dependencies import UpstreamState
 from interlock.model.specs import Pause, PipelineSpec
-from interlock.store import attempts, events, pipelines, readings, signals
+from interlock.store import attempts, events, pipelines, readings, signals, upstream
 from interlock.store import runs as run_table
 from interlock.store._errors import map_errors
-from interlock.store._routing import WakePlan, plan_wakes
+from interlock.store._routing import WakePlan, plan_dependency_wakes, plan_wakes
 from interlock.store._sqlite import Checkpointer, ControllerLock, sqlite_pragmas
 from interlock.store._url import DatabaseTarget, check_sqlite_file, default_url, parse_target
 from interlock.store.codec import signal_to_json
@@ -209,6 +211,20 @@ class SqlStore:
         with self.engine.connect() as conn:
             return readings.load(conn, pipeline, partition)
 
+    def load_upstream(
+        self,
+        pipeline: PipelineSpec,
+        partition: str,
+        specs: Mapping[str, PipelineSpec],
+        *,
+        recursive: bool | None = None,
+    ) -> dict[str, UpstreamState]:
+        """What the upstreams of a run of ``pipeline`` for ``partition`` are doing."""
+        if pipeline.depends_on is None:
+            return {}
+        with self.engine.connect() as conn:
+            return upstream.load_upstream(conn, pipeline, partition, specs, recursive=recursive)
+
     def reading_history(
         self, key: str, *, pipeline_id: str | None = None, limit: int = 100
     ) -> list[dict[str, Any]]:
@@ -281,13 +297,14 @@ class SqlStore:
         signal_ids: Sequence[int] = (),
         launch_lease: timedelta | None = None,
         attempt_update: AttemptUpdate | None = None,
-        inputs: Mapping[str, int | None] | None = None,
+        inputs: AttemptInputs | None = None,
         watch_after_success: timedelta = WATCH_AFTER_SUCCESS,
     ) -> bool:
         """Commit a decision: run, events, new runs, attempts, consumed signals — atomically.
 
-        False (and nothing but the lease dropped) if the run changed or the lease was lost;
-        the full contract is :meth:`interlock.abc.RunStore.apply`.
+        A decision that brings the run to rest (``settled``) wakes its downstreams in the
+        same transaction. False (and nothing but the lease dropped) if the run changed or
+        the lease was lost; the full contract is :meth:`interlock.abc.RunStore.apply`.
         """
         with self.engine.begin() as conn:
             if (
@@ -318,8 +335,20 @@ class SqlStore:
             attempts.record_launches(conn, decision, pipeline, now, inputs or {})
             signals.mark_processed(conn, signal_ids, now)
             attempts.settle(conn, decision, attempt_update)
-        if decision.actions:
+            woke = decision.settled and self._wake_dependents(conn, decision.run, now)
+        if decision.actions or woke:
             self.broker.notify()
+        return True
+
+    def _wake_dependents(self, conn: Connection, run: Run, now: datetime) -> bool:
+        """Open and wake the downstream runs ``run`` may unblock; False if it has none."""
+        routes = self._pipelines.dependents(conn).get(run.pipeline_id)
+        if not routes:
+            return False
+        plan = plan_dependency_wakes(run.partition, routes)
+        if not plan:
+            return False
+        self._runs.wake_dependents(conn, plan, now)
         return True
 
     def finish_launch(
