@@ -22,7 +22,7 @@ from interlock.schemas import (
     ExplainOut,
     JobLogOut,
     ReadingOut,
-    RunOut,
+    StatusRunOut,
     dump,
     dumps,
 )
@@ -103,7 +103,7 @@ def _round_trip(model: type[BaseModel], output: str) -> None:
 
 def test_cli_json_is_its_schema(world: World) -> None:
     """``status``, ``runs``, ``events`` and ``explain`` ``--json`` are their models."""
-    _round_trip(RunOut, _cli(world, "status"))
+    _round_trip(StatusRunOut, _cli(world, "status"))
     _round_trip(JobLogOut, _cli(world, "runs", "gold-revenue"))
     _round_trip(EventOut, _cli(world, "events"))
     _round_trip(ExplainOut, _cli(world, "explain", "gold-revenue", "--partition", "2026-11-23"))

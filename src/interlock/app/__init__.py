@@ -27,7 +27,7 @@ from typing import Any
 from interlock.abc import AttemptRecord, ReadingInput, Store, StoredPipeline, SyncReport
 from interlock.app.documents import may_depend, pack_document, unpack_document
 from interlock.app.requests import SignalRequests
-from interlock.app.upstreams import UpstreamNode, explain_upstreams, load_upstream
+from interlock.app.upstreams import UpstreamNode, explain_upstreams
 from interlock.config import check_dependency_graph, load_pipelines
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
@@ -295,7 +295,7 @@ class Interlock(SignalRequests):
         run = self.store.get_run(pipeline_id, part) or Run(
             pipeline_id=pipeline_id, partition=part, created_at=now
         )
-        upstream = load_upstream(self.store, self.specs(), spec, part) if spec.depends_on else None
+        upstream = self.store.load_upstream(spec, part, self.specs())
         return decide(spec, run, self.store.load_readings(spec, part), upstream, now=now)
 
     def explain_upstreams(self, decision: Decision) -> dict[str, UpstreamNode]:

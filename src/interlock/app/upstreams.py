@@ -19,17 +19,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from interlock.abc import Store
-from interlock.decide.dependencies import needed_partitions
 from interlock.model import Explanation, Run, RunState
-from interlock.model.dependencies import FINAL_UPSTREAM_STATES, UpstreamRun, UpstreamState
-from interlock.model.specs import PipelineSpec
+from interlock.model.dependencies import FINAL_UPSTREAM_STATES
 
 __all__ = [
     "MAX_DEPTH",
     "UpstreamNode",
     "explain_upstreams",
-    "load_upstream",
     "with_upstreams",
 ]
 
@@ -38,46 +34,6 @@ MAX_DEPTH = 8
 
 _UNMET = frozenset({"WAITING", "FAILED", "BLOCKED"})
 _FINAL = sorted(state.value for state in FINAL_UPSTREAM_STATES)
-
-
-def load_upstream(
-    store: Store, specs: Mapping[str, PipelineSpec], spec: PipelineSpec, partition: str
-) -> dict[str, UpstreamState]:
-    """Upstream id → its runs of the partitions a run of ``partition`` maps to (and latest).
-
-    Empty (and no query) for a pipeline without ``dependsOn``.
-    """
-    loaded: dict[str, UpstreamState] = {}
-    for upstream_id, (parts, wants_latest) in needed_partitions(spec, partition, specs).items():
-        upstream_spec = specs.get(upstream_id)
-        if upstream_spec is None:
-            loaded[upstream_id] = UpstreamState(spec=None)
-            continue
-        runs = {}
-        for part in parts:
-            run = store.get_run(upstream_id, part)
-            if run is not None:
-                runs[part] = _upstream_run(store, run)
-        latest = None
-        if wants_latest:
-            final = store.list_runs(upstream_id, limit=1, states=_FINAL)
-            latest = _upstream_run(store, final[0]) if final else None
-        loaded[upstream_id] = UpstreamState(spec=upstream_spec, runs=runs, latest=latest)
-    return loaded
-
-
-def _upstream_run(store: Store, run: Run) -> UpstreamRun:
-    """A stored run as a dependency sees it; its message is what its explanation says."""
-    stored = store.run_explanation(run.pipeline_id, run.partition) or {}
-    return UpstreamRun(
-        pipeline_id=run.pipeline_id,
-        partition=run.partition,
-        state=run.state,
-        attempt=run.attempt,
-        launched_at=run.launched_at,
-        finished_at=run.finished_at,
-        message=str(stored.get("waitingFor") or stored.get("summary") or ""),
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
