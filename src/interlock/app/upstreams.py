@@ -1,10 +1,8 @@
 """What a run's upstreams are doing, read from the store: ``explain``'s inputs and its tree.
 
-Two read-only jobs, both for ``explain`` (never the controller's hot path):
+Read-only, for ``explain`` (never the controller's hot path; the ``upstream=`` input of
+``decide()`` comes from the store's ``load_upstream``, the same loader the controller uses):
 
-- :func:`load_upstream` builds the ``upstream=`` argument of ``decide()`` for one run from
-  the stored upstream runs, so ``explain`` decides with what the upstreams really did
-  instead of calling every dependency "not loaded".
 - :func:`explain_upstreams` answers "and why is *that* upstream not done?" recursively: for
   each unmet dependency it follows the blocking upstream run to the explanation stored with
   that run's latest decision, and from there to that run's own unmet dependencies. The words
