@@ -344,7 +344,11 @@ class Controller:
             watch_after_success=self.settings.watch_after_success,
         )
         if not applied:
-            log.info("run %s/%s changed under us; decision dropped", run.pipeline_id, run.partition)
+            # An exit notice (or another controller) moved the run on meanwhile: it is due
+            # again and decided afresh, so this is routine, not news for the serve log.
+            log.debug(
+                "run %s/%s changed under us; decision dropped", run.pipeline_id, run.partition
+            )
             return
         if self.sink is not None:
             for entry in decision_entries(run, decision, spec, now):
@@ -364,6 +368,10 @@ class Controller:
         def forget(_done: Future[Any]) -> None:
             self._inflight.pop(key, None)
             self._inflight_runs.pop(key, None)
+            with self._exits_lock:
+                ended = key in self._exited
+            if ended:  # it exited before its launch was recorded, and that record set the
+                self.store.wake_attempt(key, self.clock.now())  # next poll: due now again
 
         future.add_done_callback(forget)
 
