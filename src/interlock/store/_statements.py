@@ -263,9 +263,9 @@ WAKE_DEPENDENT = Prepared(
 )
 """An upstream run of a partition this run maps to came to rest: decide it now.
 
-Unlike a reading, an upstream's final state also wakes an EXHAUSTED run: its window closed
-while it waited for the upstream, which a retried or rerun upstream's success reopens (the
-decision core says whether). SUCCEEDED runs are woken for cascading reruns. Run once per
+Unlike a reading, an upstream's final state also wakes an EXHAUSTED run, so its explanation
+shows the upstream's new state (the decision core never relaunches an exhausted run for it).
+SUCCEEDED runs are woken for cascading reruns. Run once per
 downstream run (``executemany``); the version moves, so a decision taken before it drops."""
 
 WAKE_DEPENDENT_LATEST = Prepared(
