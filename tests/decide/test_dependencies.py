@@ -7,10 +7,12 @@ load these same values, so what holds here holds for both.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from decide_support import at, pipeline
+from hypothesis import given
+from hypothesis import strategies as st
 
 from interlock.decide import decide
 from interlock.decide.dependencies import DependencyStatus, evaluate_dependencies
@@ -420,3 +422,29 @@ def test_a_paused_upstream_with_an_open_run_is_blocked_not_working():
     assert decision.explanation.waiting_for.startswith("blocked: listings is paused")
     done = upstreams(up_run("listings", RunState.SUCCEEDED), specs={"listings": paused})
     assert decide(spec, waiting_run(), {}, done, now=at("06:40")).launches
+
+
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu"]
+
+
+@given(
+    day=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+    zone=st.sampled_from(ZONES),
+    upstream_zone=st.sampled_from(ZONES),
+)
+def test_every_hour_of_a_day_maps_back_to_that_day_and_no_other(day, zone, upstream_zone):
+    """{all: hour}: a wake-up for any hour a day needs wakes that day, in any pair of zones."""
+    every = Dependency(pipeline="u", partition=PartitionMapping(kind=MappingKind.ALL))
+    today = upstream_partitions(
+        every, day.isoformat(), timezone=zone, upstream_timezone=upstream_zone
+    )
+    tomorrow = upstream_partitions(
+        every, (day + timedelta(days=1)).isoformat(), timezone=zone, upstream_timezone=upstream_zone
+    )
+    assert today is not None
+    assert tomorrow is not None
+    assert 22 <= len(today) <= 25
+    assert not set(today) & set(tomorrow)
+    for hour in today:
+        back = downstream_partitions(every, hour, timezone=zone, upstream_timezone=upstream_zone)
+        assert back == (day.isoformat(),)

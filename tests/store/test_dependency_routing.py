@@ -185,19 +185,20 @@ def test_all_hours_across_a_dst_change_wakes_the_one_day_from_each_of_its_hours(
     assert timedelta(hours=len(hours)) == timedelta(days=1, hours=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model.dependencies: {all: hour} between zones whose offsets differ by a half "
-    "hour: upstream_partitions puts Kolkata's 05:00 hour in UTC's Jan 1 (its 05:30), "
-    "downstream_partitions maps it back to Dec 31 (its start, 23:30 UTC)",
-)
 def test_all_hours_between_zones_half_an_hour_apart_wakes_the_day_that_needs_the_hour() -> None:
-    """The hour that straddles the downstream's midnight must wake the day that waits for it."""
+    """The hour that straddles the downstream's midnight belongs to one day: the one it starts in.
+
+    Kolkata's 05:00 hour of Jan 2 starts at 23:30 UTC on Jan 1, so UTC's Jan 1 needs it (and
+    its wake-up wakes Jan 1), while Kolkata's 05:00 hour of Jan 1 belongs to Dec 31.
+    """
     dependency = Dependency(pipeline="up", partition=ALL_HOURS)
     hours = upstream_partitions(
         dependency, "2024-01-01", timezone="UTC", upstream_timezone="Asia/Kolkata"
     )
     assert hours is not None
-    assert "2024-01-01T05" in hours
+    assert len(hours) == 24
+    assert hours[0] == "2024-01-01T06"
+    assert hours[-1] == "2024-01-02T05"
     index = [route(ALL_HOURS, zone="UTC", upstream_zone="Asia/Kolkata")]
-    assert ("down", "2024-01-01") in plan_dependency_wakes("2024-01-01T05", index).wake
+    assert ("down", "2024-01-01") in plan_dependency_wakes("2024-01-02T05", index).wake
+    assert ("down", "2023-12-31") in plan_dependency_wakes("2024-01-01T05", index).wake

@@ -213,12 +213,20 @@ def format_offset(offset: timedelta) -> str:
 
 
 def _hours_of_day(day: date, timezone: str, upstream_timezone: str) -> tuple[str, ...]:
-    """The hourly partitions (in the upstream's zone) of ``day`` in ``timezone``: 23 to 25."""
+    """The hourly partitions (in the upstream's zone) that start on ``day`` in ``timezone``.
+
+    An upstream hour belongs to the downstream day in which it *starts*: the one rule
+    :func:`downstream_partitions` inverts, so the two agree even between zones whose offsets
+    differ by a half hour (the hour that straddles midnight belongs to one day only). 23 or 25
+    hours on a DST day; a wall-clock hour that repeats in the upstream's zone is one partition.
+    """
     zone, target = ZoneInfo(timezone), ZoneInfo(upstream_timezone)
-    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    start = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(_UTC)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    local = start.astimezone(target)
+    boundary = local.replace(minute=0, second=0, microsecond=0)
+    moment = (boundary if boundary == local else boundary + timedelta(hours=1)).astimezone(_UTC)
     hours: list[str] = []
-    moment = start.astimezone(_UTC)
     while moment < end:
         label = moment.astimezone(target).strftime("%Y-%m-%dT%H")
         if label not in hours:
