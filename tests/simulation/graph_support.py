@@ -26,12 +26,6 @@ JOB = (
 )
 """A job that is never retried and whose poll window outlasts a simulated day."""
 
-JOB = (
-    "job: {type: command, config: {command: ['true']}, maxRetries: 0, maxCodeRetries: 0, "
-    "jobPollWindowSeconds: 43200}"
-)
-"""A job that is never retried and whose poll window outlasts a simulated day."""
-
 DAY = "2026-11-23"
 """A Monday."""
 

@@ -69,7 +69,10 @@ def test_every_dataset_launches_once_as_soon_as_its_inputs_are_complete() -> Non
     assert dependency_states(sim) == {"ds3": "WAITING", "d2-ds1": "ARRIVED"}
     assert waiting(sim) == "ds3: no run for 2026-11-23 yet"
     sim.job_outcome("succeeded", at=at("07:10"), pipeline="ds2")
-    assert waiting(sim).startswith("ds3: WAITING: waiting for upstream dependencies")
+    assert waiting(sim) == (  # what ds3 waits for, and what that waits for: transitive
+        "ds3: WAITING: ds1: WAITING: rd2: WAITING: "
+        "sensor key rd2-landed does not exist (no reading for 2026-11-23)"
+    )
     sim.put_reading("rd2-landed", {"status": "ready"}, at=at("08:00"), partition=DAY)
     sim.job_outcome("succeeded", at=at("08:30"), pipeline="ds1")
     assert waiting(sim) == "ds3: RUNNING attempt 1 since 08:30 UTC"

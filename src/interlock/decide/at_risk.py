@@ -28,7 +28,7 @@ from interlock.model.dependencies import UpstreamState
 from interlock.model.durations import format_duration
 from interlock.model.specs import PipelineSpec
 
-__all__ = ["Prediction", "predict_ready", "sla_at_risk"]
+__all__ = ["Prediction", "at_risk_check_at", "predict_ready", "sla_at_risk"]
 
 _MAX_DEPTH = 20
 _UNSTARTED = frozenset({RunState.PENDING, RunState.WAITING})
@@ -75,6 +75,24 @@ def sla_at_risk(step: Step) -> None:
         expectedDuration=format_duration(duration),
         blocked=prediction.blocked or None,
     )
+
+
+def at_risk_check_at(step: Step) -> datetime | None:
+    """When to predict again: each evaluation interval, while a waiting run may be at risk.
+
+    Its upstreams launching do not wake it (only their coming to rest does), so without this
+    timer a run whose window closed would not see a slow upstream start.
+    """
+    pipeline, run = step.pipeline, step.run
+    sla = pipeline.sla
+    if pipeline.depends_on is None or sla is None or not sla.deadline or step.dry_run:
+        return None
+    if run.state is not RunState.WAITING or step.marked(RunMark.SLA_AT_RISK):
+        return None
+    deps = step.dependencies
+    if deps is not None and deps.passed:
+        return None
+    return step.now + pipeline.schedule.evaluation.interval
 
 
 def predict_ready(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from interlock.decide.at_risk import at_risk_check_at
 from interlock.decide.lifecycle import cron_fire
 from interlock.decide.plan import missed_at
 from interlock.decide.step import Step
@@ -223,6 +224,7 @@ def next_check_at(step: Step) -> datetime | None:
 
 def _timers(step: Step) -> list[datetime | None]:
     timers = _state_timers(step)
+    timers.append(at_risk_check_at(step))
     if not step.dry_run:
         timers.extend(_sla_timers(step))
         timers.append(_schedule_missed_timer(step))

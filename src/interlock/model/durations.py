@@ -11,6 +11,7 @@ moments a person gives a filter (``-2h``, ``2026-12-01``, an ISO time). Pure: no
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 __all__ = [
@@ -116,3 +117,18 @@ def parse_moment(text: str, now: datetime) -> datetime:
     if moment.utcoffset() is None:
         raise ValueError(text)
     return moment.astimezone(UTC)
+
+
+def median_duration(values: Iterable[timedelta]) -> timedelta | None:
+    """The median of ``values`` (the mean of the middle two for an even count); None if empty.
+
+    A pipeline's expected duration is the median of its last successful attempts: one slow
+    run does not move it, as a mean would.
+    """
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2

@@ -20,14 +20,15 @@ in microseconds per step, with what the controller would decide.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from interlock.decide.dependencies import needed_partitions
 from interlock.errors import InputError, UnknownPipelineError
-from interlock.model import Event, Explanation, Run
+from interlock.model import Event, Explanation, Run, RunState
 from interlock.model.dependencies import (
     FINAL_UPSTREAM_STATES,
     Dependency,
@@ -35,6 +36,7 @@ from interlock.model.dependencies import (
     UpstreamState,
     downstream_partitions,
 )
+from interlock.model.durations import median_duration
 from interlock.model.partitions import split_key
 from interlock.model.specs import PipelineSpec
 from interlock.simulation.engine import Simulation
@@ -48,6 +50,10 @@ class _Edge:
 
     downstream: str
     dependency: Dependency
+
+
+_NOT_STARTED = frozenset({RunState.PENDING, RunState.WAITING})
+_MAX_DEPTH = 20
 
 
 @dataclass
@@ -70,6 +76,8 @@ class GraphSimulation:
     _timers: list[tuple[datetime, int, str]] = field(default_factory=list, init=False)
     _edges: dict[str, list[_Edge]] = field(default_factory=dict, init=False, repr=False)
     _latest: dict[str, Run] = field(default_factory=dict, init=False, repr=False)
+    _took: dict[str, deque[timedelta]] = field(default_factory=dict, init=False, repr=False)
+    """Each pipeline's last successful attempts' durations: its expected duration."""
     _by_key: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
     _ids: list[str] = field(default_factory=list, init=False, repr=False)
 
@@ -180,28 +188,71 @@ class GraphSimulation:
         heapq.heappush(self._timers, (due, self._order[sim.pipeline.id], partition))
 
     def upstream(self, sim: Simulation, partition: str) -> Mapping[str, UpstreamState]:
-        """The upstreams' runs a run of ``partition`` maps to, as the controller loads them."""
-        found: dict[str, UpstreamState] = {}
-        for upstream_id, (parts, latest) in needed_partitions(
-            sim.pipeline, partition, self._specs
-        ).items():
-            member = self.sims.get(upstream_id)
-            if member is None:
-                continue  # not loaded: decide() says the dependency is blocked
-            runs = {p: self._upstream_run(member, p) for p in parts if p in member.runs}
-            last = self._latest.get(upstream_id) if latest else None
-            found[upstream_id] = UpstreamState(
-                spec=member.pipeline,
-                runs=runs,
-                latest=None if last is None else self._upstream_run(member, last.partition),
-            )
+        """The upstreams' runs a run of ``partition`` maps to, as the controller loads them.
+
+        With an SLA deadline, also what the store loads for the at-risk prediction: expected
+        durations (the median of the simulated successes, else ``sla.expectedDuration``), the
+        pipeline's own under its id, and the view further up for upstreams not started.
+        """
+        sla = sim.pipeline.sla
+        deep = sla is not None and bool(sla.deadline)
+        found = self._upstream_of(sim, (partition,), deep=deep, path=frozenset({sim.pipeline.id}))
+        if deep:
+            found[sim.pipeline.id] = UpstreamState(spec=None, expected_duration=self._expected(sim))
         return found
+
+    def _upstream_of(
+        self, sim: Simulation, partitions: Iterable[str], *, deep: bool, path: frozenset[str]
+    ) -> dict[str, UpstreamState]:
+        found: dict[str, UpstreamState] = {}
+        for partition in partitions:
+            for upstream_id, (parts, latest) in needed_partitions(
+                sim.pipeline, partition, self._specs
+            ).items():
+                member = self.sims.get(upstream_id)
+                if member is None or upstream_id in found:
+                    continue  # not loaded: decide() says the dependency is blocked
+                found[upstream_id] = self._state(member, parts, latest, deep=deep, path=path)
+        return found
+
+    def _state(
+        self,
+        member: Simulation,
+        parts: tuple[str, ...],
+        latest: bool,  # noqa: FBT001 - mirrors needed_partitions' pair
+        *,
+        deep: bool,
+        path: frozenset[str],
+    ) -> UpstreamState:
+        runs = {p: self._upstream_run(member, p) for p in parts if p in member.runs}
+        last = self._latest.get(member.pipeline.id) if latest else None
+        further: dict[str, UpstreamState] = {}
+        not_started = any(p not in runs or runs[p].state in _NOT_STARTED for p in parts)
+        if deep and not_started and member.pipeline.id not in path and len(path) < _MAX_DEPTH:
+            further = self._upstream_of(member, parts, deep=True, path=path | {member.pipeline.id})
+        return UpstreamState(
+            spec=member.pipeline,
+            runs=runs,
+            latest=None if last is None else self._upstream_run(member, last.partition),
+            expected_duration=self._expected(member) if deep else None,
+            upstream=further,
+        )
+
+    def _expected(self, member: Simulation) -> timedelta | None:
+        took = self._took.get(member.pipeline.id)
+        if took:
+            return median_duration(took)
+        sla = member.pipeline.sla
+        return sla.expected_duration if sla is not None else None
 
     def settled(self, sim: Simulation, run: Run) -> None:
         """Wake every downstream run ``run`` may unblock, downstreams in load order."""
         upstream = sim.pipeline
         if run.state in FINAL_UPSTREAM_STATES:
             self._latest[upstream.id] = run
+        if run.state is RunState.SUCCEEDED and run.launched_at and run.finished_at:
+            took = self._took.setdefault(upstream.id, deque(maxlen=10))
+            took.append(run.finished_at - run.launched_at)
         for edge in self._edges.get(upstream.id, ()):
             member = self.sims[edge.downstream]
             spec = member.pipeline
@@ -230,7 +281,7 @@ class GraphSimulation:
             attempt=run.attempt,
             launched_at=run.launched_at,
             finished_at=run.finished_at,
-            message=explanation.summary if explanation is not None else "",
+            message=(explanation.waiting_for or explanation.summary) if explanation else "",
         )
 
     def _member(self, pipeline: str | None) -> Simulation:

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from interlock.decide.dependencies import needed_partitions
 from interlock.model import RunState
 from interlock.model.dependencies import FINAL_UPSTREAM_STATES, UpstreamRun, UpstreamState
+from interlock.model.durations import median_duration
 from interlock.model.specs import PipelineSpec
 from interlock.store import schema as t
 
@@ -179,7 +180,7 @@ class _Loader:
             rows = self.conn.execute(_LAST_SUCCESSES, {"b_pipeline": spec.id}).all()
             took = [row.finished_at - row.launched_at for row in rows]
             declared = spec.sla.expected_duration if spec.sla else None
-            self._durations[spec.id] = _median(took) if took else declared
+            self._durations[spec.id] = median_duration(took) if took else declared
         return self._durations[spec.id]
 
 
@@ -200,14 +201,6 @@ def _upstream_run(pipeline_id: str, row: Any) -> UpstreamRun:
         finished_at=_time(body.get("finished_at")),
         message=str(explanation.get("waitingFor") or explanation.get("summary") or ""),
     )
-
-
-def _median(values: list[timedelta]) -> timedelta:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _time(value: object) -> datetime | None:
