@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import resource
 import statistics
 import tempfile
 import threading
@@ -40,6 +39,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from serving import idle_cost
 
 from interlock.app import Interlock
 from interlock.config import parse_pipeline
@@ -268,21 +269,11 @@ def bench_idle_graph(root: Path, chains: int, seconds: float) -> dict[str, Any]:
         specs, db=f"sqlite:///{root}/deps-idle.db", clock=SystemClock(), backends=lambda _t: backend
     )
     il.install()
-    controller = il.controller()
-    thread = threading.Thread(target=controller.serve, daemon=True)
-    thread.start()
-    controller.ready.wait()
-    time.sleep(2)  # the first rounds after bootstrap
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    time.sleep(seconds)
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    controller.stop()
-    thread.join()
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cost = idle_cost(il.controller(), seconds)
     il.close()
     return {
-        "cpu_percent_of_one_core": round(100 * cpu / wall, 2),
-        "peak_rss_mb": round(rss_mb, 1),
+        "cpu_percent_of_one_core": cost["cpu_percent_of_one_core"],
+        "peak_rss_mb": cost["peak_rss_mb"],
         "pipelines": len(specs),
         "seconds": seconds,
     }

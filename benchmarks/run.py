@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import tempfile
 import textwrap
@@ -32,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dependencies import bench_dependencies
+from serving import idle_cost
 from simulate_stream import QUICK_SIZES, SIZES, bench_simulate_stream
 
 from interlock.app import Interlock
@@ -217,24 +217,10 @@ def bench_idle(root: Path, pipelines: int, runs: int, seconds: float) -> dict[st
     ]
     for start in range(0, len(opens), 5000):
         il.store.ensure_runs(opens[start : start + 5000], datetime.now(UTC))
-    controller = il.controller()
-    started = time.perf_counter()
-    thread = threading.Thread(target=controller.serve, daemon=True)
-    thread.start()
-    controller.ready.wait()
-    startup = time.perf_counter() - started
-    time.sleep(2)  # the first rounds after bootstrap
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    time.sleep(seconds)
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    controller.stop()
-    thread.join()
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cost = idle_cost(il.controller(), seconds)
     il.close()
     return {
-        "cpu_percent_of_one_core": round(100 * cpu / wall, 2),
-        "peak_rss_mb": round(rss_mb, 1),
-        "startup_s": round(startup, 1),
+        **cost,
         "pipelines": pipelines,
         "runs": per * pipelines,
         "seconds": seconds,

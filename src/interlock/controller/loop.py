@@ -272,15 +272,16 @@ class Controller:
                 return
             signals.append(recovered)
         attempt_update: AttemptUpdate | None = _recorded_launch(signals, run)
+        # An exit heard is forgotten only once a decision that saw it is applied: the notice
+        # itself moves the run's version, so the decision taken meanwhile may be dropped.
         with self._exits_lock:
             ended = run.attempt_id in self._exited
-            self._exited.discard(run.attempt_id)
         in_flight = run.state is RunState.RUNNING or (ended and attempt_update is not None)
         if in_flight and not _answers_job(signals, run):
             polled, outcome = self.jobs.poll(spec, run, now)
             attempt_update = outcome or attempt_update
             signals.append(polled)
-        self._decide_and_apply(
+        applied = self._decide_and_apply(
             spec,
             run,
             signals=signals,
@@ -288,6 +289,9 @@ class Controller:
             attempt_update=attempt_update,
             now=now,
         )
+        if ended and applied:
+            with self._exits_lock:
+                self._exited.discard(run.attempt_id)
 
     def _recover(self, spec: PipelineSpec, run: Run, now: datetime) -> Signal | None:
         """A LAUNCHING run nobody answered for: the backend's word, or None if handled here.
@@ -323,7 +327,7 @@ class Controller:
         signal_ids: list[int],
         attempt_update: AttemptUpdate | None,
         now: datetime,
-    ) -> None:
+    ) -> bool:
         readings = self.store.load_readings(spec, run.partition)
         upstream = (  # only pipelines with dependsOn pay for it
             self.store.load_upstream(spec, run.partition, self.specs())
@@ -349,12 +353,13 @@ class Controller:
             log.debug(
                 "run %s/%s changed under us; decision dropped", run.pipeline_id, run.partition
             )
-            return
+            return False
         if self.sink is not None:
             for entry in decision_entries(run, decision, spec, now):
                 self.sink.emit(entry)
         for launch in decision.launches:
             self._submit(spec, decision.run, launch)
+        return True
 
     def _submit(self, spec: PipelineSpec, run: Run, launch: LaunchJob) -> None:
         if self._pool is None:
@@ -368,10 +373,6 @@ class Controller:
         def forget(_done: Future[Any]) -> None:
             self._inflight.pop(key, None)
             self._inflight_runs.pop(key, None)
-            with self._exits_lock:
-                ended = key in self._exited
-            if ended:  # it exited before its launch was recorded, and that record set the
-                self.store.wake_attempt(key, self.clock.now())  # next poll: due now again
 
         future.add_done_callback(forget)
 

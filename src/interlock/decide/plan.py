@@ -28,6 +28,7 @@ from interlock.timing.schedule import (
     fire_for_partition,
     next_fire,
     partition_for_fire,
+    partition_granularity,
     previous_fire,
     schedule_time_at,
     trigger_deadline_at,
@@ -60,15 +61,15 @@ def trigger_partition(pipeline: PipelineSpec, reading: Reading, now: datetime) -
 
 
 def expected_granularity(pipeline: PipelineSpec) -> str | None:
-    """``daily`` / ``hourly`` for trigger pipelines with a deadline, else None."""
+    """``daily`` / ``hourly`` for trigger pipelines with a deadline, else None.
+
+    The trigger-deadline branch of :func:`~interlock.timing.schedule.partition_granularity`
+    (cron and include-date pipelines plan their runs by their own fires and dates).
+    """
     schedule = pipeline.schedule
-    if schedule.cron or schedule.include_dates or schedule.trigger is None:
+    if schedule.cron or schedule.include_dates:
         return None
-    deadlines = [schedule.trigger.deadline, pipeline.sla.deadline if pipeline.sla else None]
-    present = [d for d in deadlines if d]
-    if not present:
-        return None
-    return "hourly" if any(d.startswith(":") for d in present) else "daily"
+    return partition_granularity(schedule, pipeline.sla)
 
 
 def first_check_at(pipeline: PipelineSpec, partition: str) -> datetime | None:

@@ -64,7 +64,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, TypeVar
 
 from interlock.errors import InputError, did_you_mean
 from interlock.model import FAILURE_CATEGORIES, Event
@@ -371,46 +371,56 @@ def run_timeline(
     """
     specs = [spec] if isinstance(spec, PipelineSpec) else list(spec)
     if len(specs) > 1:
-        _run_graph(specs, lines, on_event=on_event, until=until)
-        return
-    sim: Simulation | None = None
+        _run(
+            lambda at: GraphSimulation(specs, start=at, on_event=on_event, record=False),
+            _feed_graph,
+            specs,
+            lines,
+            until=until,
+        )
+    else:
+        _run(
+            lambda at: Simulation(specs[0], start=at, on_event=on_event, record=False),
+            _feed,
+            specs,
+            lines,
+            until=until,
+        )
+
+
+class _Clocked(Protocol):
+    def advance_to(self, until: datetime) -> None: ...
+
+
+_S = TypeVar("_S", bound=_Clocked)
+
+
+def _run(
+    start: Callable[[datetime], _S],
+    feed: Callable[[_S, Mapping[str, Any]], None],
+    specs: Sequence[PipelineSpec],
+    lines: Iterable[tuple[int, Mapping[str, Any]]],
+    *,
+    until: datetime | None,
+) -> None:
+    """Feed each line to the simulation ``start`` makes at the first line's time, then run on.
+
+    Without ``until`` the clock stops one day after the last line.
+    """
+    sim: _S | None = None
     last: tuple[int, datetime] | None = None
     for number, item in lines:
         with _replaying(f"line {number}", f"line {number}.at"):
             _check_target(item, specs, f"line {number}")
             if sim is None:
-                sim = Simulation(specs[0], start=item["at"], on_event=on_event, record=False)
-            _feed(sim, item)
+                sim = start(item["at"])
+            feed(sim, item)
         last = (number, item["at"])
     if sim is None or last is None:
         return
     where = "--until" if until is not None else f"line {last[0]}"
     with _replaying(where, "--until" if until is not None else f"{where}.at"):
         sim.advance_to(until or last[1] + timedelta(days=1))
-
-
-def _run_graph(
-    specs: Sequence[PipelineSpec],
-    lines: Iterable[tuple[int, Mapping[str, Any]]],
-    *,
-    on_event: Callable[[Event], None],
-    until: datetime | None,
-) -> None:
-    """:func:`run_timeline` for several pipelines: one :class:`GraphSimulation`."""
-    graph: GraphSimulation | None = None
-    last: tuple[int, datetime] | None = None
-    for number, item in lines:
-        with _replaying(f"line {number}", f"line {number}.at"):
-            _check_target(item, specs, f"line {number}")
-            if graph is None:
-                graph = GraphSimulation(specs, start=item["at"], on_event=on_event, record=False)
-            _feed_graph(graph, item)
-        last = (number, item["at"])
-    if graph is None or last is None:
-        return
-    where = "--until" if until is not None else f"line {last[0]}"
-    with _replaying(where, "--until" if until is not None else f"{where}.at"):
-        graph.advance_to(until or last[1] + timedelta(days=1))
 
 
 def _check_target(item: Mapping[str, Any], specs: Sequence[PipelineSpec], where: str) -> None:
