@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from interlock.errors import StoreError
+from interlock.errors import StoreError, TemporaryStoreError
 from interlock.store import migrations
 from interlock.store.migrations import _lock
 from interlock.store.sqlalchemy import SqlStore
@@ -66,7 +66,7 @@ def test_processes_opening_a_fresh_database_together_migrate_it_once(db_url, tmp
     """A deploy that starts several workers at once: every one opens, the schema is built once."""
     results = _open_together(db_url, tmp_path, PROCESSES)
 
-    failures = [r.stderr.strip().splitlines()[-1:] for r in results if r.returncode != 0]
+    failures = [r.stderr.strip().splitlines()[-12:] for r in results if r.returncode != 0]
     assert failures == [], f"{len(failures)} of {PROCESSES} processes failed: {failures}"
     assert all(r.stdout.strip() == "opened" for r in results)
     engine = sa.create_engine(db_url)
@@ -76,6 +76,41 @@ def test_processes_opening_a_fresh_database_together_migrate_it_once(db_url, tmp
     engine.dispose()
     assert versions == [(migrations.head_revision(),)]
     assert {"pipelines", "runs", "attempts"} <= tables
+
+
+def test_a_database_busy_while_opening_is_tried_again(db_url, monkeypatch):
+    """A "locked" answer while a deploy's processes open a fresh file together is not fatal."""
+    real = migrations.current_revision
+    answers: list[str] = []
+
+    def busy_once(engine):
+        answers.append("busy" if not answers else "read")
+        if answers[-1] == "busy":
+            raise TemporaryStoreError("database busy or unreachable, worth retrying")
+        return real(engine)
+
+    monkeypatch.setattr(migrations, "current_revision", busy_once)
+    SqlStore(db_url).close()
+    assert answers[0] == "busy"
+    engine = sa.create_engine(db_url)
+    try:
+        assert real(engine) == migrations.head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_a_database_that_stays_busy_is_reported_after_a_few_tries(db_url, monkeypatch):
+    """Retrying has a bound: a database locked for good is said, not waited on forever."""
+    tries: list[int] = []
+
+    def always_busy(_engine):
+        tries.append(1)
+        raise TemporaryStoreError("database busy or unreachable, worth retrying")
+
+    monkeypatch.setattr(migrations, "current_revision", always_busy)
+    with pytest.raises(TemporaryStoreError, match="busy"):
+        SqlStore(db_url)
+    assert len(tries) == migrations.OPEN_ATTEMPTS
 
 
 def test_opening_a_store_at_head_takes_no_lock(db_url, monkeypatch):

@@ -39,6 +39,9 @@ log = logging.getLogger("interlock.store")
 CHECKPOINT_INTERVAL = 1.0
 """Seconds between background checkpoints."""
 
+BUSY_TIMEOUT_MS = 10_000
+"""How long a connection waits for another one's lock before SQLite says "locked"."""
+
 BACKSTOP_PAGES = 20_000
 """Log size (pages of 4 KiB, ~80 MB) at which a writer checkpoints after all."""
 
@@ -48,11 +51,14 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
     ``synchronous=NORMAL`` in WAL mode loses no committed data on a process crash (only, at
     worst, the last commits on a power loss), which is the documented trade-off here.
+
+    The busy timeout is set first: switching a fresh file to WAL needs a lock another
+    process opening it at the same moment may hold.
     """
     cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
     cursor.close()
 

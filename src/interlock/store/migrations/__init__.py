@@ -6,6 +6,11 @@ costs one ``SELECT`` on ``alembic_version`` and takes no lock. Only when an upgr
 does it take the migration lock (:mod:`interlock.store.migrations._lock`) and read the
 revision again under it, so processes starting together migrate exactly once.
 
+A busy database while opening is retried a few times (:data:`OPEN_ATTEMPTS`): SQLite's own
+wait covers most lock conflicts, but a fresh file that several processes switch to WAL and
+read at the same moment can still answer "locked" at once, and starting over is SQLite's
+documented remedy.
+
 New migrations go in ``versions/`` (``alembic revision --autogenerate`` with
 ``script_location`` pointing here).
 """
@@ -16,18 +21,22 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import tenacity
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from interlock.errors import StoreError
+from interlock.errors import StoreError, TemporaryStoreError
 from interlock.store.migrations._lock import migration_lock
 
 __all__ = ["Upgrade", "alembic_config", "current_revision", "head_revision", "upgrade"]
 
 HERE = Path(__file__).parent
+
+OPEN_ATTEMPTS = 5
+"""How often :func:`upgrade` tries before a busy database is reported."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,19 @@ def upgrade(engine: Engine) -> Upgrade:
 
     :raises StoreError: if the database is at a revision this Interlock does not ship (it
         was migrated by a newer version), or the database fails.
+    :raises TemporaryStoreError: if it stayed busy for :data:`OPEN_ATTEMPTS` tries.
     """
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(OPEN_ATTEMPTS),
+        wait=tenacity.wait_random_exponential(multiplier=0.05, max=1.0),
+        retry=tenacity.retry_if_exception_type(TemporaryStoreError),
+        reraise=True,
+    )
+    return retrying(_upgrade_once, engine)
+
+
+def _upgrade_once(engine: Engine) -> Upgrade:
+    """One try of :func:`upgrade`: read the revision, migrate under the lock if behind."""
     head = head_revision()
     before = current_revision(engine)
     if before == head:
