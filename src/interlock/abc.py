@@ -17,10 +17,10 @@ simulation control the clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from interlock.brokers.base import Broker
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
@@ -37,6 +37,8 @@ __all__ = [
     "Broker",
     "Claim",
     "ControllerStore",
+    "DecisionToApply",
+    "LaunchAnswer",
     "PipelineStore",
     "ReadStore",
     "ReadingInput",
@@ -45,7 +47,10 @@ __all__ = [
     "Store",
     "StoredPipeline",
     "SyncReport",
+    "UpstreamCache",
 ]
+
+_T = TypeVar("_T")
 
 
 # Values ------------------------------------------------------------------------------------
@@ -149,6 +154,29 @@ AttemptInputs = Mapping[str, int | list[str] | None]
 """What a launch consumed, recorded on its attempt (``attempts.inputs``): sensor key → the
 reading history id it saw (None: none), and ``upstream:<label>`` → the upstream attempt ids
 a ``dependsOn`` entry matched (``listings/2026-11-22/1``)."""
+
+
+@dataclass(frozen=True)
+class LaunchAnswer:
+    """What a backend said to one launch, for :meth:`RunStore.finish_launches`."""
+
+    run: Run
+    signal: Signal
+    handle: Mapping[str, Any] | None
+    """The stored handle; None when the launch failed (``message`` says why)."""
+    message: str | None
+
+
+@dataclass(frozen=True)
+class DecisionToApply:
+    """One decision for :meth:`RunStore.apply_many`, with what :meth:`RunStore.apply` takes."""
+
+    decision: Decision
+    pipeline: PipelineSpec
+    signal_ids: Sequence[int] = ()
+    launch_lease: timedelta | None = None
+    attempt_update: AttemptUpdate | None = None
+    inputs: AttemptInputs | None = None
 
 
 # Interfaces --------------------------------------------------------------------------------
@@ -260,6 +288,23 @@ class RunStore(Protocol):
         """
         ...
 
+    def apply_many(
+        self,
+        items: Sequence[DecisionToApply],
+        *,
+        owner: str,
+        now: datetime,
+        watch_after_success: timedelta = WATCH_AFTER_SUCCESS,
+    ) -> list[bool]:
+        """:meth:`apply` for several decisions in one transaction, one answer per item.
+
+        All or nothing: when it raises, none of them was committed (the caller may apply
+        them one at a time to find the one that fails). A controller round commits its
+        decisions this way, so a thousand woken downstreams cost a few commits, not a
+        thousand. Each item is checked against its run's version on its own.
+        """
+        ...
+
     def finish_launch(
         self,
         run: Run,
@@ -273,6 +318,10 @@ class RunStore(Protocol):
 
         ``handle`` None means the launch failed (``message`` says why).
         """
+        ...
+
+    def finish_launches(self, answers: Sequence[LaunchAnswer], *, now: datetime) -> None:
+        """:meth:`finish_launch` for several launches in one transaction (inline launches)."""
         ...
 
     def renew_leases(self, runs: Iterable[tuple[str, str]], *, owner: str, until: datetime) -> None:
@@ -325,6 +374,7 @@ class ReadingStore(Protocol):
         specs: Mapping[str, PipelineSpec],
         *,
         recursive: bool | None = None,
+        cache: UpstreamCache | None = None,
     ) -> dict[str, UpstreamState]:
         """What the upstreams (``dependsOn``) of a run of ``pipeline`` for ``partition`` do.
 
@@ -333,6 +383,7 @@ class ReadingStore(Protocol):
         loaded). With ``recursive`` (None: when ``pipeline`` has an SLA deadline) also each
         upstream's expected duration and, for upstreams not started yet, the same view one
         level further up. Empty, without touching the database, without ``dependsOn``.
+        ``cache`` shares what was read among the decisions of one controller round.
         """
         ...
 
@@ -434,6 +485,28 @@ class ReadStore(Protocol):
     def run_explanation(self, pipeline_id: str, partition: str) -> Mapping[str, Any] | None:
         """The explanation stored with the run's latest decision, or None."""
         ...
+
+
+class UpstreamCache:
+    """Upstream rows already read in one controller round, by pipeline.
+
+    Why reuse is safe: :mod:`interlock.store.upstream`.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, dict[tuple[str, ...], Any]] = {}
+
+    def get(self, pipeline_id: str, key: tuple[str, ...], load: Callable[[], _T]) -> _T:
+        """The cached answer for ``key`` of ``pipeline_id``'s rows, else ``load()`` kept."""
+        entries = self._entries.setdefault(pipeline_id, {})
+        if key not in entries:
+            entries[key] = load()
+        answer: _T = entries[key]
+        return answer
+
+    def forget(self, pipeline_id: str) -> None:
+        """``pipeline_id``'s runs changed (a decision of it was applied): read them again."""
+        self._entries.pop(pipeline_id, None)
 
 
 @runtime_checkable

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from interlock.abc import AttemptOutcome, AttemptRecord, ControllerStore
+from interlock.abc import AttemptOutcome, AttemptRecord, ControllerStore, LaunchAnswer
 from interlock.controller.clock import Clock
 from interlock.decide.job_status import AUTH
 from interlock.errors import (
@@ -122,6 +122,11 @@ class JobRunner:
 
     def launch(self, spec: PipelineSpec, run: Run, launch: LaunchJob, clock: Clock) -> None:
         """Call the backend for a decided launch and record the outcome as a signal."""
+        answer = self.call(spec, run, launch, clock)
+        self.store.finish_launches([answer], now=clock.now())
+
+    def call(self, spec: PipelineSpec, run: Run, launch: LaunchJob, clock: Clock) -> LaunchAnswer:
+        """Call the backend for a decided launch; the answer is for the caller to record."""
         stored: Mapping[str, Any] | None = None
         secrets: frozenset[str] = frozenset()
         signal: Signal
@@ -141,13 +146,7 @@ class JobRunner:
             signal = LaunchFailed(
                 attempt=launch.attempt, at=clock.now(), message=message, category=_category(exc)
             )
-        self.store.finish_launch(
-            run,
-            signal,
-            handle=stored,
-            message=getattr(signal, "message", None),
-            now=clock.now(),
-        )
+        return LaunchAnswer(run, signal, stored, getattr(signal, "message", None))
 
     def logs(self, spec: PipelineSpec, run: Run, record: AttemptRecord) -> JobLogs | None:
         """An attempt's whole output from its backend, masked as everything else here.

@@ -4,12 +4,13 @@
 
     while not stopping:
         runs = store.claim_due(now)                 # lease; SKIP LOCKED on PostgreSQL
-        for run in runs:
-            inputs = readings + pending signals (+ a job poll if RUNNING, recovery if LAUNCHING)
-                     + what its upstreams' runs are doing (dependsOn only)
-            decision = decide(pipeline, run, inputs, now)
-            if store.apply(decision):               # one transaction, version-checked; a run
-                launch jobs (worker pool, ...)      # at rest wakes its downstreams in it
+        for batch in runs, 50 at a time:
+            for run in batch:
+                inputs = readings + pending signals (+ a job poll if RUNNING, recovery if
+                         LAUNCHING) + what its upstreams' runs are doing (dependsOn only)
+                decision = decide(pipeline, run, inputs, now)
+            applied = store.apply_many(decisions)   # one transaction, each version-checked;
+            launch the applied ones' jobs           # a run at rest wakes its downstreams
         sleep until the next due time or a store wake-up
 
 The controller holds no state of its own that matters after a crash. A run in LAUNCHING is
@@ -29,10 +30,19 @@ import socket
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from interlock.abc import AttemptLaunched, AttemptUpdate, Claim, ControllerStore
+from interlock.abc import (
+    AttemptLaunched,
+    AttemptUpdate,
+    Claim,
+    ControllerStore,
+    DecisionToApply,
+    LaunchAnswer,
+    UpstreamCache,
+)
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.controller.observe import Sink, decision_entries, recovery_entry
@@ -70,6 +80,7 @@ class ControllerSettings:
         *,
         owner: str | None = None,
         claim_limit: int = 200,
+        apply_batch: int = 50,
         lease: timedelta = timedelta(seconds=30),
         launch_lease: timedelta = timedelta(seconds=30),
         max_sleep: float = 1.0,
@@ -80,6 +91,10 @@ class ControllerSettings:
         """Lease owner name; unique per controller process when several share a database."""
         self.claim_limit = claim_limit
         """Runs claimed per round; bounds the time a round holds leases."""
+        self.apply_batch = apply_batch
+        """Decisions committed per transaction. A commit costs more than a decision's own
+        writes, so a fan-out of a thousand commits in twenty; the batch is small enough that
+        a sensor write from another process never waits long behind it."""
         self.lease = lease
         """How long a claim is held while a run is decided (a round takes milliseconds)."""
         self.launch_lease = launch_lease
@@ -133,6 +148,8 @@ class Controller:
         self.ready = threading.Event()
         """Set once :meth:`bootstrap` has planned every pipeline's expected runs."""
         self._taken_over = False
+        self._upstream_rows = UpstreamCache()
+        """Upstream rows read this round (one upstream may wake thousands of downstreams)."""
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -216,7 +233,12 @@ class Controller:
     # One round ---------------------------------------------------------------------------
 
     def run_once(self) -> int:
-        """Claim and decide every due run once; return how many were claimed."""
+        """Claim and decide every due run once; return how many were claimed.
+
+        Decisions are taken one run at a time but committed together, up to
+        :attr:`ControllerSettings.apply_batch` per transaction; their launches go out only
+        after that commit, so nothing is launched on a decision that could still be lost.
+        """
         now = self.clock.now()
         claims = self.store.claim_due(
             now,
@@ -227,13 +249,15 @@ class Controller:
         if not claims:
             return 0
         specs = self.specs()
-        for claim in claims:
-            run = claim.run
-            try:
-                self._process(claim, specs.get(run.pipeline_id), now)
-            except Exception:  # one bad run must not stop the loop; it is retried next round
-                log.exception("deciding %s/%s failed", run.pipeline_id, run.partition)
-                self.store.release(run, owner=self.settings.owner)
+        self._upstream_rows = UpstreamCache()
+        batch = self.settings.apply_batch
+        for start in range(0, len(claims), batch):
+            decided = [
+                taken
+                for claim in claims[start : start + batch]
+                if (taken := self._decide_safely(claim, specs.get(claim.run.pipeline_id), now))
+            ]
+            self._commit(decided, now)
         return len(claims)
 
     def run_until_idle(self, *, max_rounds: int = 1000) -> int:
@@ -253,7 +277,22 @@ class Controller:
         for future in list(self._inflight.values()):
             future.result()
 
-    def _process(self, claim: Claim, spec: PipelineSpec | None, now: datetime) -> None:
+    def _decide_safely(
+        self, claim: Claim, spec: PipelineSpec | None, now: datetime
+    ) -> _Decided | None:
+        """:meth:`_decide_claim`, where one bad run must not stop the loop (retried later)."""
+        try:
+            return self._decide_claim(claim, spec, now)
+        except Exception:
+            run = claim.run
+            log.exception("deciding %s/%s failed", run.pipeline_id, run.partition)
+            self.store.release(run, owner=self.settings.owner)
+            return None
+
+    def _decide_claim(
+        self, claim: Claim, spec: PipelineSpec | None, now: datetime
+    ) -> _Decided | None:
+        """Gather one claimed run's inputs and decide it; None when there is nothing to apply."""
         run = claim.run
         if spec is None or (run.state is RunState.LAUNCHING and run.attempt_id in self._inflight):
             if spec is None:
@@ -263,13 +302,13 @@ class Controller:
                     run.partition,
                 )
             self.store.release(run, owner=self.settings.owner)
-            return
+            return None
         pending = self.store.pending_signals(run) if claim.has_signals else []
         signals: list[Signal] = [s for _, s in pending]
         if run.state is RunState.LAUNCHING and not _answers_launch(signals, run):
             recovered = self._recover(spec, run, now)
             if recovered is None:
-                return
+                return None
             signals.append(recovered)
         attempt_update: AttemptUpdate | None = _recorded_launch(signals, run)
         # An exit heard is forgotten only once a decision that saw it is applied: the notice
@@ -281,17 +320,8 @@ class Controller:
             polled, outcome = self.jobs.poll(spec, run, now)
             attempt_update = outcome or attempt_update
             signals.append(polled)
-        applied = self._decide_and_apply(
-            spec,
-            run,
-            signals=signals,
-            signal_ids=[i for i, _ in pending],
-            attempt_update=attempt_update,
-            now=now,
-        )
-        if ended and applied:
-            with self._exits_lock:
-                self._exited.discard(run.attempt_id)
+        item = self._decide(spec, run, signals, [i for i, _ in pending], attempt_update, now)
+        return _Decided(item=item, run=run, exit_heard=ended)
 
     def _recover(self, spec: PipelineSpec, run: Run, now: datetime) -> Signal | None:
         """A LAUNCHING run nobody answered for: the backend's word, or None if handled here.
@@ -318,48 +348,99 @@ class Controller:
             self._submit(spec, run, launch)
         return recovered
 
-    def _decide_and_apply(  # noqa: PLR0913 - one decision's inputs
+    def _decide(  # noqa: PLR0913, PLR0917 - one decision's inputs
         self,
         spec: PipelineSpec,
         run: Run,
-        *,
         signals: list[Signal],
         signal_ids: list[int],
         attempt_update: AttemptUpdate | None,
         now: datetime,
-    ) -> bool:
+    ) -> DecisionToApply:
         readings = self.store.load_readings(spec, run.partition)
         upstream = (  # only pipelines with dependsOn pay for it
-            self.store.load_upstream(spec, run.partition, self.specs())
+            self.store.load_upstream(spec, run.partition, self.specs(), cache=self._upstream_rows)
             if spec.depends_on is not None
             else None
         )
         decision = decide(spec, run, readings, upstream, now=now, signals=signals)
-        inputs = _consumed(decision.run, readings, run.partition) if decision.launches else None
-        applied = self.store.apply(
+        # Its runs are about to change: later decisions of the round read them again.
+        self._upstream_rows.forget(run.pipeline_id)
+        launches = bool(decision.launches)
+        return DecisionToApply(
             decision,
             spec,
-            owner=self.settings.owner,
-            now=now,
             signal_ids=signal_ids,
-            launch_lease=self.settings.launch_lease if decision.launches else None,
+            launch_lease=self.settings.launch_lease if launches else None,
             attempt_update=attempt_update,
-            inputs=inputs,
-            watch_after_success=self.settings.watch_after_success,
+            inputs=_consumed(decision.run, readings, run.partition) if launches else None,
         )
-        if not applied:
-            # An exit notice (or another controller) moved the run on meanwhile: it is due
-            # again and decided afresh, so this is routine, not news for the serve log.
-            log.debug(
-                "run %s/%s changed under us; decision dropped", run.pipeline_id, run.partition
-            )
+
+    def _commit(self, decided: list[_Decided], now: datetime) -> None:
+        """Apply a batch of decisions in one transaction, then act on those that held.
+
+        A batch that fails as a whole is applied again one decision at a time, so a run
+        whose decision cannot be stored costs only itself (it is released, retried later).
+        """
+        if not decided:
+            return
+        try:
+            results = self._store_decisions([d.item for d in decided], now)
+        except Exception:  # noqa: BLE001 - reported below, with each run's own error
+            log.warning("a batch of %d decisions failed; applying them one by one", len(decided))
+            results = [self._apply_alone(d, now) for d in decided]
+        inline: list[LaunchAnswer] = []
+        for taken, applied in zip(decided, results, strict=True):
+            if applied:
+                inline.extend(self._after_commit(taken, now))
+            else:
+                # An exit notice (or another controller) moved the run on meanwhile: it is
+                # due again and decided afresh, so this is routine, not news for the log.
+                run = taken.run
+                log.debug(
+                    "run %s/%s changed under us; decision dropped", run.pipeline_id, run.partition
+                )
+        if inline:  # launched without workers: their answers recorded in one transaction
+            self.store.finish_launches(inline, now=self.clock.now())
+
+    def _store_decisions(self, items: list[DecisionToApply], now: datetime) -> list[bool]:
+        watch = self.settings.watch_after_success
+        owner = self.settings.owner
+        return self.store.apply_many(items, owner=owner, now=now, watch_after_success=watch)
+
+    def _apply_alone(self, taken: _Decided, now: datetime) -> bool:
+        try:
+            return self._store_decisions([taken.item], now)[0]
+        except Exception:
+            run = taken.run
+            log.exception("deciding %s/%s failed", run.pipeline_id, run.partition)
+            self.store.release(run, owner=self.settings.owner)
             return False
+
+    def _after_commit(self, taken: _Decided, now: datetime) -> list[LaunchAnswer]:
+        """What a committed decision sets off: the serve log, its launches, a heard exit.
+
+        Without workers the launches are called here and their answers returned, for the
+        caller to record with the rest of the batch's.
+        """
+        decision, spec = taken.item.decision, taken.item.pipeline
         if self.sink is not None:
-            for entry in decision_entries(run, decision, spec, now):
+            for entry in decision_entries(taken.run, decision, spec, now):
                 self.sink.emit(entry)
+        answers = []
         for launch in decision.launches:
-            self._submit(spec, decision.run, launch)
-        return True
+            if self._pool is not None:
+                self._submit(spec, decision.run, launch)
+                continue
+            try:
+                answers.append(self.jobs.call(spec, decision.run, launch, self.clock))
+            except Exception:  # a bug in a backend: the run stays LAUNCHING, asked about next
+                log.exception("launching %s failed", launch.attempt_id)
+                self.store.defer(decision.run, owner=self.settings.owner, until=now)
+        if taken.exit_heard:
+            with self._exits_lock:
+                self._exited.discard(taken.run.attempt_id)
+        return answers
 
     def _submit(self, spec: PipelineSpec, run: Run, launch: LaunchJob) -> None:
         if self._pool is None:
@@ -375,6 +456,17 @@ class Controller:
             self._inflight_runs.pop(key, None)
 
         future.add_done_callback(forget)
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """A decision taken this round, waiting for its batch to commit."""
+
+    item: DecisionToApply
+    run: Run
+    """The run as claimed (what the serve log compares the decision with)."""
+    exit_heard: bool
+    """An exit notice for its attempt was among the inputs: forgotten once this commits."""
 
 
 def _consumed(run: Run, readings: ReadingSet, partition: str) -> dict[str, int | list[str] | None]:

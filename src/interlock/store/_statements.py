@@ -25,11 +25,11 @@ __all__ = [
     "INSERT_EVENTS",
     "INSERT_HISTORY",
     "INSERT_SIGNAL",
+    "LAUNCH_ANSWERED",
     "LOAD_READINGS",
     "MARK_SIGNAL_PROCESSED",
     "PENDING_SIGNALS",
     "RECORD_LAUNCH",
-    "RELEASE",
     "RELEASE_ALL",
     "RELEASE_IF_OWNER",
     "RENEW_LEASE",
@@ -101,8 +101,6 @@ RELEASE_IF_OWNER = Prepared(
     .values(lease_owner=None, lease_until=None)
 )
 
-RELEASE = Prepared(t.runs.update().where(*_PK).values(lease_owner=None, lease_until=None))
-
 DEFER = Prepared(
     t.runs.update()
     .where(*_PK, _r.lease_owner == sa.bindparam("b_owner"))
@@ -150,6 +148,20 @@ SIGNAL_WAITING = Prepared(
     .values(next_check_at=sa.bindparam("b_now"), has_signals=True, version=_r.version + 1)
 )
 """A signal was queued: the run is due now, and its version moves (stale decisions drop)."""
+
+LAUNCH_ANSWERED = Prepared(
+    t.runs.update()
+    .where(*_PK)
+    .values(
+        next_check_at=sa.bindparam("b_now"),
+        has_signals=True,
+        version=_r.version + 1,
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+"""The backend answered a launch: its signal is queued (as :data:`SIGNAL_WAITING`) and the
+lease that covered the call is dropped, in one statement since a fan-out records thousands."""
 
 MARK_SIGNAL_PROCESSED = Prepared(
     t.signals.update()

@@ -24,7 +24,7 @@ from interlock.store import schema as t
 from interlock.store._statements import (
     APPLY_RUN,
     DEFER,
-    RELEASE,
+    LAUNCH_ANSWERED,
     RELEASE_ALL,
     RELEASE_IF_OWNER,
     RENEW_LEASE,
@@ -185,6 +185,13 @@ def signal_waiting(conn: Connection, pipeline_id: str, partition: str, now: date
     )
 
 
+def launch_answered(conn: Connection, pipeline_id: str, partition: str, now: datetime) -> None:
+    """Flag a LAUNCHING run as having its launch signal, due now, and drop its lease."""
+    LAUNCH_ANSWERED.execute(
+        conn, {"b_pipeline": pipeline_id, "b_partition": partition, "b_now": now}
+    )
+
+
 def wake_attempt(conn: Connection, attempt_id: str, now: datetime) -> bool:
     """Make the run of ``attempt_id`` due now if that attempt is in flight; False if not.
 
@@ -202,11 +209,6 @@ def wake_attempt(conn: Connection, attempt_id: str, now: datetime) -> bool:
         "b_now": now,
     }
     return WAKE_ATTEMPT.execute(conn, params).rowcount == 1
-
-
-def release(conn: Connection, pipeline_id: str, partition: str) -> None:
-    """Drop the lease on a run, whoever holds it (the launch it covered is recorded)."""
-    RELEASE.execute(conn, {"b_pipeline": pipeline_id, "b_partition": partition})
 
 
 def release_if_owner(conn: Connection, run: Run, owner: str) -> None:

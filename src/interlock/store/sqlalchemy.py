@@ -17,7 +17,9 @@ caller's connection so one transaction can span them. The contracts are the prot
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import contextlib
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +31,13 @@ from interlock.abc import (
     AttemptRecord,
     AttemptUpdate,
     Claim,
+    DecisionToApply,
+    LaunchAnswer,
     ReadingInput,
     Store,
     StoredPipeline,
     SyncReport,
+    UpstreamCache,
 )
 from interlock.brokers.base import Broker
 from interlock.brokers.local import LocalBroker
@@ -117,6 +122,23 @@ class SqlStore:
         self._runs = Runs(sqlite=self.is_sqlite)
         self._readings = Readings(sqlite=self.is_sqlite)
         self._pipelines = Pipelines()
+        self._write_lock: contextlib.AbstractContextManager[object] = (
+            threading.RLock() if sqlite else contextlib.nullcontext()
+        )
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction; on SQLite, one at a time among this process's threads.
+
+        SQLite takes one writer at a time anyway. Threads that meet at its file lock wait
+        in its busy handler, which sleeps 1 ms, 2 ms, 5 ms and longer between tries. A
+        decision meeting a launch record then waits milliseconds for a write that took
+        microseconds, so this process queues its own writers on a lock that hands over at
+        once. A reentrant lock: a write nested in another write (on the same thread) would
+        wait for itself in SQLite already, so it is no new way to deadlock.
+        """
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     @property
     def display_url(self) -> str:
@@ -164,7 +186,7 @@ class SqlStore:
         ``documents`` maps pipeline id → the stored document (YAML plus calendars, see
         :func:`interlock.app.pack_document`). Pipelines missing from ``specs`` stay stored.
         """
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             return self._pipelines.sync(conn, specs, documents, now)
 
     def stored_pipelines(self) -> list[StoredPipeline]:
@@ -179,7 +201,7 @@ class SqlStore:
 
     def set_pause(self, pipeline_id: str, pause: Pause | None, now: datetime) -> Event | None:
         """Pause or resume a pipeline; see :meth:`interlock.abc.PipelineStore.set_pause`."""
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             event = pipelines.set_pause(conn, pipeline_id, pause, now)
         if event is not None:
             self.broker.notify()
@@ -193,7 +215,7 @@ class SqlStore:
         All or nothing: if any reading is invalid, :class:`InputError` names it (by index and
         field) and nothing is stored.
         """
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             routes, known = self._pipelines.routes(conn)
             rows = [readings.normalise(i, item, known) for i, item in enumerate(batch)]
             if not rows:
@@ -218,12 +240,15 @@ class SqlStore:
         specs: Mapping[str, PipelineSpec],
         *,
         recursive: bool | None = None,
+        cache: UpstreamCache | None = None,
     ) -> dict[str, UpstreamState]:
         """What the upstreams of a run of ``pipeline`` for ``partition`` are doing."""
         if pipeline.depends_on is None:
             return {}
         with self.engine.connect() as conn:
-            return upstream.load_upstream(conn, pipeline, partition, specs, recursive=recursive)
+            return upstream.load_upstream(
+                conn, pipeline, partition, specs, recursive=recursive, cache=cache
+            )
 
     def reading_history(
         self, key: str, *, pipeline_id: str | None = None, limit: int = 100
@@ -238,7 +263,7 @@ class SqlStore:
         """Create each planned run unless it already exists (idempotent)."""
         if not opens:
             return
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             self._runs.insert(conn, opens, now)
         self.broker.notify()
 
@@ -249,7 +274,7 @@ class SqlStore:
     def add_signal(self, pipeline_id: str, partition: str, signal: Signal, now: datetime) -> None:
         """Queue a signal for a run (creating a PENDING run if needed) and make it due now."""
         kind, payload = signal_to_json(signal)
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             self._add_signal(conn, pipeline_id, partition, (kind, payload), now)
         self.broker.notify()
 
@@ -274,7 +299,7 @@ class SqlStore:
         lease: timedelta = timedelta(seconds=30),
     ) -> list[Claim]:
         """Lease up to ``limit`` runs whose ``next_check_at`` has come, oldest first."""
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             return self._runs.claim(conn, now, owner=owner, limit=limit, lease=lease)
 
     def next_due_at(self) -> datetime | None:
@@ -306,39 +331,71 @@ class SqlStore:
         same transaction. False (and nothing but the lease dropped) if the run changed or
         the lease was lost; the full contract is :meth:`interlock.abc.RunStore.apply`.
         """
-        with self.engine.begin() as conn:
-            if (
-                decision.launches
-                and pipeline.paused is None
-                and pipelines.is_paused(conn, pipeline.id)
-            ):
-                # Decided on a spec from before the pause: launch nothing; decide again once
-                # the caller's view of the configs has caught up.
-                later = now + timedelta(seconds=CONFIG_RECHECK_SECONDS)
-                run_table.defer(conn, decision.run, owner, later)
-                return False
-            applied = self._runs.apply(
-                conn,
-                decision,
-                pipeline,
-                owner=owner,
-                now=now,
-                launch_lease=launch_lease,
-                watch_after=watch_after_success,
-            )
-            if not applied:
-                return False
-            events.record(conn, decision.events)
-            opens = [a for a in decision.actions if isinstance(a, OpenRun)]
-            if opens:
-                self._runs.insert(conn, opens, now)
-            attempts.record_launches(conn, decision, pipeline, now, inputs or {})
-            signals.mark_processed(conn, signal_ids, now)
-            attempts.settle(conn, decision, attempt_update)
-            woke = decision.settled and self._wake_dependents(conn, decision.run, now)
-        if decision.actions or woke:
+        item = DecisionToApply(
+            decision,
+            pipeline,
+            signal_ids=signal_ids,
+            launch_lease=launch_lease,
+            attempt_update=attempt_update,
+            inputs=inputs,
+        )
+        return self.apply_many(
+            [item], owner=owner, now=now, watch_after_success=watch_after_success
+        )[0]
+
+    def apply_many(
+        self,
+        items: Sequence[DecisionToApply],
+        *,
+        owner: str,
+        now: datetime,
+        watch_after_success: timedelta = WATCH_AFTER_SUCCESS,
+    ) -> list[bool]:
+        """:meth:`apply` for several decisions in one transaction (one commit for a round)."""
+        with self._writing() as conn:
+            results = [
+                self._apply_in(conn, item, owner, now, watch_after_success) for item in items
+            ]
+        if any(notify for _, notify in results):
             self.broker.notify()
-        return True
+        return [applied for applied, _ in results]
+
+    def _apply_in(
+        self,
+        conn: Connection,
+        item: DecisionToApply,
+        owner: str,
+        now: datetime,
+        watch_after: timedelta,
+    ) -> tuple[bool, bool]:
+        """One decision inside the caller's transaction: (applied, worth a wake-up)."""
+        decision, pipeline = item.decision, item.pipeline
+        if decision.launches and pipeline.paused is None and pipelines.is_paused(conn, pipeline.id):
+            # Decided on a spec from before the pause: launch nothing; decide again once
+            # the caller's view of the configs has caught up.
+            later = now + timedelta(seconds=CONFIG_RECHECK_SECONDS)
+            run_table.defer(conn, decision.run, owner, later)
+            return False, False
+        applied = self._runs.apply(
+            conn,
+            decision,
+            pipeline,
+            owner=owner,
+            now=now,
+            launch_lease=item.launch_lease,
+            watch_after=watch_after,
+        )
+        if not applied:
+            return False, False
+        events.record(conn, decision.events)
+        opens = [a for a in decision.actions if isinstance(a, OpenRun)]
+        if opens:
+            self._runs.insert(conn, opens, now)
+        attempts.record_launches(conn, decision, pipeline, now, item.inputs or {})
+        signals.mark_processed(conn, item.signal_ids, now)
+        attempts.settle(conn, decision, item.attempt_update)
+        woke = decision.settled and self._wake_dependents(conn, decision.run, now)
+        return True, bool(decision.actions) or woke
 
     def _wake_dependents(self, conn: Connection, run: Run, now: datetime) -> bool:
         """Open and wake the downstream runs ``run`` may unblock; False if it has none."""
@@ -361,11 +418,18 @@ class SqlStore:
         now: datetime,
     ) -> None:
         """After the backend call: record the handle, queue the outcome signal, drop the lease."""
-        encoded = signal_to_json(signal)
-        with self.engine.begin() as conn:
-            attempts.record_launch(conn, run.attempt_id, handle, message, now)
-            self._add_signal(conn, run.pipeline_id, run.partition, encoded, now)
-            run_table.release(conn, run.pipeline_id, run.partition)
+        self.finish_launches([LaunchAnswer(run, signal, handle, message)], now=now)
+
+    def finish_launches(self, answers: Sequence[LaunchAnswer], *, now: datetime) -> None:
+        """Record several launches' answers in one transaction."""
+        with self._writing() as conn:
+            for answer in answers:
+                run = answer.run
+                attempts.record_launch(conn, run.attempt_id, answer.handle, answer.message, now)
+                # The run exists (it is LAUNCHING under our lease): no stub, one update.
+                encoded = signal_to_json(answer.signal)
+                signals.insert(conn, run.pipeline_id, run.partition, *encoded, now)
+                run_table.launch_answered(conn, run.pipeline_id, run.partition, now)
         self.broker.notify()
 
     def renew_leases(self, runs: Iterable[tuple[str, str]], *, owner: str, until: datetime) -> None:
@@ -377,7 +441,7 @@ class SqlStore:
         """
         keys = list(runs)
         if keys:
-            with self.engine.begin() as conn:
+            with self._writing() as conn:
                 run_table.renew(conn, keys, owner, until)
 
     def release_stale_leases(self, now: datetime) -> int:
@@ -388,22 +452,22 @@ class SqlStore:
         to a controller that is gone, and its runs, LAUNCHING ones included, are resolved at
         once instead of after the lease would have expired.
         """
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             return run_table.release_all(conn, now)
 
     def defer(self, run: Run, *, owner: str, until: datetime) -> None:
         """Give up the lease on ``run`` unchanged, and look at it again at ``until``."""
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             run_table.defer(conn, run, owner, until)
 
     def release(self, run: Run, *, owner: str) -> None:
         """Give up the lease on ``run`` without changing it."""
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             run_table.release_if_owner(conn, run, owner)
 
     def wake_attempt(self, attempt_id: str, now: datetime) -> bool:
         """Make the run of ``attempt_id`` due now, if that attempt is in flight (a job ended)."""
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             woken = run_table.wake_attempt(conn, attempt_id, now)
         if woken:
             self.broker.notify()

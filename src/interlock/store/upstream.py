@@ -10,6 +10,14 @@ the same view one level further up, recursively, for upstreams that have not sta
 
 Pipelines without ``dependsOn`` never come here (the caller checks ``spec.depends_on``), so
 they pay nothing.
+
+One upstream success can wake a thousand downstreams, all decided in the same few rounds
+and all asking for the same upstream rows. An :class:`~interlock.abc.UpstreamCache` kept
+for one controller round answers them from one query. Reusing it is safe because the round
+is short and a change cannot slip past it: the controller forgets a pipeline's entries as
+soon as it applies one of that pipeline's decisions, and when another process settles an
+upstream run, it wakes the downstream runs in that same transaction. That moves their
+version, so a decision taken on the cached view is dropped at ``apply`` and taken again.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from interlock.abc import UpstreamCache
 from interlock.decide.dependencies import needed_partitions
 from interlock.model import RunState
 from interlock.model.dependencies import FINAL_UPSTREAM_STATES, UpstreamRun, UpstreamState
@@ -73,13 +82,14 @@ _LAST_SUCCESSES = (
 )
 
 
-def load_upstream(
+def load_upstream(  # noqa: PLR0913 - the run, the loaded pipelines, two keyword options
     conn: Connection,
     spec: PipelineSpec,
     partition: str,
     specs: Mapping[str, PipelineSpec],
     *,
     recursive: bool | None = None,
+    cache: UpstreamCache | None = None,
 ) -> dict[str, UpstreamState]:
     """One :class:`UpstreamState` per upstream of ``spec``, for its run of ``partition``.
 
@@ -87,12 +97,13 @@ def load_upstream(
     costs no query). ``recursive`` None goes further up (and loads expected durations) only
     when ``spec`` has an SLA deadline, the one decision that predicts along the chain; True
     always does. Then ``spec``'s own expected duration comes too, under its own id (the
-    decision core's convention: a pipeline never depends on itself).
+    decision core's convention: a pipeline never depends on itself). ``cache`` shares the
+    rows read with the other decisions of a round.
     """
     if spec.depends_on is None:
         return {}
     deep = recursive if recursive is not None else bool(spec.sla and spec.sla.deadline)
-    loader = _Loader(conn=conn, specs=specs, deep=deep)
+    loader = _Loader(conn=conn, specs=specs, deep=deep, cache=cache or UpstreamCache())
     found = dict(loader.load(spec, (partition,), 0, frozenset()))
     if deep and spec.id not in found:
         found[spec.id] = UpstreamState(spec=spec, expected_duration=loader.expected(spec))
@@ -104,8 +115,8 @@ class _Loader:
     conn: Connection
     specs: Mapping[str, PipelineSpec]
     deep: bool
+    cache: UpstreamCache
     _memo: dict[tuple[str, tuple[str, ...]], dict[str, UpstreamState]] = field(default_factory=dict)
-    _durations: dict[str, timedelta | None] = field(default_factory=dict)
 
     def load(
         self, spec: PipelineSpec, partitions: Sequence[str], depth: int, path: frozenset[str]
@@ -164,24 +175,32 @@ class _Loader:
         )
 
     def _runs(self, pipeline_id: str, partitions: list[str]) -> dict[str, UpstreamRun]:
-        params = {"b_pipeline": pipeline_id, "b_partitions": partitions}
-        return {
-            row.partition: _upstream_run(pipeline_id, row)
-            for row in self.conn.execute(_MAPPED_RUNS, params)
-        }
+        def read() -> dict[str, UpstreamRun]:
+            params = {"b_pipeline": pipeline_id, "b_partitions": partitions}
+            return {
+                row.partition: _upstream_run(pipeline_id, row)
+                for row in self.conn.execute(_MAPPED_RUNS, params)
+            }
+
+        return self.cache.get(pipeline_id, ("runs", *partitions), read)
 
     def _latest(self, pipeline_id: str) -> UpstreamRun | None:
-        row = self.conn.execute(_LATEST_FINAL, {"b_pipeline": pipeline_id}).first()
-        return _upstream_run(pipeline_id, row) if row is not None else None
+        def read() -> UpstreamRun | None:
+            row = self.conn.execute(_LATEST_FINAL, {"b_pipeline": pipeline_id}).first()
+            return _upstream_run(pipeline_id, row) if row is not None else None
+
+        return self.cache.get(pipeline_id, ("latest",), read)
 
     def expected(self, spec: PipelineSpec) -> timedelta | None:
         """Median of the last successful attempts, else ``sla.expectedDuration``, else None."""
-        if spec.id not in self._durations:
+
+        def read() -> timedelta | None:
             rows = self.conn.execute(_LAST_SUCCESSES, {"b_pipeline": spec.id}).all()
             took = [row.finished_at - row.launched_at for row in rows]
             declared = spec.sla.expected_duration if spec.sla else None
-            self._durations[spec.id] = median_duration(took) if took else declared
-        return self._durations[spec.id]
+            return median_duration(took) if took else declared
+
+        return self.cache.get(spec.id, ("expected",), read)
 
 
 def _upstream_run(pipeline_id: str, row: Any) -> UpstreamRun:
