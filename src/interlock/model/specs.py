@@ -14,6 +14,7 @@ from typing import Any
 
 from interlock.model.conditions import AllOf, Condition, condition_keys
 from interlock.model.dependencies import DependsOnSpec, UpstreamRerunPolicy
+from interlock.model.desired import BackfillSpec, PartitionsSpec
 
 __all__ = [
     "DEFAULT_EVALUATION_INTERVAL",
@@ -136,6 +137,8 @@ class JobSpec:
     """Consecutive status polls refused (401/403) before the attempt fails for good."""
     max_upstream_reruns: int = 2
     """Reruns a consumed upstream partition succeeding again may cause (``onUpstreamRerun``)."""
+    max_self_heals: int = 3
+    """Reruns per partition after its ``complete`` condition stopped holding (self-healing)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,6 +197,13 @@ class PipelineSpec:
     depends_on: DependsOnSpec | None = None
     """``dependsOn``: upstream pipelines whose runs must reach a status first (None: none)."""
     on_upstream_rerun: UpstreamRerunPolicy = UpstreamRerunPolicy.RERUN
+    partitions: PartitionsSpec | None = None
+    """``partitions``: the partitions kept done (desired state); None: runs come from the
+    schedule, the triggers and the upstreams only."""
+    complete: Condition | None = None
+    """``complete``: what "done" means for one partition, read for that partition; None:
+    done when its last run succeeded."""
+    backfill: BackfillSpec = field(default_factory=BackfillSpec)
     source: str = ""
     config_hash: str = ""
     paused: Pause | None = None
@@ -206,6 +216,10 @@ class PipelineSpec:
             keys |= self.schedule.trigger.keys
         if self.post_run is not None:
             keys |= self.post_run.keys
+        if self.complete is not None:
+            keys |= condition_keys(self.complete)
+        if self.partitions is not None:
+            keys |= self.partitions.sensor_keys
         return frozenset(keys)
 
     @property
