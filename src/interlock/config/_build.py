@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Literal
 
 from interlock.config._check import Checker
 from interlock.config._depends import OwnPartitions, read_depends_on, read_rerun_policy
@@ -32,11 +33,13 @@ from interlock.config._schedule import (
 )
 from interlock.config._yaml import YamlPath
 from interlock.model.conditions import AllOf, Condition
+from interlock.model.desired import PartitionsSpec
 from interlock.model.specs import (
     CalendarSpec,
     JobSpec,
     PipelineSpec,
     PostRunSpec,
+    ScheduleSpec,
     SlaSpec,
 )
 from interlock.timing.schedule import partition_granularity
@@ -94,12 +97,9 @@ def build_pipeline(
     partitions = read_partitions(c, root.get("partitions"), default_zone=schedule.timezone)
     complete = read_complete(c, root)
     backfill = read_backfill(c, root.get("backfill"))
-    granularity = (
-        partitions.time.granularity.value
-        if partitions is not None
-        else partition_granularity(schedule, sla)
+    own = OwnPartitions(
+        pipeline_id=meta[0], granularity=_own_granularity(partitions, schedule, sla)
     )
-    own = OwnPartitions(pipeline_id=meta[0], granularity=granularity)
     depends_on = read_depends_on(c, root, own)
     rerun_policy = read_rerun_policy(
         c, root.get("onUpstreamRerun"), has_depends_on="dependsOn" in root
@@ -124,6 +124,19 @@ def build_pipeline(
         complete=complete,
         backfill=backfill,
     )
+
+
+def _own_granularity(
+    partitions: PartitionsSpec | None, schedule: ScheduleSpec, sla: SlaSpec | None
+) -> Literal["hourly", "daily"] | None:
+    """How long this pipeline's partitions are: declared ones say so themselves.
+
+    Without ``partitions`` it is what the schedule and the SLA imply (as the decide core
+    reads it), so a ``dependsOn`` offset is checked against the partitions runs will have.
+    """
+    if partitions is not None:
+        return partitions.time.granularity.value
+    return partition_granularity(schedule, sla)
 
 
 def _pipeline_meta(c: Checker, raw: object) -> tuple[str | None, str, str]:
