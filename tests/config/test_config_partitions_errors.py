@@ -139,7 +139,7 @@ PARTITIONS_ERRORS = [
          "partitions.dimensions.campaign.sensor", "must not be empty", "non-empty",
          "sensor-blank"),
     # --- complete -----------------------------------------------------------------------
-    case(COMPLETE, 2, "complete", "complete needs partitions",
+    case(COMPLETE, 2, "complete", "needs `partitions`",
          "add `partitions:` with a `time:` axis, or remove `complete`", "complete-alone"),
     case("partitions: {time: {start: 2026-01-01}}\ncomplete:\n", 3, "complete",
          "lists no rule", "add `rules:`", "complete-null"),
@@ -155,7 +155,7 @@ PARTITIONS_ERRORS = [
           "complete:\n  rules:\n    - {key: output, check: bigger, value: 1}\n", 5,
          "complete.rules[0].check", "bigger", "", "complete-bad-check"),
     # --- backfill -----------------------------------------------------------------------
-    case("backfill: {maxConcurrent: 2}\n" + JOB, 2, "backfill", "backfill needs partitions",
+    case("backfill: {maxConcurrent: 2}\n" + JOB, 2, "backfill", "needs `partitions`",
          "or remove `backfill`", "backfill-alone"),
     case(time("{start: 2026-01-01}") + "backfill: {maxConcurrent: 0}\n", 5,
          "backfill.maxConcurrent", "0 out of range [1,10000]", "from 1 to 10000",

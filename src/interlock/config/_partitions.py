@@ -355,7 +355,7 @@ def check_desired_state(c: Checker, root: Mapping[str, object]) -> None:
     has_partitions = root.get("partitions") is not None
     for name in ("complete", "backfill"):
         if name in root and not has_partitions and "partitions" not in root:
-            message = f"{name} needs partitions (it is about the partitions kept done)"
+            message = "needs `partitions` (it is about the partitions kept done)"
             fix = f"add `partitions:` with a `time:` axis, or remove `{name}`"
             c.report((name,), message, fix, at_key=True)
     if has_partitions and root.get("job") is None and "complete" not in root:
