@@ -155,7 +155,7 @@ def test_a_date_object_from_yaml_is_accepted():
 
 
 def test_dimensions_keep_declaration_order_and_values_become_text(parse):
-    """Names in file order (not sorted); numbers are values as written: ``1`` is ``"1"``."""
+    """Names in file order (not sorted); a whole number is a value: ``1`` is ``"1"``."""
     spec = load(
         parse,
         """\
@@ -164,7 +164,7 @@ def test_dimensions_keep_declaration_order_and_values_become_text(parse):
           dimensions:
             region: {values: [eu, us]}
             campaign: {sensor: campaign-list, field: ids}
-            tier: {values: [1, 2.5, gold]}
+            tier: {values: [1, '2.5', gold]}
         job: {type: mock}
         """,
     )

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from interlock.config._check import MAX_DURATION, Checker, suggestion
 from interlock.config._rules import read_rule_block
 from interlock.config._schedule import read_timezone
-from interlock.config._yaml import YamlPath
+from interlock.config._yaml import YamlPath, render_path
 from interlock.model.conditions import Condition
 from interlock.model.desired import (
     BackfillOrder,
@@ -182,6 +182,8 @@ def _dimensions(
     if "dimensions" not in section:
         return ()
     raw = section["dimensions"]
+    if render_path(path) in c.doc.reported:  # a key the YAML layer refused, said already
+        return None
     if not isinstance(raw, dict) or not raw:
         message = "is empty" if raw is None or raw == {} else "must be a mapping of names"
         fix = "write `campaign: {values: [a, b]}` under it, or remove `dimensions`"
@@ -263,13 +265,19 @@ def _values(c: Checker, path: YamlPath, raw: object) -> tuple[str, ...] | None:
 
 
 def _value(c: Checker, path: YamlPath, raw: object) -> str | None:
-    """One dimension value: a string or number, without ``|``, ``=`` or edge spaces."""
+    """One dimension value: a string or an integer, without ``|``, ``=`` or edge spaces.
+
+    A fraction is refused rather than turned into text: ``1e3`` and ``1.10`` would become
+    ``1000.0`` and ``1.1``, values nobody wrote.
+    """
     if raw is None:
         c.report(path, "empty list item", "write a value or remove the `-` line")
         return None
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        fix = f'quote it: "{str(raw).lower()}"' if isinstance(raw, bool) else "write a text value"
-        c.expect(path, raw, "a string or a number", fix)
+    if isinstance(raw, bool | float) or not isinstance(raw, str | int):
+        fix = "write a text value"
+        if isinstance(raw, bool | float):  # ``1e3`` would become "1000.0": say it as text
+            fix = f'quote it: "{str(raw).lower()}"'
+        c.expect(path, raw, "a string or a whole number", fix)
         return None
     text = str(raw)
     if "|" in text or "=" in text:
