@@ -41,6 +41,10 @@ PARTITIONS_ERRORS = [
     case("partitions: {time: {start: 2026-01-01}}\n", 2, "partitions",
          "without a job needs `complete`", "add `job:`", "no-job-no-complete"),
     # --- time ---------------------------------------------------------------------------
+    case(time("{}"), 3, "partitions.time.start",
+         "missing required field", "-90d", "time-empty"),
+    case(time("[2026-01-01]"), 3, "partitions.time",
+         "must be a mapping, got a list", "key: value", "time-list"),
     case(time("{end: today}"), 3, "partitions.time.start",
          "missing required field", "-90d", "start-missing"),
     case(time("{start: yesterday}"), 3, "partitions.time.start",

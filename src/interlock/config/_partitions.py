@@ -84,7 +84,7 @@ def read_partitions(c: Checker, raw: object, *, default_zone: str) -> Partitions
     if time_raw is None:
         fix = "add `time: {granularity: daily, start: 2026-01-01}` under `partitions`"
         c.report((*path, "time"), "missing required field", fix, at_key=True)
-    axis = _time_axis(c, (*path, "time"), time_raw, default_zone) if time_raw else None
+    axis = None if time_raw is None else _time_axis(c, (*path, "time"), time_raw, default_zone)
     dimensions = _dimensions(c, (*path, "dimensions"), section)
     if axis is None or dimensions is None:
         return None
