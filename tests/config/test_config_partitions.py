@@ -154,6 +154,22 @@ def test_a_date_object_from_yaml_is_accepted():
     assert spec == PartitionsSpec(time=TimeAxis(start=date(2026, 1, 1), end=date(2026, 2, 1)))
 
 
+def test_a_moment_from_yaml_is_refused_not_cut_to_a_date():
+    """A ``datetime`` names a day only in some zone: the problem says so, at the field."""
+    from interlock.config._check import Checker  # noqa: PLC0415  (the reader itself)
+    from interlock.config._partitions import read_partitions  # noqa: PLC0415
+    from interlock.config._yaml import parse_yaml  # noqa: PLC0415
+
+    doc, _ = parse_yaml("partitions: {}\n", "p.yaml")
+    assert doc is not None
+    checker = Checker(doc=doc, source="p.yaml")
+    raw = {"time": {"start": datetime(2026, 1, 1, 23, tzinfo=UTC)}}
+    assert read_partitions(checker, raw, default_zone="UTC") is None
+    (problem,) = checker.problems
+    assert problem.field == "partitions.time.start"
+    assert "2026-01-01T23:00:00+00:00 is a moment, not a date" in problem.message
+
+
 def test_dimensions_keep_declaration_order_and_values_become_text(parse):
     """Names in file order (not sorted); a whole number is a value: ``1`` is ``"1"``."""
     spec = load(

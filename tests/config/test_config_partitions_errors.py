@@ -91,6 +91,8 @@ PARTITIONS_ERRORS = [
          "'Hour' is the time axis's own name", "rename it", "name-hour"),
     case(dims("    'my campaign': {values: [a]}\n"), 5, "partitions.dimensions.my campaign",
          "'my campaign' is not a valid dimension name", "letters, digits", "name-space"),
+    case(dims('    "c\\n": {values: [a]}\n'), 5, r"partitions.dimensions.c\n",
+         "is not a valid dimension name", "e.g. campaign", "name-newline"),
     case(dims("    'a=b': {values: [a]}\n"), 5, "partitions.dimensions.a=b",
          "is not a valid dimension name", "e.g. campaign", "name-equals"),
     case(dims("    campaign:\n"), 5, "partitions.dimensions.campaign",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from interlock.config._check import MAX_DURATION, Checker, suggestion
 from interlock.config._rules import read_rule_block
@@ -157,7 +157,14 @@ def _end(c: Checker, path: YamlPath, raw: object) -> date | str | None:
 
 
 def _date(c: Checker, path: YamlPath, raw: object, name: str, fix: str) -> date | None:
-    """A ``YYYY-MM-DD`` date, written as text or handed over by YAML as a date."""
+    """A ``YYYY-MM-DD`` date, written as text or handed over by YAML as a date.
+
+    A moment (``datetime``) is refused, not cut to its date: which day it names depends on
+    a zone the file did not give.
+    """
+    if isinstance(raw, datetime):
+        c.report(path, f"{raw.isoformat()} is a moment, not a date", fix)
+        return None
     if isinstance(raw, date):
         return raw
     if isinstance(raw, str) and _DATE.match(raw.strip()):
@@ -229,7 +236,7 @@ def _dimension(c: Checker, path: YamlPath, name: object, raw: object) -> Dimensi
 def _dimension_name_ok(c: Checker, path: YamlPath, name: object) -> bool:
     """A name the partition string can carry (``|name=value``) and not the date's own."""
     fix = "use letters, digits, `_`, `.` or `-`, e.g. campaign"
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         c.report(path, f"{str(name)!r} is not a valid dimension name", fix, at_key=True)
         return False
     if name.lower() in _RESERVED_NAMES:
