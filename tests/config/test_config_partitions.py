@@ -288,3 +288,39 @@ def test_validate_shows_the_partitions(tmp_path, partitions, shown):
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert shown in result.stdout
+
+
+def test_a_new_campaign_is_a_new_config_version(parse):
+    """Adding campaign ``d`` changes the config hash: ``apply`` stores it, ``serve`` reloads."""
+    base = "partitions:\n  time: {start: 2026-01-01}\n  dimensions:\n"
+    first = load(parse, base + "    campaign: {values: [a, b, c]}\n" + JOB)
+    second = load(parse, base + "    campaign: {values: [a, b, c, d]}\n" + JOB)
+    assert first.config_hash != second.config_hash
+
+
+def test_apply_stores_the_desired_state_and_loads_it_back(tmp_path):
+    """Through the real SQLite store: the spec read back has the same partitions and budgets."""
+    from interlock.app import Interlock  # noqa: PLC0415  (the store only for this test)
+
+    path = tmp_path / "report.yaml"
+    path.write_text(
+        ID + "partitions:\n  time: {start: -30d, lag: 1d}\n"
+        "  dimensions: {campaign: {values: [a, b]}, partner: {sensor: partners, field: ids}}\n"
+        "complete: {rules: [{key: output, check: gte, field: rows, value: 1}]}\n"
+        "backfill: {maxConcurrent: 2, order: oldest-first}\n"
+        "job: {type: mock, maxSelfHeals: 5}\n",
+        encoding="utf-8",
+    )
+    installation = Interlock(db=f"sqlite:///{tmp_path}/interlock.db")
+    try:
+        installation.apply(path)
+        spec = installation.spec("p")
+    finally:
+        installation.close()
+    assert spec.partitions is not None
+    assert [d.name for d in spec.partitions.dimensions] == ["campaign", "partner"]
+    assert spec.partitions.time.start_ago == timedelta(days=30)
+    assert spec.backfill == BackfillSpec(max_concurrent=2, order=BackfillOrder.OLDEST_FIRST)
+    assert spec.complete == AllOf(children=(OUTPUT_RULE,))
+    assert spec.job is not None
+    assert spec.job.max_self_heals == 5
