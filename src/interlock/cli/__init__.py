@@ -18,6 +18,7 @@ import click
 from interlock.config import PipelineSpec, check_dependency_graph, load_pipelines
 from interlock.errors import ConfigError, ConfigProblem, InterlockError
 from interlock.model.conditions import AnyOf, Condition, Rule
+from interlock.model.desired import PartitionsSpec
 from interlock.model.durations import format_duration
 
 __all__ = ["main", "summary"]
@@ -126,9 +127,11 @@ def summary(spec: PipelineSpec) -> str:
         parts.append("trigger " + ", ".join(sorted(schedule.trigger.keys)))
     if spec.depends_on is not None:
         parts.append("after " + ", ".join(dep.label for dep in spec.depends_on.dependencies))
-    count = _rule_count(spec.validation)
-    mode = "ANY" if isinstance(spec.validation, AnyOf) else "ALL"
-    parts.append(f"{count} rule{'s' if count != 1 else ''} ({mode})")
+    if spec.partitions is not None:
+        parts.append(_partitions_summary(spec.partitions))
+    if spec.complete is not None:
+        parts.append(f"complete {_rules_summary(spec.complete)}")
+    parts.append(_rules_summary(spec.validation))
     parts.append(f"job {spec.job.type}" if spec.job is not None else "no job")
     if spec.sla is not None and spec.sla.deadline:
         parts.append(f"sla {spec.sla.deadline}")
@@ -137,6 +140,41 @@ def summary(spec: PipelineSpec) -> str:
     if spec.dry_run:
         parts.append("dry run")
     return " · ".join(parts)
+
+
+def _rules_summary(condition: Condition) -> str:
+    """``3 rules (ALL)``: how many leaf rules, and how the top level combines them."""
+    count = _rule_count(condition)
+    mode = "ANY" if isinstance(condition, AnyOf) else "ALL"
+    return f"{count} rule{'s' if count != 1 else ''} ({mode})"
+
+
+_TIMES = "\u00d7"
+"""The multiplication sign between the time axis and each dimension: one per combination."""
+
+
+def _partitions_summary(partitions: PartitionsSpec) -> str:
+    """``partitions daily 2026-01-01..today`` then, per dimension, ``\u00d7 campaign(3)``.
+
+    The zone and the lag are shown when they are not UTC and zero; a dynamic dimension
+    shows where its values come from, as its size is not known before the reading.
+    """
+    axis = partitions.time
+    if axis.start is not None:
+        start = axis.start.isoformat()
+    else:
+        start = f"-{(axis.start_ago or timedelta(0)).days}d"
+    end = axis.end.isoformat() if axis.end is not None else "today"
+    text = f"partitions {axis.granularity.value} {start}..{end}"
+    if axis.timezone != "UTC":
+        text += f" {axis.timezone}"
+    if axis.lag:
+        whole_days = not axis.lag % timedelta(days=1)
+        text += f" lag {axis.lag.days}d" if whole_days else f" lag {_short(axis.lag)}"
+    for dimension in partitions.dimensions:
+        size = f"{dimension.sensor}.{dimension.field}" if dimension.is_dynamic else None
+        text += f" {_TIMES} {dimension.name}({size or len(dimension.values)})"
+    return text
 
 
 def _rule_count(condition: Condition) -> int:

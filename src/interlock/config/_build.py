@@ -12,11 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Literal
 
 from interlock.config._check import Checker
 from interlock.config._depends import OwnPartitions, read_depends_on, read_rerun_policy
 from interlock.config._jobs import JOB_TYPES, check_config, check_type
-from interlock.config._rules import compile_items
+from interlock.config._partitions import (
+    DESIRED_STATE_KEYS,
+    check_desired_state,
+    read_backfill,
+    read_complete,
+    read_partitions,
+)
+from interlock.config._rules import compile_items, read_rule_block
 from interlock.config._schedule import (
     build_schedule,
     read_clock,
@@ -24,12 +32,14 @@ from interlock.config._schedule import (
     read_timezone,
 )
 from interlock.config._yaml import YamlPath
-from interlock.model.conditions import AllOf, AnyOf, Condition
+from interlock.model.conditions import AllOf, Condition
+from interlock.model.desired import PartitionsSpec
 from interlock.model.specs import (
     CalendarSpec,
     JobSpec,
     PipelineSpec,
     PostRunSpec,
+    ScheduleSpec,
     SlaSpec,
 )
 from interlock.timing.schedule import partition_granularity
@@ -46,10 +56,10 @@ _ROOT_KEYS = (
     "dryRun",
     "dependsOn",
     "onUpstreamRerun",
+    *DESIRED_STATE_KEYS,
 )
 _PIPELINE_KEYS = ("id", "owner", "description")
 _SLA_KEYS = ("deadline", "expectedDuration", "maxDuration", "timezone", "critical")
-_VALIDATION_KEYS = ("trigger", "rules")
 _JOB_KEYS = (
     "type",
     "config",
@@ -62,6 +72,7 @@ _JOB_KEYS = (
     "queuedTimeout",
     "maxStatusRefusals",
     "maxUpstreamReruns",
+    "maxSelfHeals",
 )
 _POST_RUN_KEYS = ("rules", "evaluation", "sensorTimeout", "driftField", "driftThreshold")
 _MAX_DURATION_LIMIT = timedelta(hours=24)
@@ -83,12 +94,18 @@ def build_pipeline(
     job = _job(c, root.get("job"))
     post_run = _post_run(c, root.get("postRun"))
     dry_run = c.boolean(("dryRun",), root.get("dryRun"))
-    own = OwnPartitions(pipeline_id=meta[0], granularity=partition_granularity(schedule, sla))
+    partitions = read_partitions(c, root.get("partitions"), default_zone=schedule.timezone)
+    complete = read_complete(c, root)
+    backfill = read_backfill(c, root.get("backfill"))
+    own = OwnPartitions(
+        pipeline_id=meta[0], granularity=_own_granularity(partitions, schedule, sla)
+    )
     depends_on = read_depends_on(c, root, own)
     rerun_policy = read_rerun_policy(
         c, root.get("onUpstreamRerun"), has_depends_on="dependsOn" in root
     )
     _cross_checks(c, root)
+    check_desired_state(c, root)
     if c.problems or meta[0] is None:
         return None
     return PipelineSpec(
@@ -103,7 +120,23 @@ def build_pipeline(
         dry_run=bool(dry_run),
         depends_on=depends_on,
         on_upstream_rerun=rerun_policy,
+        partitions=partitions,
+        complete=complete,
+        backfill=backfill,
     )
+
+
+def _own_granularity(
+    partitions: PartitionsSpec | None, schedule: ScheduleSpec, sla: SlaSpec | None
+) -> Literal["hourly", "daily"] | None:
+    """How long this pipeline's partitions are: declared ones say so themselves.
+
+    Without ``partitions`` it is what the schedule and the SLA imply (as the decide core
+    reads it), so a ``dependsOn`` offset is checked against the partitions runs will have.
+    """
+    if partitions is not None:
+        return partitions.time.granularity.value
+    return partition_granularity(schedule, sla)
 
 
 def _pipeline_meta(c: Checker, raw: object) -> tuple[str | None, str, str]:
@@ -150,15 +183,7 @@ def _max_duration(c: Checker, raw: object) -> timedelta | None:
 
 def _validation(c: Checker, raw: object) -> Condition:
     """``validation``: rules combined by ``trigger`` (ALL or ANY, any case; ALL by default)."""
-    path: YamlPath = ("validation",)
-    section = c.mapping(path, raw, _VALIDATION_KEYS) or {}
-    mode = c.string((*path, "trigger"), section.get("trigger"))
-    children = compile_items(c, (*path, "rules"), section.get("rules"))
-    if mode is not None and mode.strip().upper() not in {"ALL", "ANY"}:
-        c.report((*path, "trigger"), f'"{mode}" is not ALL or ANY', "use ALL or ANY")
-    if mode is not None and mode.strip().upper() == "ANY":
-        return AnyOf(children=children)
-    return AllOf(children=children)
+    return read_rule_block(c, ("validation",), raw)
 
 
 def _job(c: Checker, raw: object) -> JobSpec | None:
@@ -197,6 +222,7 @@ def _job(c: Checker, raw: object) -> JobSpec | None:
         )
         or 3,
         max_upstream_reruns=_budget(c, section, "maxUpstreamReruns", 10, 2),
+        max_self_heals=_budget(c, section, "maxSelfHeals", 100, 3),
     )
 
 

@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from interlock.config._check import Checker
     from interlock.config._yaml import YamlPath
 
-__all__ = ["MAX_RULE_GROUP_DEPTH", "RULE_KEYS", "compile_items", "compile_rule"]
+__all__ = [
+    "MAX_RULE_GROUP_DEPTH",
+    "RULE_BLOCK_KEYS",
+    "RULE_KEYS",
+    "compile_items",
+    "compile_rule",
+    "read_rule_block",
+]
 
 MAX_RULE_GROUP_DEPTH = 16
 """How deep ``allOf`` / ``anyOf`` groups may nest; real rules need three levels at most."""
@@ -28,7 +35,25 @@ MAX_RULE_GROUP_DEPTH = 16
 RULE_KEYS = ("key", "check", "field", "value")
 """The keys of one rule item, in the order the docs write them."""
 
+RULE_BLOCK_KEYS = ("trigger", "rules")
+"""The keys of a rule block (``validation``, ``complete``): how rules combine, and the rules."""
+
 _GROUPS: dict[str, type[AllOf | AnyOf]] = {"allOf": AllOf, "anyOf": AnyOf}
+
+
+def read_rule_block(c: Checker, path: YamlPath, raw: object) -> Condition:
+    """A rule block: ``rules`` combined by ``trigger`` (ALL or ANY, any case; ALL by default).
+
+    ``validation`` and ``complete`` share it, so the two read and fail alike.
+    """
+    section = c.mapping(path, raw, RULE_BLOCK_KEYS) or {}
+    mode = c.string((*path, "trigger"), section.get("trigger"))
+    children = compile_items(c, (*path, "rules"), section.get("rules"))
+    if mode is not None and mode.strip().upper() not in {"ALL", "ANY"}:
+        c.report((*path, "trigger"), f'"{mode}" is not ALL or ANY', "use ALL or ANY")
+    if mode is not None and mode.strip().upper() == "ANY":
+        return AnyOf(children=children)
+    return AllOf(children=children)
 
 
 def compile_items(c: Checker, path: YamlPath, raw: object) -> tuple[Condition, ...]:

@@ -20,7 +20,9 @@ Beyond Go (each one an error a Go user would want rather than a silent fallback)
 * ``job.type: mock`` (for tests and demos) and ``job.pollInterval`` (default 60s);
 * pipeline ids must be unique across the files loaded together;
 * ``dependsOn`` / ``onUpstreamRerun`` / ``job.maxUpstreamReruns`` make a pipeline wait for
-  others (docs/dependencies.md); the graph of a directory is checked as a whole.
+  others (docs/dependencies.md); the graph of a directory is checked as a whole;
+* ``partitions`` / ``complete`` / ``backfill`` / ``job.maxSelfHeals`` declare the partitions
+  kept done (docs/partitions.md).
 
 Scalars follow YAML 1.2 as Go's ``yaml.v3`` does (``deadline: 10:00`` is a string, not
 sexagesimal 600; ``yes`` is a string). See :mod:`interlock.config._yaml`.
