@@ -49,6 +49,10 @@ def test_stored_spellings_are_pinned() -> None:
         "STATUS_UNAVAILABLE": "status-unavailable",
         "QUEUED_TOO_LONG": "queued-too-long",
         "SLA_AT_RISK": "sla_at_risk",
+        "SATISFIED": "satisfied",
+        "COMPLETE_SEEN": "complete-seen",
+        "PARTITION_MISSING": "partition-missing",
+        "RUN_STALE": "run-stale",
     }
     assert [m.value for m in OpenedBy] == [
         "cron",
@@ -56,6 +60,7 @@ def test_stored_spellings_are_pinned() -> None:
         "schedule",
         "manual",
         "upstream",
+        "backfill",
         "testing",
         "",
     ]
