@@ -134,22 +134,33 @@ def plan_reconcile(
     """The desired partitions that need a run at ``now``, in ``spec.backfill.order``.
 
     Partitions absent from ``facts`` have no run and an unknown ``complete``: they are
-    ``missing``. One pass over ``desired`` (O(n)); only the planned partitions are sorted.
+    ``missing``. One pass over ``desired``; only the planned partitions are sorted (by their
+    strings: dates and hours sort as text), as plain tuples until the end.
     """
-    planned = list(_needing_runs(spec, desired, facts, now))
-    newest_first = spec.backfill.order is BackfillOrder.NEWEST_FIRST
-    planned.sort(key=_dimension_key)  # stable: the date sort below keeps this as tiebreak
-    planned.sort(key=_date_key, reverse=newest_first)
-    return planned
+    planned = sorted(_needing_runs(spec, desired, facts, now))
+    if spec.backfill.order is BackfillOrder.NEWEST_FIRST:
+        planned = _dates_reversed(planned)
+    return [BackfillOpen(partition, reason, existing) for partition, reason, existing in planned]
 
 
-def _date_key(item: BackfillOpen) -> str:
-    return item.partition.split("|", 1)[0]
+_Planned = tuple[str, str, bool]
 
 
-def _dimension_key(item: BackfillOpen) -> str:
-    _, _, dimensions = item.partition.partition("|")
-    return dimensions
+def _dates_reversed(planned: list[_Planned]) -> list[_Planned]:
+    """Newest date first, each date's partitions kept in ascending (declaration) order.
+
+    ``planned`` is sorted by partition string: the date (or hour), then the dimensions in
+    declaration order. Reversing the runs of equal dates is O(n), unlike a second sort.
+    """
+    groups: list[list[_Planned]] = []
+    current = None
+    for item in planned:
+        head = item[0].split("|", 1)[0]
+        if head != current:
+            groups.append([])
+            current = head
+        groups[-1].append(item)
+    return [item for group in reversed(groups) for item in group]
 
 
 def _needing_runs(
@@ -157,16 +168,18 @@ def _needing_runs(
     desired: Iterable[str],
     facts: Mapping[str, PartitionFacts],
     now: datetime,
-) -> Iterator[BackfillOpen]:
+) -> Iterator[_Planned]:
     retry_after = spec.backfill.retry_failed_after
     for partition in desired:
         fact = facts.get(partition)
         if fact is None:
-            yield BackfillOpen(partition, BACKFILL, existing_run=False)
+            yield (partition, BACKFILL, False)
             continue
+        if fact.complete is True:
+            continue  # done, whatever its run did: the common case, kept cheap
         reason = _reason(partition_state(spec, fact, now), fact, retry_after, now)
         if reason is not None:
-            yield BackfillOpen(partition, reason, existing_run=fact.run_state is not None)
+            yield (partition, reason, fact.run_state is not None)
 
 
 def _reason(
