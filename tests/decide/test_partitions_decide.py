@@ -172,6 +172,20 @@ def test_without_complete_output_the_run_opens_and_launches() -> None:
     assert EventType.PARTITION_SATISFIED not in decision.event_types
 
 
+def test_an_undated_output_reading_satisfies_no_partition() -> None:
+    """``complete`` reads the partition's own readings: an undated one marks nothing done."""
+    undated = Reading(key="output", data={"rows": 50}, updated_at=NOW)
+    decision = go(run(), undated)
+    assert decision.run.state is RunState.LAUNCHING
+    assert EventType.PARTITION_SATISFIED not in decision.event_types
+
+
+def test_another_partitions_output_satisfies_nothing() -> None:
+    """Campaign a's rows do not make campaign b done."""
+    decision = go(run(), output(50, partition="2026-11-20|campaign=a"))
+    assert decision.run.state is RunState.LAUNCHING
+
+
 def test_a_pipeline_without_partitions_is_never_satisfied() -> None:
     """``complete`` only counts for pipelines that declare partitions."""
     plain = spec(partitions=None)

@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 from interlock.decide.partitions import (
     BackfillOpen,
     PartitionFacts,
+    evaluate_complete,
     partition_state,
     plan_reconcile,
     stale_limit,
 )
-from interlock.model import RunState
+from interlock.model import Reading, RunState
 from interlock.model.conditions import Rule
 from interlock.model.desired import (
     BackfillOrder,
@@ -163,6 +164,20 @@ def test_partition_state(
 ) -> None:
     """The state ``interlock partitions`` shows for each combination of facts."""
     assert partition_state(spec(complete=has_complete), fact, NOW) is expected
+
+
+def test_evaluate_complete_reads_only_the_partitions_own_readings() -> None:
+    """The store's ``facts.complete`` and decide() agree: P's reading counts, no other does."""
+    own = Reading(key="output", data={"rows": 3}, updated_at=NOW, partition=P)
+    undated = Reading(key="output", data={"rows": 3}, updated_at=NOW)
+    passed = evaluate_complete(spec(), {"output": own}, P, NOW)
+    assert passed is not None
+    assert passed.passed
+    ignored = evaluate_complete(spec(), {"output": undated}, P, NOW)
+    assert ignored is not None
+    assert not ignored.passed
+    assert f"no reading for {P}" in ignored.reason
+    assert evaluate_complete(spec(complete=False), {"output": own}, P, NOW) is None
 
 
 def test_max_duration_is_the_stale_limit() -> None:

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from interlock.decide.partitions import MISSING_OUTPUT, stale_limit
+from interlock.decide.partitions import MISSING_OUTPUT, evaluate_complete, stale_limit
 from interlock.decide.reruns import request_rerun
 from interlock.decide.step import Step
 from interlock.events import EventType
 from interlock.model import FailureCategory, RunMark, RunState
 from interlock.model.conditions import Evaluation
 from interlock.model.durations import format_duration
-from interlock.rules.evaluate import evaluate
 
 __all__ = ["is_desired", "satisfied_without_job", "stale_attempt", "watch_complete"]
 
@@ -39,10 +38,7 @@ def is_desired(step: Step) -> bool:
 
 
 def _complete(step: Step) -> Evaluation | None:
-    condition = step.pipeline.complete
-    if condition is None or step.pipeline.partitions is None:
-        return None
-    return evaluate(condition, step.view, step.now, partition=step.run.partition)
+    return evaluate_complete(step.pipeline, step.view, step.run.partition, step.now)
 
 
 def satisfied_without_job(step: Step) -> bool:

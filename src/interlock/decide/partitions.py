@@ -20,14 +20,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from interlock.model import RunState
+from interlock.model import Reading, RunState
+from interlock.model.conditions import Evaluation
 from interlock.model.desired import BackfillOrder, PartitionState
 from interlock.model.specs import PipelineSpec
+from interlock.rules.evaluate import evaluate
 
 __all__ = [
     "MISSING_OUTPUT",
     "BackfillOpen",
     "PartitionFacts",
+    "evaluate_complete",
     "partition_state",
     "plan_reconcile",
     "stale_limit",
@@ -76,6 +79,24 @@ class BackfillOpen:
     partition: str
     reason: str
     existing_run: bool
+
+
+def evaluate_complete(
+    spec: PipelineSpec, readings: Mapping[str, Reading], partition: str, now: datetime
+) -> Evaluation | None:
+    """``spec.complete`` for ``partition``, on that partition's own readings only.
+
+    Unlike validation, an undated reading does not stand in for a missing one: the latest
+    undated ``output`` would otherwise mark every partition of the range done at once.
+    None when the pipeline declares no partitions or no ``complete`` condition.
+
+    :param readings: key → reading, as a run's view (readings of other partitions and
+        undated ones are ignored here).
+    """
+    if spec.complete is None or spec.partitions is None:
+        return None
+    own = {key: r for key, r in readings.items() if r.partition == partition}
+    return evaluate(spec.complete, own, now, partition=partition)
 
 
 def stale_limit(spec: PipelineSpec) -> timedelta | None:
