@@ -30,7 +30,7 @@ from interlock.model import (
     RunState,
     Signal,
 )
-from interlock.model.conditions import Rule
+from interlock.model.conditions import AnyOf, Rule
 from interlock.model.desired import (
     BackfillSpec,
     Dimension,
@@ -130,6 +130,23 @@ def test_an_open_run_whose_partition_is_complete_ends_without_a_job() -> None:
     assert detail["readings"]["output"]["ref"] == 17
     assert decision.explanation.summary.startswith("satisfied without a job: output 12")
     assert decision.run.finished_at == NOW
+
+
+def test_satisfied_names_only_the_readings_that_made_it_so() -> None:
+    """``complete: ANY`` of two outputs: the event names the one that holds, not the other."""
+    either = spec(
+        complete=AnyOf(
+            children=(
+                Rule(key="output", check="gte", field="rows", value=1),
+                Rule(key="manual-load", check="equals", field="status", value="done"),
+            )
+        )
+    )
+    manual = Reading(key="manual-load", data={"status": "done"}, updated_at=NOW, partition=P, ref=5)
+    decision = go(run(), output(0), manual, pipeline_spec=either)
+    assert decision.run.state is RunState.SUCCEEDED
+    readings = decision.events[0].detail["readings"]
+    assert readings == {"manual-load": {"value": "done", "readingAt": NOW.isoformat(), "ref": 5}}
 
 
 def test_a_pending_run_is_satisfied_before_it_opens() -> None:

@@ -16,6 +16,7 @@ done, however it got there:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from interlock.decide.partitions import MISSING_OUTPUT, evaluate_complete, stale_limit
@@ -49,7 +50,7 @@ def satisfied_without_job(step: Step) -> bool:
     result = _complete(step)
     if result is None or not result.passed:
         return False
-    readings = _readings_of(step, result)
+    readings = _readings_of(step, [leaf for leaf in _leaves(result) if leaf.passed])
     shown = ", ".join(f"{key} {data['value']!r}" for key, data in readings.items())
     step.emit(
         EventType.PARTITION_SATISFIED,
@@ -69,10 +70,10 @@ def _asked_to_redo(step: Step) -> bool:
     return bool(reruns) and reruns[-1].reason in _REDO_REASONS
 
 
-def _readings_of(step: Step, result: Evaluation) -> dict[str, dict[str, Any]]:
+def _readings_of(step: Step, leaves: Iterable[Evaluation]) -> dict[str, dict[str, Any]]:
     """Key → the value each leaf saw, its reading's time and store ref (provenance)."""
     seen: dict[str, dict[str, Any]] = {}
-    for leaf in _leaves(result):
+    for leaf in leaves:
         if leaf.key is None or leaf.key in seen:
             continue
         reading = step.view.get(leaf.key)
@@ -121,7 +122,7 @@ def _partition_missing(step: Step, result: Evaluation) -> bool:
         f"complete no longer holds: {why}"
         + (f"; self-heal budget spent ({used}/{budget} maxSelfHeals)" if spent else ""),
         failing=[leaf.label for leaf in failing],
-        readings=_readings_of(step, result),
+        readings=_readings_of(step, failing),
         selfHeals=used,
         maxSelfHeals=budget,
         actionHint="check who deleted the output; rerun to rebuild it" if spent else None,
