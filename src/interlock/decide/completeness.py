@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from interlock.decide.lifecycle import give_up_attempt
 from interlock.decide.partitions import MISSING_OUTPUT, evaluate_complete, stale_limit
 from interlock.decide.reruns import request_rerun
 from interlock.decide.step import Step
 from interlock.events import EventType
-from interlock.model import FailureCategory, RunMark, RunState
+from interlock.model import RunMark, RunState
 from interlock.model.conditions import Evaluation
 from interlock.model.durations import format_duration
 
@@ -161,9 +162,7 @@ def stale_attempt(step: Step) -> bool:
         launchedAt=run.launched_at.isoformat(),
         actionHint="the job may still be running: check it; the partition is eligible again",
     )
-    step.update(finished_at=step.now, failure_category=FailureCategory.TIMEOUT)
-    step.mark(RunMark.OUTCOME_UNKNOWN)
-    step.move(RunState.FAILED, f"stale: attempt {run.attempt} ran past {format_duration(limit)}")
+    give_up_attempt(step, f"stale: attempt {run.attempt} ran past {format_duration(limit)}")
     return True
 
 

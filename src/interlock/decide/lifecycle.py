@@ -51,6 +51,7 @@ __all__ = [
     "cron_fire",
     "evaluate_window",
     "excluded_reason",
+    "give_up_attempt",
     "open_window",
     "plan_successor",
     "poll_window_exhausted",
@@ -524,9 +525,15 @@ def poll_window_exhausted(step: Step) -> bool:
         attempt=run.attempt,
         actionHint="the job may still be running: check it, then use job report or rerun",
     )
+    give_up_attempt(step, "job poll window exhausted; not retried because the job may still run")
+    return True
+
+
+def give_up_attempt(step: Step, summary: str) -> None:
+    """Stop waiting for a running attempt: FAILED as timed out, its outcome unknown.
+
+    Not retried (the job may still be running); a later job report may still settle it.
+    """
     step.update(finished_at=step.now, failure_category=FailureCategory.TIMEOUT)
     step.mark(OUTCOME_UNKNOWN)
-    step.move(
-        RunState.FAILED, "job poll window exhausted; not retried because the job may still run"
-    )
-    return True
+    step.move(RunState.FAILED, summary)
