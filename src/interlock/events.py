@@ -79,6 +79,16 @@ class EventType(StrEnum):
     or a cascade refused by its budget). Not Go."""
     SLA_AT_RISK = "SLA_AT_RISK"
     """The predicted finish along the unmet dependency chain passes the SLA deadline. Not Go."""
+    PARTITION_SATISFIED = "PARTITION_SATISFIED"
+    """A desired partition's ``complete`` condition holds without a job (a manual load):
+    its open run ends as satisfied, naming the readings that made it so. Not Go."""
+    PARTITION_MISSING = "PARTITION_MISSING"
+    """A partition done once stopped meeting ``complete`` (its output was deleted or shrank):
+    names the rule and the reading; a ``missing-output`` rerun follows within
+    ``job.maxSelfHeals``. Not Go."""
+    RUN_STALE = "RUN_STALE"
+    """An attempt worked on a desired partition longer than ``sla.maxDuration`` (or the poll
+    window): it is given up as timed out and the partition is eligible again. Not Go."""
 
 
 _QUIET = {
@@ -110,6 +120,7 @@ _RED = {
     EventType.POST_RUN_SENSOR_MISSING,
     EventType.IRREGULAR_SCHEDULE_MISSED,
     EventType.UPSTREAM_FAILED,
+    EventType.RUN_STALE,
 }
 _AMBER = {
     EventType.SLA_WARNING,
@@ -121,8 +132,14 @@ _AMBER = {
     EventType.PIPELINE_PAUSED,
     EventType.SLA_AT_RISK,
     EventType.UPSTREAM_RERUN,
+    EventType.PARTITION_MISSING,
 }
-_GREEN = {EventType.SLA_MET, EventType.JOB_COMPLETED, EventType.VALIDATION_PASSED}
+_GREEN = {
+    EventType.SLA_MET,
+    EventType.JOB_COMPLETED,
+    EventType.VALIDATION_PASSED,
+    EventType.PARTITION_SATISFIED,
+}
 
 
 def severity(event_type: str) -> str:

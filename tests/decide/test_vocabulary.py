@@ -49,6 +49,10 @@ def test_stored_spellings_are_pinned() -> None:
         "STATUS_UNAVAILABLE": "status-unavailable",
         "QUEUED_TOO_LONG": "queued-too-long",
         "SLA_AT_RISK": "sla_at_risk",
+        "SATISFIED": "satisfied",
+        "COMPLETE_SEEN": "complete-seen",
+        "PARTITION_MISSING": "partition-missing",
+        "RUN_STALE": "run-stale",
     }
     assert [m.value for m in OpenedBy] == [
         "cron",
@@ -56,6 +60,7 @@ def test_stored_spellings_are_pinned() -> None:
         "schedule",
         "manual",
         "upstream",
+        "backfill",
         "testing",
         "",
     ]
@@ -107,3 +112,15 @@ def test_pause_events_are_in_the_catalog() -> None:
     assert EventType.PIPELINE_RESUMED.value == "PIPELINE_RESUMED"
     assert {EventType.PIPELINE_PAUSED, EventType.PIPELINE_RESUMED} <= ALERT_EVENTS
     assert severity("PIPELINE_PAUSED") == "warning"
+
+
+def test_desired_state_events_are_in_the_catalog() -> None:
+    """The desired-state events keep their spellings; a missing output and a stale run alert."""
+    from interlock.events import ALERT_EVENTS, EventType, severity  # noqa: PLC0415
+
+    names = {EventType.PARTITION_SATISFIED, EventType.PARTITION_MISSING, EventType.RUN_STALE}
+    assert {e.value for e in names} == {"PARTITION_SATISFIED", "PARTITION_MISSING", "RUN_STALE"}
+    assert names <= ALERT_EVENTS
+    assert severity("PARTITION_SATISFIED") == "ok"
+    assert severity("PARTITION_MISSING") == "warning"
+    assert severity("RUN_STALE") == "error"

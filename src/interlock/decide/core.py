@@ -19,6 +19,12 @@ from typing import Any
 
 from interlock.decide.at_risk import sla_at_risk
 from interlock.decide.cascade import upstream_rerun
+from interlock.decide.completeness import (
+    is_desired,
+    satisfied_without_job,
+    stale_attempt,
+    watch_complete,
+)
 from interlock.decide.dependencies import evaluate_dependencies
 from interlock.decide.lifecycle import (
     apply_job_signal,
@@ -60,6 +66,7 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
     *,
     now: datetime,
     signals: Iterable[Signal] = (),
+    slots: int | None = None,
 ) -> Decision:
     """Compute the next state of ``run`` at ``now``.
 
@@ -68,6 +75,9 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
     :param upstream: upstream pipeline id → what its runs of the partitions this run maps
         to are doing (``dependsOn``; loaded by the caller, empty for pipelines without it).
     :param signals: what happened to the run since its last decision, in order.
+    :param slots: free launch slots of the pipeline (``backfill.maxConcurrent`` minus its
+        runs LAUNCHING or RUNNING, this one included; computed by the caller); None: no
+        limit. With none free, a run whose rules hold waits, unpolled, for a slot.
     :returns: the Decision; it never contains a launch unless the validation condition
         evaluated true at ``now``.
     """
@@ -75,7 +85,14 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
         msg = "decide() needs a timezone-aware now"
         raise ValueError(msg)
     view = readings.view(run.partition) if isinstance(readings, ReadingSet) else readings
-    step = Step(pipeline=pipeline, run=run, view=view, upstream=upstream or {}, now=now)
+    step = Step(
+        pipeline=pipeline,
+        run=run,
+        view=view,
+        upstream=upstream or {},
+        now=now,
+        slots=_own_slot_back(run, slots),
+    )
     for signal in signals:
         _apply_signal(step, signal)
     _advance(step)
@@ -102,6 +119,13 @@ def decide(  # noqa: PLR0913 - the documented contract of the core
             dependencies=_dependencies_preview(step),
         ),
     )
+
+
+def _own_slot_back(run: Run, slots: int | None) -> int | None:
+    """A run in flight holds one of the slots counted as taken: a retry of it may use it."""
+    if slots is None or run.state not in (RunState.LAUNCHING, RunState.RUNNING):
+        return slots
+    return slots + 1
 
 
 def _settled(before: Run, after: Run) -> bool:
@@ -163,16 +187,29 @@ def _cancel(step: Step, signal: CancelRequested) -> None:
 
 def _advance(step: Step) -> None:
     state = step.run.state
+    desired = is_desired(step)
+    if desired and satisfied_without_job(step):
+        return
     if state is RunState.PENDING:
         try_open(step)
     elif state is RunState.WAITING and step.validation is None:
         evaluate_window(step)
     elif state is RunState.RUNNING:
-        poll_window_exhausted(step)
+        _give_up_overdue(step)
         if step.run.state is RunState.RUNNING:
             watch_in_flight(step)
     elif state in (RunState.SUCCEEDED, RunState.SHADOWED) and not upstream_rerun(step):
-        watch_after_success(step)
+        healing = desired and watch_complete(step)
+        if not healing:
+            watch_after_success(step)
+
+
+def _give_up_overdue(step: Step) -> None:
+    """A partitioned pipeline's attempt goes stale at its limit; others exhaust the poll."""
+    if step.pipeline.partitions is not None:
+        stale_attempt(step)
+    else:
+        poll_window_exhausted(step)
 
 
 _SUMMARIES = {

@@ -51,6 +51,7 @@ __all__ = [
     "cron_fire",
     "evaluate_window",
     "excluded_reason",
+    "give_up_attempt",
     "open_window",
     "plan_successor",
     "poll_window_exhausted",
@@ -60,8 +61,11 @@ __all__ = [
 ]
 
 RETRY_REASON = "job-fail-retry"
-_OWN_DATE = frozenset({OpenedBy.CRON, OpenedBy.UPSTREAM})
+_OWN_DATE = frozenset({OpenedBy.CRON, OpenedBy.UPSTREAM, OpenedBy.BACKFILL})
 """Openers whose calendar check is for the partition's date, not the wall clock's."""
+_OPENED_WHEN_DECIDED = frozenset({OpenedBy.UPSTREAM, OpenedBy.BACKFILL})
+"""Openers that create a run only when it is due: an upstream came to rest for the
+partition, or the reconciler found the desired partition not done."""
 OUTCOME_UNKNOWN = RunMark.OUTCOME_UNKNOWN
 """Mark of a run that failed because its job's outcome is unknown: a report may settle it."""
 
@@ -103,8 +107,8 @@ def try_open(step: Step) -> None:
     if fire is not None and step.now >= fire:
         open_window(step, opened_by=OpenedBy.CRON, window_start=fire)
         return
-    if run.opened_by is OpenedBy.UPSTREAM:  # an upstream came to rest for this partition
-        open_window(step, opened_by=OpenedBy.UPSTREAM, window_start=step.now)
+    if run.opened_by in _OPENED_WHEN_DECIDED:
+        open_window(step, opened_by=run.opened_by, window_start=step.now)
         return
     trigger = schedule.trigger
     if trigger is None:
@@ -183,18 +187,19 @@ def open_window(step: Step, *, opened_by: OpenedBy, window_start: datetime) -> N
         step.mark(RunMark.SCHEDULE_MISSED)
         step.move(RunState.EXHAUSTED, "the whole evaluation window passed unobserved")
         return
+    closes = None if opened_by is OpenedBy.BACKFILL else start + window
     step.update(
         state=RunState.WAITING,
         opened_by=opened_by,
         opened_at=step.now,
-        window_closes_at=start + window,
+        window_closes_at=closes,
         trigger_cursor=_newest_trigger_reading(step) or step.run.trigger_cursor,
     )
     step.emit(
         EventType.RUN_OPENED,
         f"opened by {opened_by}",
         openedBy=opened_by.value,
-        windowClosesAt=(start + window).isoformat(),
+        windowClosesAt=closes.isoformat() if closes else None,
     )
     evaluate_window(step)
 
@@ -217,7 +222,8 @@ def evaluate_window(step: Step) -> None:
         track_dependencies(step, deps)
     deps_met = deps is None or deps.passed
     closed = closes is not None and step.now >= closes
-    if closed and (deps is None or not step.validation.passed):
+    slot_wait = step.validation.passed and deps_met and step.no_free_slot
+    if closed and (not step.validation.passed or (deps is None and not slot_wait)):
         step.emit(
             EventType.VALIDATION_EXHAUSTED,
             "evaluation window closed before the rules held",
@@ -244,6 +250,9 @@ def _decide_launch(step: Step) -> None:
     if step.pipeline.paused is not None:  # the rules hold, but an operator said: launch nothing
         step.summary = "the rules hold; nothing is launched while the pipeline is paused"
         step.waiting_for = f"interlock resume {step.pipeline.id}"
+        return
+    if step.no_free_slot:  # maxConcurrent: woken when a slot frees, not polled
+        _await_slot(step)
         return
     rules = len(rules_of(step.pipeline.validation))
     step.emit(EventType.VALIDATION_PASSED, "all validation rules hold", rulesEvaluated=rules)
@@ -274,6 +283,16 @@ def _decide_launch(step: Step) -> None:
         )
     )
     step.summary = f"launching attempt {attempt}"
+
+
+def _await_slot(step: Step) -> None:
+    limit = step.pipeline.backfill.max_concurrent
+    running = limit - (step.slots or 0)
+    step.awaiting_slot = True
+    step.summary = (
+        f"the rules hold; waiting for a backfill slot ({running} running, maxConcurrent {limit})"
+    )
+    step.waiting_for = f"a free slot ({running} of maxConcurrent {limit} launching or running)"
 
 
 def _shadow_launch(step: Step, rules: int) -> None:
@@ -457,11 +476,12 @@ def reopen(step: Step, reason: str, *, attempt_reason: str | None = None, cause:
     """
     record = RerunRecord(reason=reason, at=step.now, attempt=step.run.attempt + 1, cause=cause)
     window = step.pipeline.schedule.evaluation.window
+    backfill = step.run.opened_by is OpenedBy.BACKFILL  # no window: it waits until done
     step.update(  # opened_at stays: the run opened once, whatever its attempts
         state=RunState.WAITING,
         reruns=(*step.run.reruns, record),
         attempt_reason=attempt_reason or reason,
-        window_closes_at=step.now + window,
+        window_closes_at=None if backfill else step.now + window,
     )
     evaluate_window(step)
 
@@ -505,9 +525,15 @@ def poll_window_exhausted(step: Step) -> bool:
         attempt=run.attempt,
         actionHint="the job may still be running: check it, then use job report or rerun",
     )
+    give_up_attempt(step, "job poll window exhausted; not retried because the job may still run")
+    return True
+
+
+def give_up_attempt(step: Step, summary: str) -> None:
+    """Stop waiting for a running attempt: FAILED as timed out, its outcome unknown.
+
+    Not retried (the job may still be running); a later job report may still settle it.
+    """
     step.update(finished_at=step.now, failure_category=FailureCategory.TIMEOUT)
     step.mark(OUTCOME_UNKNOWN)
-    step.move(
-        RunState.FAILED, "job poll window exhausted; not retried because the job may still run"
-    )
-    return True
+    step.move(RunState.FAILED, summary)

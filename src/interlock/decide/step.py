@@ -39,6 +39,11 @@ class Step:
     validation: Evaluation | None = None
     trigger: Evaluation | None = None
     dependencies: DependencyEvaluation | None = None
+    slots: int | None = None
+    """Free launch slots of the pipeline for this run (``backfill.maxConcurrent``); None:
+    no limit."""
+    awaiting_slot: bool = False
+    """The run would launch but no slot is free: it is woken when one frees, not polled."""
 
     def emit(self, event_type: str, message: str = "", **detail: Any) -> None:
         """Append an event for this run at ``now``; ``None`` details are dropped."""
@@ -74,6 +79,16 @@ class Step:
         """Clear a cursor whose condition ended (the next occurrence is reported again)."""
         if mark in self.run.marks:
             self.update(marks=self.run.marks - {mark})
+
+    @property
+    def no_free_slot(self) -> bool:
+        """A launch now would exceed ``maxConcurrent`` (a real launch: a job, not a dry run)."""
+        return (
+            self.slots is not None
+            and self.slots <= 0
+            and self.pipeline.job is not None
+            and not self.dry_run
+        )
 
     @property
     def dry_run(self) -> bool:

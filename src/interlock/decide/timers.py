@@ -14,15 +14,17 @@ data either). ``SLA_MET`` is only said of a success before the breach. Dry-run p
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from interlock.decide.at_risk import at_risk_check_at
 from interlock.decide.lifecycle import cron_fire
+from interlock.decide.partitions import stale_limit
 from interlock.decide.plan import missed_at
 from interlock.decide.step import Step
 from interlock.events import EventType
 from interlock.model import OpenedBy, RunMark, RunState
 from interlock.model.durations import format_duration
+from interlock.model.specs import PipelineSpec
 from interlock.timing.schedule import schedule_time_at, trigger_deadline_at
 from interlock.timing.sla import SlaWindow, sla_window
 
@@ -235,17 +237,42 @@ def _state_timers(step: Step) -> list[datetime | None]:
     run, pipeline, job = step.run, step.pipeline, step.pipeline.job
     if run.state is RunState.PENDING:
         return _pending_timers(step)
-    if run.state is RunState.WAITING and run.window_closes_at is not None:
-        interval = pipeline.schedule.evaluation.interval
-        return [min(step.now + interval, run.window_closes_at)]
+    if run.state is RunState.WAITING:
+        return _waiting_timers(step)
     if run.state in (RunState.LAUNCHING, RunState.RUNNING) and job is not None:
-        poll_end = run.launched_at + job.poll_window if run.launched_at else None
+        limit = attempt_limit(pipeline)
+        poll_end = run.launched_at + limit if run.launched_at and limit else None
         return [step.now + job.poll_interval, poll_end]
     post_run = pipeline.post_run
     watching = not step.marked(RunMark.POST_RUN_SEEN) and not step.marked(RunMark.POST_RUN_MISSING)
     if run.state is RunState.SUCCEEDED and post_run and run.finished_at and watching:
         return [run.finished_at + post_run.sensor_timeout]
     return []
+
+
+def _waiting_timers(step: Step) -> list[datetime | None]:
+    """Every interval until the window closes; a run opened by the reconciler has no window.
+
+    A run waiting for a backfill slot is not polled: the store wakes it when a slot frees.
+    """
+    run = step.run
+    if step.awaiting_slot:
+        return []
+    interval = step.pipeline.schedule.evaluation.interval
+    if run.window_closes_at is not None:
+        return [min(step.now + interval, run.window_closes_at)]
+    return [step.now + interval] if run.opened_by is OpenedBy.BACKFILL else []
+
+
+def attempt_limit(pipeline: PipelineSpec) -> timedelta | None:
+    """When a running attempt is given up (None: never).
+
+    The stale limit of a partitioned pipeline, else the job's poll window
+    (:func:`~interlock.decide.lifecycle.poll_window_exhausted`).
+    """
+    if pipeline.partitions is not None:
+        return stale_limit(pipeline)
+    return pipeline.job.poll_window if pipeline.job is not None else None
 
 
 def _pending_timers(step: Step) -> list[datetime | None]:

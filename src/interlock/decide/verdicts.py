@@ -13,7 +13,8 @@ Rerun rules, in order (the first that applies decides):
 2. The day must not be excluded by the calendar.
 3. A run that is still active (WAITING, LAUNCHING, RUNNING) cannot be rerun.
 4. The rerun budget (``maxManualReruns`` per reason; ``maxDriftReruns`` shared by
-   ``data-drift`` and ``late-data``) must not be spent.
+   ``data-drift`` and ``late-data``; ``maxSelfHeals`` for ``missing-output``) must not be
+   spent.
 5. The freshness breaker: a successful run is not rerun when no reading changed since.
 
 ``force`` (an operator's ``rerun --force``) skips 1, 2 and 5: the operator vouches for the
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, cast
 
+from interlock.decide.partitions import MISSING_OUTPUT
 from interlock.decide.plan import expected_granularity, local_partition, partition_start
 from interlock.errors import RequestRefusedError
 from interlock.events import EventType
@@ -58,6 +60,9 @@ __all__ = [
 ]
 
 DRIFT_REASONS = ("data-drift", "late-data")
+_DATA_REASONS = (*DRIFT_REASONS, MISSING_OUTPUT)
+"""Reruns caused by a reading: the freshness breaker cannot refuse them."""
+_BUDGET_KINDS = {"data-drift": "drift", "late-data": "drift", MISSING_OUTPUT: "self-heal"}
 
 RERUN_EVENTS = (
     EventType.RERUN_ACCEPTED,
@@ -197,6 +202,8 @@ def rerun_budget(pipeline: PipelineSpec, run: Run, reason: str) -> tuple[int, in
     job = pipeline.job
     if reason in DRIFT_REASONS:
         return run.rerun_count(*DRIFT_REASONS), job.max_drift_reruns if job else 1
+    if reason == MISSING_OUTPUT:  # self-healing has its own budget, per partition
+        return run.rerun_count(reason), job.max_self_heals if job else 0
     return run.rerun_count(reason), job.max_manual_reruns if job else 1
 
 
@@ -222,7 +229,7 @@ def rerun_verdict(  # noqa: PLR0913 - the inputs of decide() that a rerun depend
         return RerunVerdict(rejection=f"run is {run.state.value}; a rerun needs a finished run")
     used, budget = rerun_budget(pipeline, run, reason)
     if used >= budget:
-        kind = "drift" if reason in DRIFT_REASONS else "manual"
+        kind = _BUDGET_KINDS.get(reason, "manual")
         return RerunVerdict(rejection=f"{kind} rerun limit exceeded ({used}/{budget})")
     if not force and _unchanged_since_success(run, view, reason):
         return RerunVerdict(
@@ -249,7 +256,7 @@ def _unchanged_since_success(run: Run, view: Mapping[str, Reading], reason: str)
     """The freshness breaker (rule 5): by the time Interlock accepted each reading."""
     consumed = run.launched_at if run.state is RunState.SHADOWED else run.finished_at
     succeeded = run.state in (RunState.SUCCEEDED, RunState.SHADOWED)
-    if not succeeded or reason in DRIFT_REASONS or consumed is None or not view:
+    if not succeeded or reason in _DATA_REASONS or consumed is None or not view:
         return False
     return not any(r.updated_at > consumed for r in view.values())
 

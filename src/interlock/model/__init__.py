@@ -161,6 +161,10 @@ class OpenedBy(StrEnum):
     UPSTREAM = "upstream"
     """An upstream run reached a status for this partition (a ``dependsOn`` pipeline with
     no cron or trigger of its own)."""
+    BACKFILL = "backfill"
+    """The reconciler opened it for a desired partition that is not done (``partitions``);
+    its ``attempt_reason`` says why: ``backfill``, ``missing-output``, ``retry-failed``,
+    ``stale``."""
     TESTING = "testing"
     """Built by :mod:`interlock.testing` for a unit test."""
     UNKNOWN = ""
@@ -240,6 +244,16 @@ class RunMark(StrEnum):
     """``JOB_QUEUED_TOO_LONG`` was said."""
     SLA_AT_RISK = "sla_at_risk"
     """``SLA_AT_RISK`` was said (the predicted finish passed the deadline)."""
+    SATISFIED = "satisfied"
+    """The run ended without a job: its partition's ``complete`` condition already held."""
+    COMPLETE_SEEN = "complete-seen"
+    """The partition's ``complete`` condition held after this run succeeded (self-healing
+    watches for it to stop holding; a ``missing-output`` rerun clears it)."""
+    PARTITION_MISSING = "partition-missing"
+    """``PARTITION_MISSING`` was said for the current disappearance (cleared when the
+    condition holds again, or by the ``missing-output`` rerun it caused)."""
+    RUN_STALE = "run-stale"
+    """``RUN_STALE`` was said: the attempt ran past the partition's stale limit."""
 
     @staticmethod
     def state_seen(value: str) -> str:
