@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from interlock.brokers.base import Broker
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
-from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, Signal
+from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, RunState, Signal
 from interlock.model.dependencies import UpstreamState
 from interlock.model.specs import Pause, PipelineSpec
 
@@ -39,6 +39,7 @@ __all__ = [
     "ControllerStore",
     "DecisionToApply",
     "LaunchAnswer",
+    "PartitionRows",
     "PipelineStore",
     "ReadStore",
     "ReadingInput",
@@ -157,6 +158,23 @@ a ``dependsOn`` entry matched (``listings/2026-11-22/1``)."""
 
 
 @dataclass(frozen=True)
+class PartitionRows:
+    """What the store holds about one pipeline's partitions, as the reconciler needs it.
+
+    ``complete`` is the set of partitions whose condition holds (the bulk, kept as bare
+    strings); ``incomplete_once`` those that held once and no longer do; ``runs`` the state
+    of every run of the pipeline, by partition, and ``timed`` the runs whose times or
+    budgets matter (failed ones, for ``retryFailedAfter``; running ones, for
+    staleness; succeeded ones whose output went missing, for the heal budget).
+    """
+
+    complete: frozenset[str]
+    incomplete_once: frozenset[str]
+    runs: Mapping[str, RunState]
+    timed: Mapping[str, Run]
+
+
+@dataclass(frozen=True)
 class LaunchAnswer:
     """What a backend said to one launch, for :meth:`RunStore.finish_launches`."""
 
@@ -215,8 +233,19 @@ class RunStore(Protocol):
         """
         ...
 
-    def ensure_runs(self, opens: Sequence[OpenRun], now: datetime) -> None:
+    def ensure_runs(self, opens: Sequence[OpenRun | Run], now: datetime) -> None:
         """Create each planned run unless it already exists; idempotent, never overwrites."""
+        ...
+
+    def count_active(self, pipeline_id: str) -> int:
+        """How many of the pipeline's runs are LAUNCHING or RUNNING (``maxConcurrent``)."""
+        ...
+
+    def partition_rows(self, pipeline_id: str) -> PartitionRows:
+        """What is stored about a partitioned pipeline's partitions (the reconciler's input).
+
+        Complete partitions come back as bare strings (365,000 of them must stay cheap).
+        """
         ...
 
     def claim_due(

@@ -30,12 +30,10 @@ import socket
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from interlock.abc import (
-    AttemptLaunched,
     AttemptUpdate,
     Claim,
     ControllerStore,
@@ -44,18 +42,22 @@ from interlock.abc import (
     UpstreamCache,
 )
 from interlock.controller.clock import Clock, SystemClock
+from interlock.controller.desired import DesiredState, Slots
+from interlock.controller.inputs import (
+    Decided,
+    answers_job,
+    answers_launch,
+    consumed,
+    earliest,
+    recorded_launch,
+)
 from interlock.controller.jobs import JobRunner
 from interlock.controller.observe import Sink, decision_entries, recovery_entry
 from interlock.decide import decide, planned_runs
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
 from interlock.errors import JobTemporaryError
 from interlock.model import (
-    JobReported,
-    LaunchFailed,
     LaunchJob,
-    LaunchRecorded,
-    LaunchUnknown,
-    ReadingSet,
     Run,
     RunState,
     Signal,
@@ -150,6 +152,9 @@ class Controller:
         self._taken_over = False
         self._upstream_rows = UpstreamCache()
         """Upstream rows read this round (one upstream may wake thousands of downstreams)."""
+        self.desired = DesiredState(store)
+        """When each pipeline with ``partitions`` is reconciled (backfill, range growth)."""
+        self._slots = Slots(store)
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -162,8 +167,10 @@ class Controller:
         """
         self.take_over()
         now = self.clock.now()
-        planned = [run for spec in self.specs().values() for run in planned_runs(spec, now)]
+        specs = self.specs()
+        planned = [run for spec in specs.values() for run in planned_runs(spec, now)]
         self.store.ensure_runs(planned, now)
+        self.desired.tick(specs, now)
         self.ready.set()
 
     def take_over(self) -> None:
@@ -224,7 +231,7 @@ class Controller:
         )
 
     def _sleep_for(self) -> float:
-        due = self.store.next_due_at()
+        due = earliest(self.store.next_due_at(), self.desired.next_at())
         if due is None:
             return self.settings.max_sleep
         seconds = (due - self.clock.now()).total_seconds()
@@ -240,6 +247,7 @@ class Controller:
         after that commit, so nothing is launched on a decision that could still be lost.
         """
         now = self.clock.now()
+        self.desired.tick(self.specs(), now)  # a comparison per partitioned pipeline, or a pass
         claims = self.store.claim_due(
             now,
             owner=self.settings.owner,
@@ -250,6 +258,7 @@ class Controller:
             return 0
         specs = self.specs()
         self._upstream_rows = UpstreamCache()
+        self._slots.new_round()
         batch = self.settings.apply_batch
         for start in range(0, len(claims), batch):
             decided = [
@@ -279,7 +288,7 @@ class Controller:
 
     def _decide_safely(
         self, claim: Claim, spec: PipelineSpec | None, now: datetime
-    ) -> _Decided | None:
+    ) -> Decided | None:
         """:meth:`_decide_claim`, where one bad run must not stop the loop (retried later)."""
         try:
             return self._decide_claim(claim, spec, now)
@@ -291,7 +300,7 @@ class Controller:
 
     def _decide_claim(
         self, claim: Claim, spec: PipelineSpec | None, now: datetime
-    ) -> _Decided | None:
+    ) -> Decided | None:
         """Gather one claimed run's inputs and decide it; None when there is nothing to apply."""
         run = claim.run
         if spec is None or (run.state is RunState.LAUNCHING and run.attempt_id in self._inflight):
@@ -305,23 +314,23 @@ class Controller:
             return None
         pending = self.store.pending_signals(run) if claim.has_signals else []
         signals: list[Signal] = [s for _, s in pending]
-        if run.state is RunState.LAUNCHING and not _answers_launch(signals, run):
+        if run.state is RunState.LAUNCHING and not answers_launch(signals, run):
             recovered = self._recover(spec, run, now)
             if recovered is None:
                 return None
             signals.append(recovered)
-        attempt_update: AttemptUpdate | None = _recorded_launch(signals, run)
+        attempt_update: AttemptUpdate | None = recorded_launch(signals, run)
         # An exit heard is forgotten only once a decision that saw it is applied: the notice
         # itself moves the run's version, so the decision taken meanwhile may be dropped.
         with self._exits_lock:
             ended = run.attempt_id in self._exited
         in_flight = run.state is RunState.RUNNING or (ended and attempt_update is not None)
-        if in_flight and not _answers_job(signals, run):
+        if in_flight and not answers_job(signals, run):
             polled, outcome = self.jobs.poll(spec, run, now)
             attempt_update = outcome or attempt_update
             signals.append(polled)
         item = self._decide(spec, run, signals, [i for i, _ in pending], attempt_update, now)
-        return _Decided(item=item, run=run, exit_heard=ended)
+        return Decided(item=item, run=run, exit_heard=ended)
 
     def _recover(self, spec: PipelineSpec, run: Run, now: datetime) -> Signal | None:
         """A LAUNCHING run nobody answered for: the backend's word, or None if handled here.
@@ -363,9 +372,11 @@ class Controller:
             if spec.depends_on is not None
             else None
         )
-        decision = decide(spec, run, readings, upstream, now=now, signals=signals)
+        slots = self._slots.free(spec)  # None unless the pipeline declares partitions
+        decision = decide(spec, run, readings, upstream, now=now, signals=signals, slots=slots)
         # Its runs are about to change: later decisions of the round read them again.
         self._upstream_rows.forget(run.pipeline_id)
+        self._slots.take(spec, len(decision.launches))
         launches = bool(decision.launches)
         return DecisionToApply(
             decision,
@@ -373,10 +384,10 @@ class Controller:
             signal_ids=signal_ids,
             launch_lease=self.settings.launch_lease if launches else None,
             attempt_update=attempt_update,
-            inputs=_consumed(decision.run, readings, run.partition) if launches else None,
+            inputs=consumed(decision.run, readings, run.partition) if launches else None,
         )
 
-    def _commit(self, decided: list[_Decided], now: datetime) -> None:
+    def _commit(self, decided: list[Decided], now: datetime) -> None:
         """Apply a batch of decisions in one transaction, then act on those that held.
 
         A batch that fails as a whole is applied again one decision at a time, so a run
@@ -408,7 +419,7 @@ class Controller:
         owner = self.settings.owner
         return self.store.apply_many(items, owner=owner, now=now, watch_after_success=watch)
 
-    def _apply_alone(self, taken: _Decided, now: datetime) -> bool:
+    def _apply_alone(self, taken: Decided, now: datetime) -> bool:
         try:
             return self._store_decisions([taken.item], now)[0]
         except Exception:
@@ -417,7 +428,7 @@ class Controller:
             self.store.release(run, owner=self.settings.owner)
             return False
 
-    def _after_commit(self, taken: _Decided, now: datetime) -> list[LaunchAnswer]:
+    def _after_commit(self, taken: Decided, now: datetime) -> list[LaunchAnswer]:
         """What a committed decision sets off: the serve log, its launches, a heard exit.
 
         Without workers the launches are called here and their answers returned, for the
@@ -456,50 +467,3 @@ class Controller:
             self._inflight_runs.pop(key, None)
 
         future.add_done_callback(forget)
-
-
-@dataclass(frozen=True)
-class _Decided:
-    """A decision taken this round, waiting for its batch to commit."""
-
-    item: DecisionToApply
-    run: Run
-    """The run as claimed (what the serve log compares the decision with)."""
-    exit_heard: bool
-    """An exit notice for its attempt was among the inputs: forgotten once this commits."""
-
-
-def _consumed(run: Run, readings: ReadingSet, partition: str) -> dict[str, int | list[str] | None]:
-    """A launch's provenance: the reading history rows it saw, the upstream attempts matched.
-
-    ``upstream_seen`` is frozen at launch (the decision core sets it), so this is exactly
-    what the attempt consumed: what a later rerun of one of them is compared against.
-    """
-    inputs: dict[str, int | list[str] | None] = {
-        k: r.ref for k, r in readings.view(partition).items()
-    }
-    for label, attempts in run.upstream_seen.items():
-        inputs[f"upstream:{label}"] = list(attempts)
-    return inputs
-
-
-def _recorded_launch(signals: list[Signal], run: Run) -> AttemptLaunched | None:
-    """The job-log update for a launch handle among ``signals`` (e.g. found by recovery)."""
-    recorded = next(
-        (s for s in signals if isinstance(s, LaunchRecorded) and s.attempt == run.attempt), None
-    )
-    if recorded is None:
-        return None
-    return AttemptLaunched(attempt_id=run.attempt_id, handle=recorded.handle, at=recorded.at)
-
-
-def _answers_launch(signals: list[Signal], run: Run) -> bool:
-    kinds = (LaunchRecorded, LaunchFailed, LaunchUnknown, JobReported)
-    return any(isinstance(s, kinds) and s.attempt == run.attempt for s in signals)
-
-
-def _answers_job(signals: list[Signal], run: Run) -> bool:
-    return any(
-        isinstance(s, JobReported) and s.attempt == run.attempt and s.status != "running"
-        for s in signals
-    )

@@ -33,8 +33,16 @@ from interlock.model import (
     RunState,
     Signal,
 )
+from interlock.model.conditions import AllOf, AnyOf, Condition, Rule
 
-__all__ = ["run_from_json", "run_to_json", "signal_from_json", "signal_to_json"]
+__all__ = [
+    "condition_from_json",
+    "condition_to_json",
+    "run_from_json",
+    "run_to_json",
+    "signal_from_json",
+    "signal_to_json",
+]
 
 _TIMES = (
     "created_at",
@@ -166,3 +174,24 @@ def signal_from_json(kind: str, payload: Mapping[str, Any]) -> Signal:
     values["at"] = datetime.fromisoformat(values["at"])
     result: Signal = cls(**values)
     return result
+
+
+def condition_to_json(condition: Condition) -> dict[str, Any]:
+    """A condition tree as plain JSON (``complete_index.condition``)."""
+    if isinstance(condition, Rule):
+        return {
+            "kind": "rule",
+            "key": condition.key,
+            "check": condition.check,
+            "field": condition.field,
+            "value": condition.value,
+        }
+    return {"kind": condition.kind, "children": [condition_to_json(c) for c in condition.children]}
+
+
+def condition_from_json(data: Mapping[str, Any]) -> Condition:
+    """The inverse of :func:`condition_to_json`."""
+    if data["kind"] == "rule":
+        return Rule(key=data["key"], check=data["check"], field=data["field"], value=data["value"])
+    children = tuple(condition_from_json(c) for c in data["children"])
+    return AllOf(children=children) if data["kind"] == "all" else AnyOf(children=children)

@@ -1,11 +1,13 @@
-"""The ``pipelines``, ``pipeline_versions``, ``sensor_index`` and ``dependency_index`` tables.
+"""The ``pipelines``, ``pipeline_versions`` tables and the indexes derived from the configs.
 
 Configs are stored so every process sharing the database sees the same pipelines; every
 changed version is kept for audit. A pipeline's pause (``interlock pause``) lives in its
 ``pipelines`` row too, apart from the config: ``apply`` never touches it. ``sensor_index``
 (sensor key → pipelines) is what a reading write consults to find the runs it wakes, and
 ``dependency_index`` (upstream → its ``dependsOn`` entries) what an upstream run coming to
-rest consults; both are cached in :class:`Pipelines`, and refreshed together.
+rest consults, and ``complete_index`` (sensor key → the ``complete`` conditions reading it)
+what a dated reading consults to re-check one partition; all are cached in
+:class:`Pipelines`, and refreshed together.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from interlock.store import events as event_log
 from interlock.store import schema as t
 from interlock.store._prepared import Prepared
 from interlock.store._routing import DependencyRoute, Route
+from interlock.store.partitions import CompleteReader, index_complete, load_complete_readers
 
 __all__ = [
     "CONFIG_RECHECK_SECONDS",
@@ -56,6 +59,7 @@ class Pipelines:
         self._routes_token: tuple[Any, ...] = ()
         self._known: frozenset[str] = frozenset()
         self._dependents: Dependents = {}
+        self._complete: dict[str, list[CompleteReader]] = {}
         self._routes_checked = 0.0
 
     def sync(
@@ -83,6 +87,7 @@ class Pipelines:
             _store_version(conn, spec, row, documents[spec.id], now)
             (added if row is None else changed).append(spec.id)
             _index_sensors(conn, spec)
+            index_complete(conn, spec)
             index.add(spec, stored=row)
         index.write(conn)
         self._routes = None
@@ -96,6 +101,11 @@ class Pipelines:
         """
         routes = self._refresh(conn)
         return routes, self._known
+
+    def complete_readers(self, conn: Connection) -> Mapping[str, list[CompleteReader]]:
+        """Sensor key → the pipelines whose ``complete`` reads it; cached like :meth:`routes`."""
+        self._refresh(conn)
+        return self._complete
 
     def dependents(self, conn: Connection) -> Dependents:
         """Upstream id → the ``dependsOn`` entries naming it; cached like :meth:`routes`."""
@@ -118,6 +128,7 @@ class Pipelines:
             self._routes, self._routes_token = dict(routes), current
             self._known = frozenset(conn.execute(sa.select(t.pipelines.c.id)).scalars())
             self._dependents = _load_dependents(conn)
+            self._complete = load_complete_readers(conn)
         self._routes_checked = time.monotonic()
         return self._routes
 

@@ -127,6 +127,33 @@ mapping, ``timezone`` the downstream's schedule zone and ``upstream_timezone`` t
 upstream's (``{all: hour}`` needs both); ``opens_runs`` is true for a downstream with no cron
 and no trigger, whose runs its upstreams' final states create."""
 
+complete_index = sa.Table(
+    "complete_index",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("pipeline_id", sa.String(200), primary_key=True),
+    sa.Column("condition", sa.JSON, nullable=False),
+    sa.Index("ix_complete_index_pipeline", "pipeline_id"),
+)
+"""Sensor key → the pipelines whose ``complete`` condition reads it, with that condition
+(0005): a dated reading of such a key re-checks that one partition's completeness in the
+write's transaction, without the YAML."""
+
+partition_status = sa.Table(
+    "partition_status",
+    metadata,
+    sa.Column("pipeline_id", sa.String(200), primary_key=True),
+    sa.Column("partition", sa.String(200), primary_key=True),
+    sa.Column("complete", sa.Boolean, nullable=False),
+    sa.Column("was_complete", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Index("ix_partition_status_complete", "pipeline_id", "complete"),
+)
+"""Whether a partition's ``complete`` condition holds on its own dated readings (0005), and
+whether it ever did. Kept so that the reconciler of a pipeline with 365,000 partitions
+reads one column instead of evaluating 365,000 conditions; partitions with no dated
+reading have no row (their completeness is decided when their run is)."""
+
 readings = sa.Table(
     "readings",
     metadata,

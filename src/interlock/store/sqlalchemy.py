@@ -33,6 +33,7 @@ from interlock.abc import (
     Claim,
     DecisionToApply,
     LaunchAnswer,
+    PartitionRows,
     ReadingInput,
     Store,
     StoredPipeline,
@@ -46,7 +47,7 @@ from interlock.errors import StoreError
 from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, Signal
 from interlock.model.dependencies import UpstreamState
 from interlock.model.specs import Pause, PipelineSpec
-from interlock.store import attempts, events, pipelines, readings, signals, upstream
+from interlock.store import attempts, events, partitions, pipelines, readings, signals, upstream
 from interlock.store import runs as run_table
 from interlock.store._errors import map_errors
 from interlock.store._routing import WakePlan, plan_dependency_wakes, plan_wakes
@@ -221,10 +222,23 @@ class SqlStore:
             if not rows:
                 return 0
             self._readings.write(conn, rows, now)
+            readers = self._pipelines.complete_readers(conn)
+            if readers:
+                partitions.record_completeness(conn, rows, readers, now, on_sqlite=self.is_sqlite)
             written = [(r["scope"] or None, r["key"], r["partition"] or None) for r in rows]
             self._runs.open_and_wake(conn, plan_wakes(written, routes, now), now)
         self.broker.notify()
         return len(rows)
+
+    def count_active(self, pipeline_id: str) -> int:
+        """How many of the pipeline's runs are LAUNCHING or RUNNING (``maxConcurrent``)."""
+        with self.engine.connect() as conn:
+            return partitions.count_active(conn, pipeline_id)
+
+    def partition_rows(self, pipeline_id: str) -> PartitionRows:
+        """What is stored about ``pipeline_id``'s partitions: completeness and run states."""
+        with self.engine.connect() as conn:
+            return partitions.load_partition_rows(conn, pipeline_id)
 
     def load_readings(self, pipeline: PipelineSpec, partition: str) -> ReadingSet:
         """The readings a run of ``pipeline`` for ``partition`` may see (resolved by decide)."""
@@ -259,7 +273,7 @@ class SqlStore:
 
     # RunStore ----------------------------------------------------------------------------
 
-    def ensure_runs(self, opens: Sequence[OpenRun], now: datetime) -> None:
+    def ensure_runs(self, opens: Sequence[OpenRun | Run], now: datetime) -> None:
         """Create each planned run unless it already exists (idempotent)."""
         if not opens:
             return
@@ -395,6 +409,8 @@ class SqlStore:
         signals.mark_processed(conn, item.signal_ids, now)
         attempts.settle(conn, decision, item.attempt_update)
         woke = decision.settled and self._wake_dependents(conn, decision.run, now)
+        if decision.settled and pipeline.partitions is not None:  # a slot may be free
+            woke = partitions.wake_queued(conn, pipeline, now) > 0 or woke
         return True, bool(decision.actions) or woke
 
     def _wake_dependents(self, conn: Connection, run: Run, now: datetime) -> bool:
