@@ -7,6 +7,7 @@ of evaluating 365,000 conditions.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -33,7 +34,8 @@ def partitioned(pipeline_id: str = "daily", **changes: object) -> PipelineSpec:
         dimensions=(Dimension(name="campaign", values=("a", "b", "c")),),
     )
     spec = replace(spec, partitions=partitions, complete=OUTPUT, backfill=BackfillSpec())
-    return replace(spec, **changes, config_hash=f"{spec.config_hash}-{sorted(changes)}")
+    digest = hashlib.sha256(repr(sorted(changes.items())).encode()).hexdigest()
+    return replace(spec, **changes, config_hash=digest)
 
 
 @pytest.fixture
@@ -47,7 +49,8 @@ def store(db_url: str) -> Iterator[SqlStore]:
 
 def put(store: SqlStore, partition: str, rows: int, *, key: str = "output") -> None:
     """The sensor reports ``rows`` for one partition."""
-    store.put_readings([ReadingInput(key, {"rows": rows}, "daily", partition)], NOW)
+    reading = ReadingInput(key=key, data={"rows": rows}, pipeline_id="daily", partition=partition)
+    store.put_readings([reading], NOW)
 
 
 def test_a_dated_reading_that_meets_complete_marks_its_partition_complete(store) -> None:
@@ -77,7 +80,7 @@ def test_output_that_shrinks_after_being_complete_is_missing_once(store) -> None
 
 def test_undated_readings_and_other_keys_leave_partitions_alone(store) -> None:
     """Only the partition's own readings of the condition's keys are materialized."""
-    store.put_readings([ReadingInput("output", {"rows": 5}, "daily")], NOW)
+    store.put_readings([ReadingInput(key="output", data={"rows": 5}, pipeline_id="daily")], NOW)
     put(store, "2026-11-21|campaign=b", 5, key="unrelated")
     assert store.partition_rows("daily").complete == frozenset()
 
@@ -85,7 +88,12 @@ def test_undated_readings_and_other_keys_leave_partitions_alone(store) -> None:
 def test_a_batch_checks_each_partition_it_touches(store) -> None:
     """The batch API re-checks every partition in the same transaction as the write."""
     batch = [
-        ReadingInput("output", {"rows": n}, "daily", f"2026-11-{d:02d}|campaign={c}")
+        ReadingInput(
+            key="output",
+            data={"rows": n},
+            pipeline_id="daily",
+            partition=f"2026-11-{d:02d}|campaign={c}",
+        )
         for n, (d, c) in enumerate([(20, "a"), (20, "b"), (21, "a")])
     ]
     store.put_readings(batch, NOW)
@@ -104,7 +112,15 @@ def test_a_condition_over_two_keys_reads_the_partitions_other_reading(db_url) ->
         put(store, "2026-11-21|campaign=a", 9)
         assert store.partition_rows("daily").complete == frozenset()
         store.put_readings(
-            [ReadingInput("quality", {"ok": True}, "daily", "2026-11-21|campaign=a")], NOW
+            [
+                ReadingInput(
+                    key="quality",
+                    data={"ok": True},
+                    pipeline_id="daily",
+                    partition="2026-11-21|campaign=a",
+                )
+            ],
+            NOW,
         )
         assert store.partition_rows("daily").complete == {"2026-11-21|campaign=a"}
     finally:

@@ -26,6 +26,7 @@ from typing import Any
 
 from interlock.abc import AttemptRecord, ReadingInput, Store, StoredPipeline, SyncReport
 from interlock.app.documents import may_depend, pack_document, unpack_document
+from interlock.app.partitions import PartitionsReport, parse_where, partitions_report
 from interlock.app.requests import SignalRequests
 from interlock.app.upstreams import UpstreamNode, explain_upstreams
 from interlock.config import check_dependency_graph, load_pipelines
@@ -33,12 +34,14 @@ from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
 from interlock.controller.loop import Controller, ControllerSettings
 from interlock.controller.observe import Sink
+from interlock.controller.reconcile import Reconciler
 from interlock.decide import decide, planned_runs
 from interlock.decide.plan import local_partition
 from interlock.decide.verdicts import SignalOutcome, SignalReceipt
 from interlock.errors import ConfigError, InputError, UnknownPipelineError
 from interlock.jobs import BackendSettings, JobBackend, JobLogs, backend_for
 from interlock.model import Decision, Event, Run, RunState
+from interlock.model.desired import PartitionState
 from interlock.model.limits import check_message, check_partition
 from interlock.model.specs import Pause, PipelineSpec
 from interlock.store.sqlalchemy import CONFIG_RECHECK_SECONDS, SqlStore, default_url
@@ -280,6 +283,26 @@ class Interlock(SignalRequests):
         spec = self.spec(pipeline_id)
         return local_partition(spec.schedule.timezone, now or self.clock.now())
 
+    def partitions(
+        self,
+        pipeline_id: str,
+        *,
+        states: Sequence[PartitionState] = (),
+        where: Sequence[str] = (),
+    ) -> PartitionsReport:
+        """Every desired partition of a pipeline with ``partitions``, and its state now.
+
+        :raises UnknownPipelineError: when the pipeline is not stored.
+        :raises InputError: when it declares no partitions, or for a bad ``where`` pair.
+        """
+        spec = self.spec(pipeline_id)
+        selected = parse_where(where, spec)
+        rows = self.store.partition_rows(spec.id)
+        dynamic = Reconciler(self.store).dynamic(spec)
+        return partitions_report(
+            spec, rows, rows.timed, self.clock.now(), dynamic=dynamic, states=states, where=selected
+        )
+
     def explain(self, pipeline_id: str, partition: str | None = None) -> Decision:
         """What the controller would decide for the partition right now (nothing is applied).
 
@@ -296,7 +319,14 @@ class Interlock(SignalRequests):
             pipeline_id=pipeline_id, partition=part, created_at=now
         )
         upstream = self.store.load_upstream(spec, part, self.specs())
-        return decide(spec, run, self.store.load_readings(spec, part), upstream, now=now)
+        readings = self.store.load_readings(spec, part)
+        return decide(spec, run, readings, upstream, now=now, slots=self._free_slots(spec))
+
+    def _free_slots(self, spec: PipelineSpec) -> int | None:
+        """``backfill.maxConcurrent`` minus the runs holding a slot now (as the controller)."""
+        if spec.partitions is None:
+            return None
+        return spec.backfill.max_concurrent - self.store.count_active(spec.id)
 
     def explain_upstreams(self, decision: Decision) -> dict[str, UpstreamNode]:
         """For each unmet dependency of an :meth:`explain` decision: the upstream, recursively.

@@ -197,6 +197,7 @@ from interlock.cli import manage, project, serve, signals  # noqa: E402
 from interlock.cli._common import fail  # noqa: E402
 from interlock.cli.db import db  # noqa: E402
 from interlock.cli.graph import graph  # noqa: E402
+from interlock.cli.partitions import partitions  # noqa: E402
 from interlock.cli.read import register as register_read  # noqa: E402
 from interlock.cli.sensor import sensor  # noqa: E402
 
@@ -212,6 +213,7 @@ for _command in (
     project.init,
     db,
     graph,
+    partitions,
     manage.pipelines,
     manage.logs,
     manage.pause,

@@ -12,9 +12,8 @@ decided in the same batch cannot both take the last one.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from interlock.controller.reconcile import (
@@ -43,7 +42,7 @@ class DesiredState:
         """Pipeline id → the config hash its last pass saw."""
         self._next: dict[str, datetime | None] = {}
         self._dimensions: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
-        self._dimensions_checked = 0.0
+        self._dimensions_checked: datetime | None = None
 
     def tick(self, specs: Mapping[str, PipelineSpec], now: datetime) -> list[ReconcileReport]:
         """Reconcile every partitioned pipeline that is due for a pass at ``now``."""
@@ -52,9 +51,10 @@ class DesiredState:
             self._partitioned = [s for s in specs.values() if s.partitions is not None]
         if not self._partitioned:
             return []
-        check_lists = time.monotonic() - self._dimensions_checked >= DIMENSION_RECHECK_SECONDS
+        last = self._dimensions_checked
+        check_lists = last is None or now - last >= timedelta(seconds=DIMENSION_RECHECK_SECONDS)
         if check_lists:
-            self._dimensions_checked = time.monotonic()
+            self._dimensions_checked = now
         return [
             self._pass(spec, now)
             for spec in self._partitioned
@@ -83,7 +83,9 @@ class DesiredState:
     def _pass(self, spec: PipelineSpec, now: datetime) -> ReconcileReport:
         report = self.reconciler.reconcile(spec, now)
         self._reconciled[spec.id] = spec.config_hash
-        self._next[spec.id] = next_range_change(spec, now)
+        grows = next_range_change(spec, now)
+        moments = [m for m in (grows, report.retry_at) if m is not None]
+        self._next[spec.id] = min(moments) if moments else None
         if spec.partitions is not None and spec.partitions.sensor_keys:
             self._dimensions[spec.id] = self._fingerprint(spec)
         return report

@@ -19,7 +19,7 @@ needs a full pass: the store re-checks that partition in the write's transaction
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -65,6 +65,8 @@ class ReconcileReport:
     pipeline_id: str
     desired: int
     opened: tuple[BackfillOpen, ...]
+    retry_at: datetime | None = None
+    """When the next failed partition becomes eligible again (``retryFailedAfter``)."""
 
 
 def dynamic_values(spec: PipelineSpec, readings: ReadingSet) -> dict[str, list[str]]:
@@ -128,7 +130,7 @@ class Reconciler:
         self._open(spec, opens, now)
         if opens:
             log.info("%s: %d partition(s) queued of %d desired", spec.id, len(opens), desired)
-        return ReconcileReport(spec.id, desired, tuple(opens))
+        return ReconcileReport(spec.id, desired, tuple(opens), _next_retry(spec, facts, now))
 
     def dynamic(self, spec: PipelineSpec) -> dict[str, list[str]]:
         """The current values of ``spec``'s dynamic dimensions (a query; none if static)."""
@@ -138,7 +140,8 @@ class Reconciler:
 
     def _open(self, spec: PipelineSpec, opens: Iterable[BackfillOpen], now: datetime) -> None:
         new: list[Run] = []
-        for planned in opens:
+        opens = list(opens)
+        for rank, planned in enumerate(opens):
             if planned.existing_run:
                 rerun = RerunRequested(reason=planned.reason, at=now)
                 self.store.add_signal(spec.id, planned.partition, rerun, now)
@@ -150,14 +153,33 @@ class Reconciler:
                     created_at=now,
                     opened_by=OpenedBy.BACKFILL,
                     attempt_reason=planned.reason,
-                    next_check_at=now,
+                    # Due in the backfill order, a microsecond apart and all by now: runs
+                    # are claimed in due order, so the first ones take the free slots.
+                    next_check_at=now - timedelta(microseconds=len(opens) - rank),
                 )
             )
         if new:
             self.store.ensure_runs(new, now)
 
 
-_SKIP_WITHOUT_COMPLETE = frozenset({RunState.SUCCEEDED, RunState.SHADOWED})
+def _next_retry(
+    spec: PipelineSpec, facts: Mapping[str, PartitionFacts], now: datetime
+) -> datetime | None:
+    """The earliest moment a failed partition, not eligible yet, may be tried again."""
+    after = spec.backfill.retry_failed_after
+    if after is None:
+        return None
+    moments = [
+        f.finished_at + after
+        for f in facts.values()
+        if f.run_state in _FAILED_STATES
+        and f.finished_at is not None
+        and f.finished_at + after > now
+    ]
+    return min(moments) if moments else None
+
+
+_FAILED_STATES = frozenset({RunState.FAILED, RunState.EXHAUSTED, RunState.CANCELLED})
 _PLANNED_STATES = frozenset(
     {
         RunState.FAILED,
@@ -170,10 +192,11 @@ _PLANNED_STATES = frozenset(
 
 
 def _facts(partition: str, rows: PartitionRows) -> PartitionFacts | None:
-    """The facts of one desired partition, or None when it cannot need a run.
+    """The facts of one desired partition, or None when it cannot need a run from here.
 
-    Skipped without building anything: complete partitions (the bulk), succeeded runs of a
-    pipeline without ``complete``, and runs that are open (they are working on it).
+    Skipped without building anything: complete partitions (the bulk), succeeded runs (a
+    run whose output went missing heals itself: the reading that said so woke it), and
+    runs that are open (they are working on it).
     """
     if partition in rows.complete:
         return None
@@ -181,12 +204,12 @@ def _facts(partition: str, rows: PartitionRows) -> PartitionFacts | None:
     missing_once = partition in rows.incomplete_once
     if state is None:
         return PartitionFacts(
-            partition=partition, complete=False if missing_once else None, was_complete=missing_once
+            partition=partition,
+            complete=False if missing_once else None,
+            was_complete=missing_once,
         )
-    if state in _SKIP_WITHOUT_COMPLETE and not missing_once:
+    if state not in _PLANNED_STATES:
         return None
-    if state not in _PLANNED_STATES and not missing_once:
-        return None  # PENDING or WAITING: a run is open for it
     return _run_facts(partition, state, rows.timed.get(partition), missing_once=missing_once)
 
 

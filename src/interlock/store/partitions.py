@@ -25,14 +25,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from interlock.abc import PartitionRows
-from interlock.model import Reading, Run, RunState
+from interlock.model import OpenedBy, Reading, Run, RunMark, RunState
 from interlock.model.conditions import Condition, condition_keys
 from interlock.model.desired import BackfillOrder
 from interlock.model.specs import PipelineSpec
 from interlock.rules.evaluate import evaluate
 from interlock.store import schema as t
-from interlock.store._statements import _insert
+from interlock.store._statements import _insert, insert_runs
 from interlock.store.codec import condition_from_json, condition_to_json, run_from_json
+from interlock.store.runs import new_run_rows
 
 __all__ = [
     "CompleteReader",
@@ -107,6 +108,7 @@ def record_completeness(
             updates[key] = _holds(conn, reader, partition, row, now)
     if not updates:
         return 0
+    gone = _no_longer_complete(conn, [key for key, ok in updates.items() if not ok])
     stmt = _insert(t.partition_status, on_sqlite=on_sqlite)
     upsert = stmt.on_conflict_do_update(
         index_elements=["pipeline_id", "partition"],
@@ -121,7 +123,50 @@ def record_completeness(
         for (p, part), ok in updates.items()
     ]
     conn.execute(upsert, values)
+    if gone:
+        _open_heals(conn, gone, now, on_sqlite=on_sqlite)
     return len(values)
+
+
+def _no_longer_complete(
+    conn: Connection, candidates: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Of ``candidates`` (now incomplete), those whose stored row says they were complete."""
+    gone: list[tuple[str, str]] = []
+    for pipeline_id, partition in candidates:  # rare: output shrank or was deleted
+        was = conn.execute(
+            sa.select(_s.complete).where(_s.pipeline_id == pipeline_id, _s.partition == partition)
+        ).scalar()
+        if was:
+            gone.append((pipeline_id, partition))
+    return gone
+
+
+def _open_heals(
+    conn: Connection, gone: Sequence[tuple[str, str]], now: datetime, *, on_sqlite: bool
+) -> None:
+    """Give a partition whose output went missing a run, if it has none, due now.
+
+    A partition done without a run (loaded by hand) has no run to heal it. It gets one
+    that says what happened: done, satisfied, complete seen. Decided at once, that run
+    finds ``complete`` no longer holding and heals itself like any other (the
+    ``PARTITION_MISSING`` event and the ``maxSelfHeals`` budget included). A partition that
+    has a run keeps it: the reading that made it incomplete has woken that run already.
+    """
+    runs = [
+        Run(
+            pipeline_id=pipeline_id,
+            partition=partition,
+            created_at=now,
+            state=RunState.SUCCEEDED,
+            opened_by=OpenedBy.BACKFILL,
+            finished_at=now,
+            marks=frozenset({RunMark.SATISFIED, RunMark.COMPLETE_SEEN}),
+            next_check_at=now,
+        )
+        for pipeline_id, partition in gone
+    ]
+    insert_runs(on_sqlite=on_sqlite).execute(conn, new_run_rows(runs, now))
 
 
 def _holds(

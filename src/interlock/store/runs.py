@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from interlock.model.specs import PipelineSpec
     from interlock.store._routing import DependencyWakePlan, WakePlan
 
-__all__ = ["Runs"]
+__all__ = ["Runs", "new_run_rows"]
 
 
 def run_from_row(row: Any) -> Run:
@@ -63,7 +63,7 @@ class Runs:
 
     def insert(self, conn: Connection, opens: Iterable[OpenRun | Run], now: datetime) -> None:
         """Create each run unless it exists (``ON CONFLICT DO NOTHING``)."""
-        self._insert.execute(conn, _new_rows(opens, now))
+        self._insert.execute(conn, new_run_rows(opens, now))
 
     def open_and_wake(self, conn: Connection, plan: WakePlan, now: datetime) -> None:
         """Apply a :class:`WakePlan`: open triggered runs, make woken ones due now."""
@@ -283,7 +283,8 @@ def list_runs(
     return [run_from_row(row) for row in conn.execute(query)]
 
 
-def _new_rows(opens: Iterable[OpenRun | Run], now: datetime) -> list[dict[str, Any]]:
+def new_run_rows(opens: Iterable[OpenRun | Run], now: datetime) -> list[dict[str, Any]]:
+    """The ``runs`` rows that create ``opens`` (a planned run, or a whole :class:`Run`)."""
     rows = []
     for item in opens:
         if isinstance(item, OpenRun):

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from interlock.decide.verdicts import SignalOutcome
 from interlock.model import Event, Explanation, Run
 from interlock.model.conditions import Evaluation
+from interlock.schemas.partitions import PartitionOut, PartitionRunOut, PartitionsOut
 
 __all__ = [
     "SHAPES",
@@ -47,6 +48,9 @@ __all__ = [
     "JobLogOut",
     "LatestRunOut",
     "MigrationOut",
+    "PartitionOut",
+    "PartitionRunOut",
+    "PartitionsOut",
     "PauseOut",
     "PipelineOut",
     "PipelineStateOut",
@@ -490,6 +494,9 @@ SHAPES: Mapping[str, type[BaseModel]] = {
     "revision": RevisionOut,
     "serve-log": ServeLogOut,
     "signal-outcome": SignalOutcomeOut,
+    "partitions": PartitionsOut,
+    "partition": PartitionOut,
+    "partition-run": PartitionRunOut,
 }
 """Every external shape by name (for docs, tests and the HTTP API's OpenAPI)."""
 

@@ -1,0 +1,52 @@
+"""``partitions --json`` and ``backfill --json``: desired partitions and the work on them."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from interlock.model import Run
+
+__all__ = ["PartitionOut", "PartitionRunOut", "PartitionsOut"]
+
+
+class _Out(BaseModel):
+    """Frozen, closed (unknown fields refused) models, dumped by alias."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class PartitionRunOut(_Out):
+    """The run working on (or last working on) a partition."""
+
+    state: str = Field(description="The run's state (PENDING, WAITING, RUNNING, ...).")
+    attempt: int = Field(description="Its current or last attempt, 0 before the first launch.")
+    reason: str = Field(description="Why it was opened or rerun: backfill, missing-output, ...")
+    why: str = Field(description="What it is doing or waiting for, as explain says.")
+
+    @classmethod
+    def of(cls, run: Run, why: str) -> Self:
+        """The shape of ``run``."""
+        return cls(state=run.state.value, attempt=run.attempt, reason=run.attempt_reason, why=why)
+
+
+class PartitionOut(_Out):
+    """One desired partition of ``partitions --json``."""
+
+    partition: str = Field(description="The canonical partition: DATE[THH]|name=value...")
+    state: str = Field(description="done, missing, waiting, running, failed or stale.")
+    run: PartitionRunOut | None = Field(description="Its run, or null when it has none.")
+
+
+class PartitionsOut(_Out):
+    """``partitions --json``: counts by state over the selection, and the listed partitions."""
+
+    pipeline: str = Field(description="The pipeline id.")
+    dimensions: list[str] = Field(description="The dimension names, in declaration order.")
+    total: int = Field(description="How many desired partitions the selection holds.")
+    counts: dict[str, int] = Field(description="Partitions per state; every state is a key.")
+    partitions: list[PartitionOut] = Field(
+        description="The listed partitions, oldest first: those not done, or the --state ones."
+    )
+    truncated: bool = Field(description="True when --limit cut the list short.")
