@@ -221,3 +221,20 @@ def test_a_lock_file_that_cannot_be_created_is_a_store_error_naming_it(tmp_path)
     with pytest.raises(StoreError, match=r"cannot create the migration lock .*migrate\.lock"):
         lock.__enter__()
     engine.dispose()
+
+
+def test_the_head_read_from_file_names_is_alembics_head() -> None:
+    """Opening a store reads the head from the file names (no Alembic import): it must agree."""
+    assert migrations.head_revision() == migrations.alembic_head()
+
+
+def test_opening_a_store_at_head_does_not_import_alembic(tmp_path) -> None:
+    """80 ms of every CLI command and controller start went to importing Alembic at head."""
+    url = f"sqlite:///{tmp_path}/x.db"
+    SqlStore(url).close()
+    probe = (
+        "import sys; from interlock.store.sqlalchemy import SqlStore; "
+        f"SqlStore({url!r}).close(); print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

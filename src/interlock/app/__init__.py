@@ -41,7 +41,7 @@ from interlock.decide.verdicts import SignalOutcome, SignalReceipt
 from interlock.errors import ConfigError, InputError, UnknownPipelineError
 from interlock.jobs import BackendSettings, JobBackend, JobLogs, backend_for
 from interlock.model import Decision, Event, Run, RunState
-from interlock.model.desired import PartitionState
+from interlock.model.desired import PartitionChecker, PartitionState
 from interlock.model.limits import check_message, check_partition
 from interlock.model.specs import Pause, PipelineSpec
 from interlock.store.sqlalchemy import CONFIG_RECHECK_SECONDS, SqlStore, default_url
@@ -100,6 +100,7 @@ class Interlock(SignalRequests):
         self._backends = backends or self._default_backend
         self._specs: dict[str, PipelineSpec] = {}
         self._parsed: dict[tuple[str, int, str], PipelineSpec] = {}
+        self._checkers: dict[tuple[str, str], PartitionChecker] = {}
         self._token: Any = None
         self._checked = 0.0
 
@@ -259,10 +260,8 @@ class Interlock(SignalRequests):
         self, pipeline_id: str, key: str, data: Mapping[str, Any], *, partition: str | None = None
     ) -> None:
         """Record one sensor reading for one pipeline; affected runs become due at once."""
-        self.store.put_readings(
-            [ReadingInput(key=key, data=data, pipeline_id=pipeline_id, partition=partition)],
-            self.clock.now(),
-        )
+        reading = ReadingInput(key=key, data=data, pipeline_id=pipeline_id, partition=partition)
+        self.store.put_readings(self._declared([reading]), self.clock.now())
 
     def put_shared(
         self, key: str, data: Mapping[str, Any], *, partition: str | None = None
@@ -274,7 +273,40 @@ class Interlock(SignalRequests):
 
     def put_readings(self, batch: Sequence[ReadingInput]) -> int:
         """Record many readings in one transaction (all or nothing)."""
-        return self.store.put_readings(batch, self.clock.now())
+        return self.store.put_readings(self._declared(batch), self.clock.now())
+
+    def _declared(self, batch: Sequence[ReadingInput]) -> Sequence[ReadingInput]:
+        """A pipeline's readings with their partitions in its declared, canonical form.
+
+        A pipeline with ``partitions`` names its partitions ``DATE|name=value`` in the order it
+        declares them; a reading may give the dimensions in any order (or the compact date),
+        and one naming a partition the pipeline cannot have is refused, naming the reading.
+
+        :raises InputError: on ``readings[i].partition``, with the declared form.
+        """
+        specs = self.specs()
+        out: list[ReadingInput] = []
+        for index, item in enumerate(batch):
+            spec = specs.get(item.pipeline_id or "")
+            if spec is None or spec.partitions is None or item.partition is None:
+                out.append(item)
+                continue
+            try:
+                canonical = self._checker(spec).check(item.partition)
+            except InputError as exc:
+                where = f"readings[{index}].partition" if len(batch) > 1 else "partition"
+                message = str(exc).removeprefix(f"{exc.field}: ")
+                raise InputError(message, field=where) from None
+            out.append(item if canonical == item.partition else replace(item, partition=canonical))
+        return out
+
+    def _checker(self, spec: PipelineSpec) -> PartitionChecker:
+        key = (spec.id, spec.config_hash)
+        checker = self._checkers.get(key)
+        if checker is None and spec.partitions is not None:
+            checker = self._checkers[key] = PartitionChecker(spec.partitions)
+        assert checker is not None  # noqa: S101 - only called for partitioned pipelines
+        return checker
 
     # Reading back ------------------------------------------------------------------------
 

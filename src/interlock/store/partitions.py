@@ -31,6 +31,7 @@ from interlock.model.desired import BackfillOrder
 from interlock.model.specs import PipelineSpec
 from interlock.rules.evaluate import evaluate
 from interlock.store import schema as t
+from interlock.store._prepared import Prepared
 from interlock.store._statements import _insert, insert_runs
 from interlock.store.codec import condition_from_json, condition_to_json, run_from_json
 from interlock.store.runs import new_run_rows
@@ -225,24 +226,29 @@ _TIMED_STATES = (
 )
 
 
+_STATUS_ROWS = Prepared(
+    sa.select(_s.partition, _s.complete, _s.was_complete).where(
+        _s.pipeline_id == sa.bindparam("b_pipeline")
+    )
+)
+"""Read through the driver: 365,000 rows of SQLAlchemy result processing took 0.4 s."""
+
+_RUN_STATES = Prepared(
+    sa.select(_r.partition, _r.state).where(_r.pipeline_id == sa.bindparam("b_pipeline"))
+)
+
+
 def load_partition_rows(conn: Connection, pipeline_id: str) -> PartitionRows:
     """Everything the reconciler reads about ``pipeline_id``, in three indexed queries."""
     complete: set[str] = set()
     incomplete_once: set[str] = set()
-    status = sa.select(_s.partition, _s.complete, _s.was_complete).where(
-        _s.pipeline_id == pipeline_id
-    )
-    for partition, ok, once in conn.execute(status):
+    params = {"b_pipeline": pipeline_id}
+    for partition, ok, once in _STATUS_ROWS.fetch_all(conn, params):
         if ok:
             complete.add(partition)
         elif once:
             incomplete_once.add(partition)
-    runs = {
-        partition: RunState(state)
-        for partition, state in conn.execute(
-            sa.select(_r.partition, _r.state).where(_r.pipeline_id == pipeline_id)
-        )
-    }
+    runs = {partition: RunState(state) for partition, state in _RUN_STATES.fetch_all(conn, params)}
     timed = [
         p
         for p, state in runs.items()
