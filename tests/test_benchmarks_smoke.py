@@ -42,3 +42,8 @@ def test_quick_benchmark_run_reports_every_figure() -> None:
     assert deps["fan_out"]["decided_s"] > 0
     assert deps["idle"]["cpu_percent_of_one_core"] >= 0
     assert deps["idle"]["pipelines"] == 50
+    w1 = report["desired_state"]["30x20"]
+    assert (w1["partitions"], w1["missing"], w1["cold"]["queued"]) == (600, 6, 6)
+    assert 0 < w1["cold"]["reconcile_s"] <= w1["cold"]["cold_s"]
+    assert w1["ingest"]["readings"] == 594
+    assert 0 < w1["recheck_ms"]["p50"] <= w1["recheck_ms"]["p99"]
