@@ -1,0 +1,53 @@
+"""The README's desired-state commands, run as written over the shipped example.
+
+The block under "Keeping every partition done" is run literally under ``bash -e`` in a copy
+of ``examples/``: the example validates, is stored, a reading satisfies one partition, and
+``partitions`` reports it as the README says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def partitions_block() -> str:
+    """The bash block of the README's partitions section, exactly as written."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = re.search(
+        r"^### Keeping every partition done.*?\n(.*?)(?=^##)", text, re.DOTALL | re.MULTILINE
+    )
+    assert section is not None, "README.md lost its partitions section"
+    block = re.search(r"^```bash\n(.*?)^```", section.group(1), re.DOTALL | re.MULTILINE)
+    assert block is not None
+    return block.group(1)
+
+
+def test_the_readme_partition_commands_run_as_written(tmp_path: Path) -> None:
+    """Every line succeeds; the reading sent by hand makes its partition done."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["bash", "-e", "-c", partitions_block()],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout
+    assert "campaign-report:" in out
+    assert "missing  2026-01-01|campaign=newsletter  no run yet" in out  # oldest first
+    done = json.loads(out[out.index("{\n") :])
+    assert done["counts"]["done"] == 1
+    assert [p["partition"] for p in done["partitions"]] == ["2026-11-30|campaign=newsletter"]
