@@ -62,6 +62,8 @@ class SimulatedDesired:
     """When the next reconcile pass is due (the range grows, a failure may be retried)."""
     lists: dict[str, list[str]] = field(default_factory=dict)
     """The dynamic dimensions' values the last pass saw."""
+    passes: int = 0
+    """Reconcile passes so far."""
 
     def __post_init__(self) -> None:
         complete = self.spec.complete
@@ -121,6 +123,7 @@ class SimulatedDesired:
         declared = self.spec.partitions
         if declared is None:
             return []
+        self.passes += 1
         self.lists = dynamic_values(self.spec, undated)
         facts: dict[str, PartitionFacts] = {}
         for partition in desired_partitions(declared, now, self.lists):

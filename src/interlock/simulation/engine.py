@@ -139,7 +139,8 @@ class Simulation:
             self._index(reading)
         for planned in planned_runs(self.pipeline, self.start):
             self._open(planned)
-        self.reconcile()
+        if self.desired is not None:
+            self.desired.next_pass = self.start  # after the lines at the start, see pass_due
         self.advance_to(self.start)
 
     # Inputs -----------------------------------------------------------------------------
@@ -225,10 +226,19 @@ class Simulation:
         self.now = max(self.now, until)
 
     def pass_due(self, until: datetime) -> datetime | None:
-        """When the next reconcile pass is due, if by ``until`` (None: not by then)."""
+        """When the next reconcile pass is due, if by ``until`` (None: not by then).
+
+        The first pass, due at the start, waits for the lines at the start time: they are
+        what the controller would find in its store when it starts (outputs already there
+        are done, not backfilled).
+        """
         desired = self.desired
-        due = desired.next_pass if desired is not None else None
-        return due if due is not None and due <= until else None
+        if desired is None or desired.next_pass is None:
+            return None
+        due = desired.next_pass
+        if due > until or (due == until and not desired.passes):
+            return None
+        return due
 
     def reconcile(self) -> None:
         """A reconcile pass now, as the controller's: open or rerun what is not done.
