@@ -332,7 +332,8 @@ class Simulation:
             if desired.record(key, partition, own, at) and partition not in self.runs:
                 self._put(heal_run(self.pipeline, partition, at))
             return False
-        if desired.lists_changed(key, ReadingSet(tuple(self._undated.values()))):
+        undated = ReadingSet(tuple(self._undated.values()))
+        if desired.passes and desired.lists_changed(key, undated):  # the first reads them
             self.reconcile()
             return True
         return False
