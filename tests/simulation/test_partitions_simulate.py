@@ -167,3 +167,15 @@ backfill: {retryFailedAfter: 7d}
     tries = [e for e in events if e.type == "JOB_TRIGGERED" and e.partition == "2026-11-30"]
     assert [e.detail["reason"] for e in tries] == ["backfill", "retry-failed"]
     assert tries[1].at == START + timedelta(days=7, minutes=5)
+
+
+def test_a_partitioned_member_of_several_pipelines_reconciles_on_the_one_clock() -> None:
+    """Simulated with another pipeline, the range still grows by itself and is backfilled."""
+    other = parse_pipeline(
+        "pipeline: {id: other}\nschedule: {cron: '0 6 * * *'}\n"
+        "job: {type: command, config: {command: ['true']}}\n"
+    )
+    lines = [*outputs(START, every()), line(START + timedelta(hours=1), key="noise", data={})]
+    events = replay([report(), other], parse_timeline(lines), until=START + timedelta(days=1))
+    opened = [e.partition for e in events if e.type == "RUN_OPENED" and e.pipeline_id == "report"]
+    assert opened == ["2026-12-01|campaign=a", "2026-12-01|campaign=b"]
