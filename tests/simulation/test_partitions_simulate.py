@@ -12,7 +12,10 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from interlock.config import parse_pipeline
+from interlock.errors import InputError
 from interlock.model import Event, OpenedBy
 from interlock.model.specs import PipelineSpec
 from interlock.simulation import Simulation
@@ -179,3 +182,32 @@ def test_a_partitioned_member_of_several_pipelines_reconciles_on_the_one_clock()
     events = replay([report(), other], parse_timeline(lines), until=START + timedelta(days=1))
     opened = [e.partition for e in events if e.type == "RUN_OPENED" and e.pipeline_id == "report"]
     assert opened == ["2026-12-01|campaign=a", "2026-12-01|campaign=b"]
+
+
+def test_a_partition_not_declared_by_the_pipeline_is_refused_naming_the_line() -> None:
+    """Campaign z is not declared: line 2's partition is refused, with the declared form."""
+    lines = [line(START, key="noise", data={}), *outputs(START, ["2026-11-30|campaign=z"])]
+    with pytest.raises(InputError) as refused:
+        replay(report(), parse_timeline(lines))
+    assert refused.value.field == "line 2.partition"
+    assert "'z' is not a value of dimension 'campaign' (a, b)" in str(refused.value)
+
+
+def test_a_partition_is_read_in_any_dimension_order_as_the_declared_one() -> None:
+    """``region=eu|campaign=b`` is the declared ``campaign=b|region=eu``: its output counts."""
+    spec = parse_pipeline(
+        """
+pipeline: {id: report}
+partitions:
+  time: {start: 2026-11-30, lag: 1d}
+  dimensions:
+    campaign: {values: [a, b]}
+    region: {values: [eu]}
+complete:
+  rules: [{key: output, check: gte, field: rows, value: 1}]
+job: {type: mock}
+"""
+    )
+    lines = outputs(START, ["2026-11-30|campaign=a|region=eu", "2026-11-30|region=eu|campaign=b"])
+    events = replay(spec, parse_timeline(lines), until=START + timedelta(minutes=1))
+    assert of_type(events, "RUN_OPENED") == []

@@ -21,9 +21,10 @@ it owns the runs; this only indexes them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from interlock.decide.partitions import (
     BackfillOpen,
@@ -36,12 +37,19 @@ from interlock.decide.partitions import (
     queued_to_wake,
     reconcile_facts,
 )
+from interlock.errors import InputError
 from interlock.model import OpenedBy, Reading, ReadingSet, Run, RunMark, RunState
 from interlock.model.conditions import condition_keys
-from interlock.model.desired import desired_partitions
+from interlock.model.desired import canonical_partition, desired_partitions
 from interlock.model.specs import PipelineSpec
 
-__all__ = ["SimulatedDesired", "backfill_due", "backfill_run", "heal_run"]
+__all__ = [
+    "SimulatedDesired",
+    "backfill_due",
+    "backfill_run",
+    "check_declared_partition",
+    "heal_run",
+]
 
 _ACTIVE = frozenset({RunState.LAUNCHING, RunState.RUNNING})
 """Runs holding a ``maxConcurrent`` slot (the store's ``count_active``)."""
@@ -184,3 +192,37 @@ def backfill_due(now: datetime, rank: int, count: int) -> datetime:
     Runs are claimed in due order, so the first ones in the backfill order take the slots.
     """
     return now - timedelta(microseconds=count - rank)
+
+
+_PARTITION_FIELDS = ("partition", "rerun")
+"""The fields of a timeline line that name a partition (a reading's, a job's, a rerun's)."""
+
+
+def check_declared_partition(
+    line: Mapping[str, Any], specs: Sequence[PipelineSpec], where: str
+) -> Mapping[str, Any]:
+    """A line's partition, for a pipeline with ``partitions``: its canonical form, or an error.
+
+    The line's pipeline is the one it names, or the only one simulated; a reading for
+    several pipelines at once is left as written (each may declare other partitions). The
+    dimensions may come in any order and are given back in declaration order; a static
+    dimension's value must be one of its values.
+
+    :returns: the line, with its partition canonical.
+    :raises InputError: naming ``where`` and the field, with an example of the declared form.
+    """
+    named = line.get("pipeline")
+    target = [s for s in specs if s.id == named] if named is not None else list(specs)
+    declared = target[0].partitions if len(target) == 1 else None
+    if declared is None:
+        return line
+    checked = dict(line)
+    for name in _PARTITION_FIELDS:
+        value = line.get(name)
+        if isinstance(value, str):
+            try:
+                checked[name] = canonical_partition(declared, value)
+            except InputError as exc:
+                message = str(exc).removeprefix("partition: ")
+                raise InputError(message, field=f"{where}.{name}") from exc
+    return checked
