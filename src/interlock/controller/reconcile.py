@@ -19,23 +19,28 @@ needs a full pass: the store re-checks that partition in the write's transaction
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from interlock.abc import PartitionRows
-from interlock.decide.partitions import BackfillOpen, PartitionFacts, plan_reconcile
-from interlock.model import OpenedBy, ReadingSet, RerunRequested, Run, RunState
-from interlock.model.desired import Granularity, desired_partitions
+from interlock.decide.partitions import (
+    BackfillOpen,
+    PartitionFacts,
+    dynamic_values,
+    next_range_change,
+    next_retry,
+    plan_reconcile,
+    reconcile_facts,
+)
+from interlock.model import OpenedBy, ReadingSet, RerunRequested, Run
+from interlock.model.desired import desired_partitions
 from interlock.model.specs import PipelineSpec
 
 __all__ = ["ReconcileReport", "Reconciler", "dynamic_values", "next_range_change"]
 
 log = logging.getLogger("interlock.controller")
-
-MISSING_OUTPUT = "missing-output"
 
 
 class ReconcileStore(Protocol):
@@ -69,44 +74,6 @@ class ReconcileReport:
     """When the next failed partition becomes eligible again (``retryFailedAfter``)."""
 
 
-def dynamic_values(spec: PipelineSpec, readings: ReadingSet) -> dict[str, list[str]]:
-    """The values of each dynamic dimension, from the list field of its sensor's reading.
-
-    The latest undated reading of the sensor is the list (a list of values is not about one
-    partition). Values are kept as strings, in the reading's order, without repeats; a
-    reading that is missing or whose field is not a list gives no values.
-    """
-    if spec.partitions is None:
-        return {}
-    view = readings.view("")
-    values: dict[str, list[str]] = {}
-    for dimension in spec.partitions.dimensions:
-        if dimension.sensor is None:
-            continue
-        reading = view.get(dimension.sensor)
-        raw = reading.data.get(dimension.field or "") if reading is not None else None
-        listed = raw if isinstance(raw, list) else []
-        values[dimension.name] = list(dict.fromkeys(str(v) for v in listed))
-    return values
-
-
-def next_range_change(spec: PipelineSpec, now: datetime) -> datetime | None:
-    """When the desired range next grows by itself: the next day (or hour) plus the lag."""
-    if spec.partitions is None:
-        return None
-    axis = spec.partitions.time
-    if axis.end is not None:
-        return None  # a fixed end: the range changes only with the config
-    zone = ZoneInfo(axis.timezone)
-    local = (now - axis.lag).astimezone(zone)
-    if axis.granularity is Granularity.HOURLY:
-        boundary = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    else:
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        boundary = (midnight + timedelta(days=1)).replace(tzinfo=zone)
-    return boundary.astimezone(now.tzinfo) + axis.lag
-
-
 class Reconciler:
     """Runs the reconcile passes for a controller."""
 
@@ -130,7 +97,9 @@ class Reconciler:
         self._open(spec, opens, now)
         if opens:
             log.info("%s: %d partition(s) queued of %d desired", spec.id, len(opens), desired)
-        return ReconcileReport(spec.id, desired, tuple(opens), _next_retry(spec, facts, now))
+        return ReconcileReport(
+            spec.id, desired, tuple(opens), next_retry(spec, facts.values(), now)
+        )
 
     def dynamic(self, spec: PipelineSpec) -> dict[str, list[str]]:
         """The current values of ``spec``'s dynamic dimensions (a query; none if static)."""
@@ -162,67 +131,12 @@ class Reconciler:
             self.store.ensure_runs(new, now)
 
 
-def _next_retry(
-    spec: PipelineSpec, facts: Mapping[str, PartitionFacts], now: datetime
-) -> datetime | None:
-    """The earliest moment a failed partition, not eligible yet, may be tried again."""
-    after = spec.backfill.retry_failed_after
-    if after is None:
-        return None
-    moments = [
-        f.finished_at + after
-        for f in facts.values()
-        if f.run_state in _FAILED_STATES
-        and f.finished_at is not None
-        and f.finished_at + after > now
-    ]
-    return min(moments) if moments else None
-
-
-_FAILED_STATES = frozenset({RunState.FAILED, RunState.EXHAUSTED, RunState.CANCELLED})
-_PLANNED_STATES = frozenset(
-    {
-        RunState.FAILED,
-        RunState.EXHAUSTED,
-        RunState.CANCELLED,
-        RunState.LAUNCHING,
-        RunState.RUNNING,
-    }
-)
-
-
 def _facts(partition: str, rows: PartitionRows) -> PartitionFacts | None:
-    """The facts of one desired partition, or None when it cannot need a run from here.
-
-    Skipped without building anything: complete partitions (the bulk), succeeded runs (a
-    run whose output went missing heals itself: the reading that said so woke it), and
-    runs that are open (they are working on it).
-    """
-    if partition in rows.complete:
-        return None
-    state = rows.runs.get(partition)
-    missing_once = partition in rows.incomplete_once
-    if state is None:
-        return PartitionFacts(
-            partition=partition,
-            complete=False if missing_once else None,
-            was_complete=missing_once,
-        )
-    if state not in _PLANNED_STATES:
-        return None
-    return _run_facts(partition, state, rows.timed.get(partition), missing_once=missing_once)
-
-
-def _run_facts(
-    partition: str, state: RunState, run: Run | None, *, missing_once: bool
-) -> PartitionFacts:
-    return PartitionFacts(
-        partition=partition,
-        complete=False if missing_once else None,
-        was_complete=missing_once,
-        run_state=state,
-        attempt=run.attempt if run else 0,
-        launched_at=run.launched_at if run else None,
-        finished_at=run.finished_at if run else None,
-        self_heals=run.rerun_count(MISSING_OUTPUT) if run else 0,
+    """The facts of one desired partition from the store's rows (the shared rule)."""
+    return reconcile_facts(
+        partition,
+        complete=partition in rows.complete,
+        incomplete_once=partition in rows.incomplete_once,
+        run_state=rows.runs.get(partition),
+        run=rows.timed.get(partition),
     )

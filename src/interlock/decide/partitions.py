@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from interlock.model import Reading, RunState
+from interlock.model import Reading, ReadingSet, Run, RunState
 from interlock.model.conditions import Evaluation
-from interlock.model.desired import BackfillOrder, PartitionState
+from interlock.model.desired import BackfillOrder, Granularity, PartitionState
 from interlock.model.specs import PipelineSpec
 from interlock.rules.evaluate import evaluate
 
@@ -30,9 +31,14 @@ __all__ = [
     "MISSING_OUTPUT",
     "BackfillOpen",
     "PartitionFacts",
+    "dynamic_values",
     "evaluate_complete",
+    "next_range_change",
+    "next_retry",
     "partition_state",
     "plan_reconcile",
+    "queued_to_wake",
+    "reconcile_facts",
     "stale_limit",
 ]
 
@@ -217,3 +223,109 @@ def _reason(
     if state is PartitionState.FAILED and retry_after is not None and fact.finished_at:
         return RETRY_FAILED if now - fact.finished_at >= retry_after else None
     return None
+
+
+# Shared by the controller's reconciler and ``interlock simulate`` ---------------------------
+
+_PLANNED_STATES = _FAILURE | _IN_FLIGHT
+"""Run states the reconciler may act on (a retry, a stale attempt); others work or are done."""
+
+
+def reconcile_facts(
+    partition: str,
+    *,
+    complete: bool,
+    incomplete_once: bool,
+    run_state: RunState | None,
+    run: Run | None = None,
+) -> PartitionFacts | None:
+    """The facts :func:`plan_reconcile` needs of one desired partition, or None to skip it.
+
+    The store (``partition_status`` and the runs table) and the simulation (its readings
+    and runs in memory) both answer through this one function, so both plan alike. Skipped
+    without building anything: complete partitions (the bulk), succeeded runs (a run whose
+    output went missing heals itself: the reading that said so woke it), and open runs
+    (they are working on it). ``run`` is needed only for failed and in-flight states (their
+    times and heal budget).
+    """
+    if complete:
+        return None
+    known = False if incomplete_once else None
+    if run_state is None:
+        return PartitionFacts(partition=partition, complete=known, was_complete=incomplete_once)
+    if run_state not in _PLANNED_STATES:
+        return None
+    return PartitionFacts(
+        partition=partition,
+        complete=known,
+        was_complete=incomplete_once,
+        run_state=run_state,
+        attempt=run.attempt if run else 0,
+        launched_at=run.launched_at if run else None,
+        finished_at=run.finished_at if run else None,
+        self_heals=run.rerun_count(MISSING_OUTPUT) if run else 0,
+    )
+
+
+def next_retry(
+    spec: PipelineSpec, facts: Iterable[PartitionFacts], now: datetime
+) -> datetime | None:
+    """The earliest moment a failed partition, not eligible yet, may be tried again."""
+    after = spec.backfill.retry_failed_after
+    if after is None:
+        return None
+    moments = [
+        f.finished_at + after
+        for f in facts
+        if f.run_state in _FAILURE and f.finished_at is not None and f.finished_at + after > now
+    ]
+    return min(moments) if moments else None
+
+
+def queued_to_wake(spec: PipelineSpec, queued: Iterable[str]) -> list[str]:
+    """Of the runs queued for a slot, the ones to wake when a slot frees, in backfill order.
+
+    As many as ``maxConcurrent``, so a wake-up that lands on a run still waiting for its
+    rules does not leave the slot idle (the store's ``wake_queued`` applies the same rule
+    in SQL: partitions sort as text).
+    """
+    newest_first = spec.backfill.order is BackfillOrder.NEWEST_FIRST
+    return sorted(queued, reverse=newest_first)[: spec.backfill.max_concurrent]
+
+
+def dynamic_values(spec: PipelineSpec, readings: ReadingSet) -> dict[str, list[str]]:
+    """The values of each dynamic dimension, from the list field of its sensor's reading.
+
+    The latest undated reading of the sensor is the list (a list of values is not about one
+    partition). Values are kept as strings, in the reading's order, without repeats; a
+    reading that is missing or whose field is not a list gives no values.
+    """
+    if spec.partitions is None:
+        return {}
+    view = readings.view("")
+    values: dict[str, list[str]] = {}
+    for dimension in spec.partitions.dimensions:
+        if dimension.sensor is None:
+            continue
+        reading = view.get(dimension.sensor)
+        raw = reading.data.get(dimension.field or "") if reading is not None else None
+        listed = raw if isinstance(raw, list) else []
+        values[dimension.name] = list(dict.fromkeys(str(v) for v in listed))
+    return values
+
+
+def next_range_change(spec: PipelineSpec, now: datetime) -> datetime | None:
+    """When the desired range next grows by itself: the next day (or hour) plus the lag."""
+    if spec.partitions is None:
+        return None
+    axis = spec.partitions.time
+    if axis.end is not None:
+        return None  # a fixed end: the range changes only with the config
+    zone = ZoneInfo(axis.timezone)
+    local = (now - axis.lag).astimezone(zone)
+    if axis.granularity is Granularity.HOURLY:
+        boundary = local.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    else:
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        boundary = (midnight + timedelta(days=1)).replace(tzinfo=zone)
+    return boundary.astimezone(now.tzinfo) + axis.lag

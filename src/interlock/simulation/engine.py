@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -49,6 +49,7 @@ from interlock.model import (
 from interlock.model.dependencies import UpstreamState
 from interlock.model.partitions import partition_from_fields, split_key
 from interlock.model.specs import PipelineSpec
+from interlock.simulation.desired import SimulatedDesired, backfill_due, backfill_run, heal_run
 
 __all__ = ["Neighbours", "Simulation"]
 
@@ -122,9 +123,15 @@ class Simulation:
     _wakeable: set[str] = field(default_factory=set, init=False, repr=False)
     _undated: dict[str, Reading] = field(default_factory=dict, init=False, repr=False)
     _dated: dict[str, dict[str, Reading]] = field(default_factory=dict, init=False, repr=False)
+    _signals: dict[str, list[Signal]] = field(default_factory=dict, init=False, repr=False)
+    """Signals queued for a run and delivered at its next decision (a reconcile's reruns)."""
 
     def __post_init__(self) -> None:
         self.now = self.start
+        self.desired = (
+            SimulatedDesired(self.pipeline) if self.pipeline.partitions is not None else None
+        )
+        """Desired state (completeness, slots, reconcile passes); None without partitions."""
         given, self.runs = self.runs, {}
         for run in given.values():
             self._put(run)
@@ -132,6 +139,8 @@ class Simulation:
             self._index(reading)
         for planned in planned_runs(self.pipeline, self.start):
             self._open(planned)
+        if self.desired is not None:
+            self.desired.next_pass = self.start  # after the lines at the start, see pass_due
         self.advance_to(self.start)
 
     # Inputs -----------------------------------------------------------------------------
@@ -148,6 +157,7 @@ class Simulation:
         )
         self.readings[(base, part)] = reading
         self._index(reading)
+        reconciled = self._desired_reading(base, part, at)
         trigger = self.pipeline.schedule.trigger
         if trigger is not None and base in trigger.keys:
             target = trigger_partition(self.pipeline, reading, at)
@@ -162,6 +172,8 @@ class Simulation:
                 )
         for woken in self._woken_by(base, part, at):
             self._decide(woken)
+        if reconciled:
+            self.advance_to(at)  # the pass's runs are due by now
 
     def job_outcome(
         self,
@@ -201,10 +213,52 @@ class Simulation:
         claims due runs in; an entry whose run has since been rescheduled is skipped.
         """
         timers = self._timers
-        while timers and timers[0][0] <= until:
+        while True:
+            passing = self.pass_due(until)
+            if passing is not None and (not timers or passing <= timers[0][0]):
+                self.now = max(self.now, passing)
+                self.reconcile()
+                continue
+            if not timers or timers[0][0] > until:
+                break
             due, partition = heapq.heappop(timers)
             self.fire(partition, due)
         self.now = max(self.now, until)
+
+    def pass_due(self, until: datetime) -> datetime | None:
+        """When the next reconcile pass is due, if by ``until`` (None: not by then).
+
+        The first pass, due at the start, waits for the lines at the start time: they are
+        what the controller would find in its store when it starts (outputs already there
+        are done, not backfilled).
+        """
+        desired = self.desired
+        if desired is None or desired.next_pass is None:
+            return None
+        due = desired.next_pass
+        if due > until or (due == until and not desired.passes):
+            return None
+        return due
+
+    def reconcile(self) -> None:
+        """A reconcile pass now, as the controller's: open or rerun what is not done.
+
+        New runs are due a microsecond apart in the backfill order, just before now; a
+        rerun is a queued :class:`RerunRequested` with the run due now, as the store queues it.
+        """
+        desired = self.desired
+        if desired is None:
+            return
+        now = self.now
+        opens = desired.plan(self.runs, ReadingSet(tuple(self._undated.values())), now)
+        for rank, planned in enumerate(opens):
+            if planned.existing_run:
+                rerun = RerunRequested(reason=planned.reason, at=now)
+                self._signals.setdefault(planned.partition, []).append(rerun)
+                self._put(replace(self.runs[planned.partition], next_check_at=now))
+            else:
+                due = backfill_due(now, rank, len(opens))
+                self._put(backfill_run(self.pipeline, planned, now, due))
 
     def fire(self, partition: str, due: datetime) -> None:
         """A timer of ``partition`` set for ``due`` comes off the heap: decide the run."""
@@ -252,6 +306,8 @@ class Simulation:
                 heapq.heappush(self._timers, (due, partition))
             else:
                 self.neighbours.timer(self, due, partition)
+        if self.desired is not None:
+            self.desired.track(run)
         if run.state in UNDATED_WAKE_STATES:
             self._wakeable.add(partition)
         else:
@@ -261,6 +317,26 @@ class Simulation:
             old is None or old.state not in _LIVE or (old.launched_at or self.start) != launched
         ):
             heapq.heappush(self._launches, _Launch(launched, partition))
+
+    def _desired_reading(self, key: str, partition: str | None, at: datetime) -> bool:
+        """Completeness and dynamic lists after a reading; True when a pass ran.
+
+        A partition done without a run whose output went missing gets a run that heals it,
+        as the store opens one in the reading's write.
+        """
+        desired = self.desired
+        if desired is None:
+            return False
+        if partition is not None:
+            own = self._dated.get(partition, {})
+            if desired.record(key, partition, own, at) and partition not in self.runs:
+                self._put(heal_run(self.pipeline, partition, at))
+            return False
+        undated = ReadingSet(tuple(self._undated.values()))
+        if desired.passes and desired.lists_changed(key, undated):  # the first reads them
+            self.reconcile()
+            return True
+        return False
 
     def _index(self, reading: Reading) -> None:
         if reading.partition is None:
@@ -349,6 +425,7 @@ class Simulation:
             if neighbours is not None and self.pipeline.depends_on is not None
             else None
         )
+        desired = self.desired
         return decide(
             self.pipeline,
             self.runs[partition],
@@ -356,11 +433,13 @@ class Simulation:
             upstream=upstream,
             now=self.now,
             signals=signals,
+            slots=desired.free_slots() if desired is not None else None,
         )
 
     def _decide(self, partition: str, signals: Iterable[Signal] = ()) -> Decision:
         neighbours = self.neighbours
-        decision = self._decision(partition, signals)
+        queued = self._signals.pop(partition, None)
+        decision = self._decision(partition, (*queued, *signals) if queued else signals)
         self._put(decision.run)
         if neighbours is not None:
             self.explanations[partition] = decision.explanation
@@ -373,6 +452,9 @@ class Simulation:
                     attempt=action.attempt, at=self.now, handle={"simulated": True}
                 )
                 self._decide(partition, (accepted,))
+        if decision.settled and self.desired is not None:  # a slot may be free
+            for woken in self.desired.to_wake():
+                self._put(replace(self.runs[woken], next_check_at=self.now))
         if decision.settled and neighbours is not None:
             neighbours.settled(self, decision.run)
         return decision

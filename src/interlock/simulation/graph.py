@@ -80,6 +80,7 @@ class GraphSimulation:
     """Each pipeline's last successful attempts' durations: its expected duration."""
     _by_key: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
     _ids: list[str] = field(default_factory=list, init=False, repr=False)
+    _partitioned: list[Simulation] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.now = self.start
@@ -96,6 +97,7 @@ class GraphSimulation:
             self.sims[spec.id] = Simulation(
                 spec, start=self.start, on_event=self._event, record=False, neighbours=self
             )
+        self._partitioned = [sim for sim in self.sims.values() if sim.desired is not None]
         self.advance_to(self.start)  # every member exists before any decides
 
     # Inputs -----------------------------------------------------------------------------
@@ -153,7 +155,15 @@ class GraphSimulation:
     def advance_to(self, until: datetime) -> None:
         """Fire every timer of every pipeline due up to ``until``, in one time order."""
         timers = self._timers
-        while timers and timers[0][0] <= until:
+        while True:
+            passing = self._pass_due(until)
+            if passing is not None and (not timers or passing[0] <= timers[0][0]):
+                self.now = max(self.now, passing[0])
+                passing[1].now = max(passing[1].now, self.now)
+                passing[1].reconcile()
+                continue
+            if not timers or timers[0][0] > until:
+                break
             due, order, partition = heapq.heappop(timers)
             self.now = max(self.now, due)
             sim = self._at(order)
@@ -162,6 +172,18 @@ class GraphSimulation:
         self.now = max(self.now, until)
         for sim in self.sims.values():
             sim.now = max(sim.now, self.now)
+
+    def _pass_due(self, until: datetime) -> tuple[datetime, Simulation] | None:
+        """The member whose reconcile pass is due first, by ``until`` (partitioned ones)."""
+        due = [
+            (moment, sim.pipeline.id)
+            for sim in self._partitioned
+            if (moment := sim.pass_due(until)) is not None
+        ]
+        if not due:
+            return None
+        moment, pipeline_id = min(due)
+        return moment, self.sims[pipeline_id]
 
     # Reading the state ------------------------------------------------------------------
 

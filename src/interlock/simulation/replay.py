@@ -71,6 +71,7 @@ from interlock.model import FAILURE_CATEGORIES, Event
 from interlock.model.limits import check_reading
 from interlock.model.partitions import parse_partition
 from interlock.model.specs import PipelineSpec
+from interlock.simulation.desired import check_declared_partition
 from interlock.simulation.engine import Simulation
 from interlock.simulation.graph import GraphSimulation
 
@@ -412,6 +413,7 @@ def _run(
     for number, item in lines:
         with _replaying(f"line {number}", f"line {number}.at"):
             _check_target(item, specs, f"line {number}")
+            item = check_declared_partition(item, specs, f"line {number}")  # noqa: PLW2901
             if sim is None:
                 sim = start(item["at"])
             feed(sim, item)
