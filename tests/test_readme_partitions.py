@@ -1,8 +1,8 @@
 """The README's desired-state commands, run as written over the shipped example.
 
 The block under "Keeping every partition done" is run literally under ``bash -e`` in a copy
-of ``examples/``: the example validates, is stored, a reading satisfies one partition, and
-``partitions`` reports it as the README says.
+of ``examples/``: the example validates, replays its January week, is stored, a reading
+satisfies one partition, and ``partitions`` reports it as the README says.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def test_the_readme_partition_commands_run_as_written(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
+    assert "PARTITION_SATISFIED        2026-01-01|campaign=summer-sale" in out  # the replay
+    assert "PARTITION_MISSING          2026-01-03|campaign=newsletter" in out
     assert "campaign-report:" in out
     assert "missing  2026-01-01|campaign=newsletter  no run yet" in out  # oldest first
     done = json.loads(out[out.index("{\n") :])
