@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FINAL_UPSTREAM_STATES",
+    "WILDCARD",
     "Dependency",
     "DependsOnSpec",
     "MappingKind",
@@ -36,7 +37,6 @@ __all__ = [
     "UpstreamRerunPolicy",
     "UpstreamRun",
     "UpstreamState",
-    "WILDCARD",
     "downstream_partitions",
     "format_offset",
     "join_partition",
