@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from interlock.abc import PartitionRows
 from interlock.decide.partitions import BackfillOpen, PartitionFacts, plan_reconcile
 from interlock.model import OpenedBy, ReadingSet, RerunRequested, Run, RunState
-from interlock.model.desired import Granularity, desired_partitions
+from interlock.model.desired import Granularity, desired_partitions, listed_values
 from interlock.model.specs import PipelineSpec
 
 __all__ = ["ReconcileReport", "Reconciler", "dynamic_values", "next_range_change"]
@@ -85,8 +85,7 @@ def dynamic_values(spec: PipelineSpec, readings: ReadingSet) -> dict[str, list[s
             continue
         reading = view.get(dimension.sensor)
         raw = reading.data.get(dimension.field or "") if reading is not None else None
-        listed = raw if isinstance(raw, list) else []
-        values[dimension.name] = list(dict.fromkeys(str(v) for v in listed))
+        values[dimension.name] = listed_values(raw)
     return values
 
 

@@ -197,6 +197,9 @@ class UpstreamState:
     latest: UpstreamRun | None = None
     expected_duration: timedelta | None = None
     upstream: Mapping[str, UpstreamState] = field(default_factory=dict)
+    dimension_values: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """The current values of the upstream's dynamic dimensions (name → values), read from
+    its sensor; what ``{all: campaign}`` expands over when the values are not static."""
 
 
 # Partition mapping -------------------------------------------------------------------------
