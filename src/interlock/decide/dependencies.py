@@ -144,12 +144,17 @@ def mapped_partitions(
     """The partitions of ``upstream`` a run of ``partition`` needs through ``dep``.
 
     The one place both sides' declared dimensions meet the mapping: the projection onto the
-    upstream's dimensions, and for ``{all: campaign}`` the upstream's campaigns (static, or
+    upstream's dimensions (none, for an upstream without ``partitions`` under a downstream
+    with them), and for ``{all: campaign}`` the upstream's campaigns (static, or
     its dynamic ones from ``dynamic``, name → values, which the caller reads). None for
     ``latest``.
     """
     declared = upstream.partitions
-    names = None if declared is None else [d.name for d in declared.dimensions]
+    names: list[str] | None = None  # neither declares partitions: dimensions pass through
+    if declared is not None:
+        names = [d.name for d in declared.dimensions]
+    elif pipeline.partitions is not None:
+        names = []  # a cron-dated upstream has the date only
     values: Sequence[str] = ()
     if dep.partition.dimension is not None and declared is not None:
         values = dict(dimension_values(declared, dynamic or {})).get(dep.partition.dimension, ())
