@@ -101,3 +101,31 @@ def test_each_campaign_waits_for_the_dimensionless_day_and_all_are_woken(make_wo
         assert world.run(f"{DAY}|campaign={c}", "per-campaign").next_check_at == world.clock.now()
     world.controller.run_until_idle()
     assert launched(world, "per-campaign") == [f"per-campaign/{DAY}|campaign={c}/1" for c in "ab"]
+
+
+DYNAMIC_CLICKS = f"""
+pipeline: {{id: clicks}}
+partitions:
+  time: {{start: {DAY}, end: {DAY}}}
+  dimensions:
+    campaign: {{sensor: campaign-list, field: ids}}
+{JOB}
+"""
+
+
+def test_all_campaigns_of_a_dynamic_list_are_the_ones_its_sensor_lists(make_world) -> None:
+    """The store reads the upstream's campaign list: a campaign added there is waited for too."""
+    world: World = make_world(DYNAMIC_CLICKS, REPORT, start=START)
+    world.il.put_reading("clicks", "campaign-list", {"ids": ["a", "b"]})
+    world.controller.bootstrap()
+    world.step("06:00", DAY)
+    for c in "ab":
+        succeed(world, "clicks", f"{DAY}|campaign={c}")
+    world.il.put_reading("clicks", "campaign-list", {"ids": ["a", "b", "c"]})
+    world.step("06:30", DAY)
+    assert launched(world, "report") == []
+    upstream = world.il.store.load_upstream(world.il.specs()["report"], DAY, world.il.specs())
+    assert sorted(upstream["clicks"].runs) == [f"{DAY}|campaign={c}" for c in "abc"]
+    succeed(world, "clicks", f"{DAY}|campaign=c")
+    world.step("06:31", DAY)
+    assert launched(world, "report") == [f"report/{DAY}/1"]
