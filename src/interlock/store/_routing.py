@@ -104,6 +104,21 @@ class DependencyWakePlan:
         return bool(self.open_runs or self.wake or self.wake_latest or self.wake_matching)
 
 
+def _targets(route: DependencyRoute, upstream_partition: str) -> tuple[str, ...]:
+    """The downstream partitions (or ``name=*`` patterns) one entry routes a final state to."""
+    if route.mapping.kind is MappingKind.LATEST:  # its open runs are woken by pipeline
+        return (upstream_partition,) if route.opens_runs else ()
+    dependency = Dependency(pipeline="", partition=route.mapping)
+    found = downstream_partitions(
+        dependency,
+        upstream_partition,
+        timezone=route.timezone,
+        upstream_timezone=route.upstream_timezone,
+        downstream_dimensions=route.downstream_dimensions,
+    )
+    return found or ()
+
+
 def plan_dependency_wakes(
     upstream_partition: str, routes: Iterable[DependencyRoute]
 ) -> DependencyWakePlan:
@@ -120,20 +135,7 @@ def plan_dependency_wakes(
     for route in routes:
         if route.mapping.kind is MappingKind.LATEST:
             latest.add(route.downstream_id)
-            targets: tuple[str, ...] = (upstream_partition,) if route.opens_runs else ()
-        else:
-            dependency = Dependency(pipeline="", partition=route.mapping)
-            targets = (
-                downstream_partitions(
-                    dependency,
-                    upstream_partition,
-                    timezone=route.timezone,
-                    upstream_timezone=route.upstream_timezone,
-                    downstream_dimensions=route.downstream_dimensions,
-                )
-                or ()
-            )
-        for partition in targets:
+        for partition in _targets(route, upstream_partition):
             if f"={WILDCARD}" in partition:  # no run to open: its values are the downstream's
                 matching.add((route.downstream_id, partition))
                 continue
