@@ -247,7 +247,7 @@ DEPENDS_ERRORS = [
          "11 out of range [0,10]", "from 0 to 10", "budget-range"),
     # --- partition -----------------------------------------------------------------------
     case("dependsOn:\n  - {pipeline: a, partition: yesterday}\n", 3, "dependsOn[0].partition",
-         'unknown partition mapping "yesterday"', "same, latest, {offset: -1d} or {all: hour}",
+         'unknown partition mapping "yesterday"', "{all: hour} or {all: <dimension>}",
          "mapping-unknown"),
     case("dependsOn:\n  - {pipeline: a, partition: -1d}\n", 3, "dependsOn[0].partition",
          'unknown partition mapping "-1d"', "write {offset: -1d}", "offset-bare"),

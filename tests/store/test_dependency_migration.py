@@ -40,12 +40,12 @@ def _at_0003_with_one_pipeline(db_url: str) -> None:
 
 
 def test_a_0003_database_is_upgraded_to_the_schema_py_declares(db_url: str) -> None:
-    """At head (0005 now), the migrated tables, columns and indexes match ``schema.py`` exactly."""
+    """At head, the migrated tables, columns and indexes match ``schema.py`` exactly."""
     _at_0003_with_one_pipeline(db_url)
     SqlStore(db_url).close()
     engine = sa.create_engine(db_url)
     try:
-        assert migrations.current_revision(engine) == migrations.head_revision() == "0005"
+        assert migrations.current_revision(engine) == migrations.head_revision()
         with engine.connect() as conn:
             assert set(sa.inspect(conn).get_table_names()) >= NEW_TABLES
             context = MigrationContext.configure(conn)

@@ -17,6 +17,7 @@ Words such as ``and``, ``succeeded``, ``Latest`` are accepted in any case, as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -48,8 +49,12 @@ _ENTRY_KEYS = ("pipeline", "status", "partition", "optional")
 _MAPPING_KEYS = ("offset", "all")
 _MAPPING_WORDS = ("same", "latest")
 _HOUR = timedelta(hours=1)
+_DIMENSION_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_TIME_WORDS = frozenset(
+    {"minute", "minutes", "hours", "day", "days", "date", "week", "weeks", "month", "months"}
+)
 _DAY = timedelta(days=1)
-_SHAPES = "same, latest, {offset: -1d} or {all: hour}"
+_SHAPES = "same, latest, {offset: -1d}, {all: hour} or {all: <dimension>}"
 _ENTRY_FIX = "write `- listings` or `- {pipeline: listings, status: SUCCEEDED}`"
 _OFFSET_FIX = "use a whole number of hours or days, e.g. -1d (yesterday's) or -1h"
 _POLICIES = tuple(policy.value for policy in UpstreamRerunPolicy)
@@ -265,7 +270,7 @@ def _operator(c: Checker, path: YamlPath, raw: object) -> Literal["AND", "OR"]:
 def _mapping(
     c: Checker, path: YamlPath, raw: object, own: OwnPartitions
 ) -> PartitionMapping | None:
-    """``partition``: same (default), latest, ``{offset: D}`` or ``{all: hour}``."""
+    """``partition``: same (default), latest, ``{offset: D}``, ``{all: hour}`` / ``{all: X}``."""
     if raw is None:
         return PartitionMapping()
     if isinstance(raw, str):
@@ -337,12 +342,20 @@ def _offset_problem(offset: timedelta, text: str, own: OwnPartitions) -> tuple[s
 def _all_hours(
     c: Checker, path: YamlPath, raw: object, own: OwnPartitions
 ) -> PartitionMapping | None:
-    """``{all: hour}``: every hourly partition of this (daily) pipeline's day."""
-    if not isinstance(raw, str) or raw.strip().lower() != "hour":
+    """``{all: hour}`` (every hourly partition of a daily day) or ``{all: campaign}``.
+
+    A dimension name is checked against the upstream's declared dimensions where the
+    upstream is known (``_graph``); here only its spelling, and the time words it is not.
+    """
+    word = raw.strip() if isinstance(raw, str) else None
+    if word is None or not _DIMENSION_NAME.fullmatch(word) or word.lower() in _TIME_WORDS:
         shown = f'"{raw}"' if isinstance(raw, str) else "null" if raw is None else str(raw)
-        message = f"{shown} is not a granularity `all` takes (only hour)"
-        c.report(path, message, "write {all: hour}: every hourly partition of the day")
+        message = f"{shown} is not a granularity `all` takes (only hour) nor a dimension name"
+        fix = "write {all: hour} (every hour of the day) or {all: campaign} (every value)"
+        c.report(path, message, fix)
         return None
+    if word.lower() != "hour":
+        return PartitionMapping(kind=MappingKind.ALL, dimension=word)
     if own.granularity == "hourly":
         message = "this pipeline has hourly partitions; {all: hour} is for a daily one"
         fix = "use `partition: same` to wait for the same hour"

@@ -57,7 +57,9 @@ def check_dependency_graph(
                 if complete and dep.pipeline not in known_ids:
                     problems.append(_unknown(spec, field, dep, [*by_id, *known_ids]))
                 continue
-            problem = _mapping_problem(spec, field, dep, upstream)
+            problem = _mapping_problem(spec, field, dep, upstream) or _dimension_problem(
+                spec, field, dep, upstream
+            )
             if problem is not None:
                 problems.append(problem)
     problems.extend(_cycle_problem(cycle, rest, by_id) for cycle, rest in _loops(by_id))
@@ -107,7 +109,8 @@ def _mapping_problem(
     mapping = dep.partition
     field = f"{field}.partition"
     name = upstream.id
-    if mapping.kind is MappingKind.ALL and theirs == "daily":
+    by_hours = mapping.kind is MappingKind.ALL and mapping.dimension is None
+    if by_hours and theirs == "daily":
         message = f"{{all: hour}} waits for hourly partitions, and {name} has daily ones"
         fix = "use `partition: same`, or an offset of whole days, for a daily upstream"
         return _problem(spec, field, dep.line, message, fix)
@@ -119,7 +122,7 @@ def _mapping_problem(
         shown = format_offset(mapping.offset)
         message = f"offset {shown} names an hour, and {name} has daily partitions"
         return _problem(spec, field, dep.line, message, "use whole days, e.g. -1d")
-    if mapping.kind not in {MappingKind.SAME, MappingKind.OFFSET}:
+    if by_hours or mapping.kind is MappingKind.LATEST:
         return None
     if own is None or theirs is None or own == theirs:
         return None
@@ -131,6 +134,47 @@ def _mapping_problem(
         fix = "use `partition: {all: hour}` for every hour of its day, or `partition: latest`"
     else:
         fix = "use `partition: latest`, or give both pipelines the same granularity"
+    return _problem(spec, field, dep.line, message, fix)
+
+
+def _dimensions(spec: PipelineSpec) -> tuple[str, ...] | None:
+    """The dimensions ``spec`` declares, in order; None without ``partitions``."""
+    return None if spec.partitions is None else tuple(d.name for d in spec.partitions.dimensions)
+
+
+def _dimension_problem(
+    spec: PipelineSpec, field: str, dep: Dependency, upstream: PipelineSpec
+) -> ConfigProblem | None:
+    """A dimension mapping that names no partition of the upstream, or cannot pick one.
+
+    ``{all: campaign}`` needs ``campaign`` among the upstream's dimensions and not among the
+    downstream's own (there, ``same`` keeps it); ``same`` and ``offset`` keep every dimension
+    both declare, and a dimension only the upstream has would leave them no value to use.
+    """
+    if dep.partition.kind is MappingKind.LATEST:
+        return None
+    theirs, own = _dimensions(upstream) or (), _dimensions(spec) or ()
+    field, name, every = f"{field}.partition", upstream.id, dep.partition.dimension
+    if every is not None and every not in theirs:
+        message = f"{{all: {every}}}: {name} has no dimension {every!r}"
+        fix = (
+            suggestion(every, theirs, listing=f"{name}'s dimensions")
+            if theirs
+            else f"declare it under partitions.dimensions of {name}, or use `partition: same`"
+        )
+        return _problem(spec, field, dep.line, message, fix)
+    if every is not None and every in own:
+        message = f"{spec.id} has dimension {every!r} too: {{all: {every}}} would need every value"
+        fix = "use `partition: same` to wait for the same value"
+        return _problem(spec, field, dep.line, message, fix)
+    lacking = [d for d in theirs if d not in own and d != every]
+    if not lacking:
+        return None
+    message = (
+        f"{name} has dimension {lacking[0]!r} and {spec.id} does not:"
+        f" `{dep.partition.describe()}` cannot tell which of its values to wait for"
+    )
+    fix = f"use `partition: {{all: {lacking[0]}}}` to wait for every {lacking[0]} of the day"
     return _problem(spec, field, dep.line, message, fix)
 
 

@@ -36,6 +36,7 @@ from interlock.model.dependencies import (
     UpstreamState,
     upstream_partitions,
 )
+from interlock.model.desired import dimension_values
 from interlock.model.partitions import parse_partition
 from interlock.model.specs import PipelineSpec
 from interlock.timing.calendar import exclusion_reason
@@ -46,6 +47,7 @@ __all__ = [
     "DependencyStatus",
     "describe_upstream_run",
     "evaluate_dependencies",
+    "mapped_partitions",
     "needed_partitions",
     "track_dependencies",
 ]
@@ -132,13 +134,52 @@ def _run_dict(run: UpstreamRun) -> dict[str, Any]:
     }
 
 
+def mapped_partitions(
+    pipeline: PipelineSpec,
+    dep: Dependency,
+    partition: str,
+    upstream: PipelineSpec,
+    dynamic: Mapping[str, Sequence[str]] | None = None,
+) -> tuple[str, ...] | None:
+    """The partitions of ``upstream`` a run of ``partition`` needs through ``dep``.
+
+    The one place both sides' declared dimensions meet the mapping: the projection onto the
+    upstream's dimensions (none, for an upstream without ``partitions`` under a downstream
+    with them), and for ``{all: campaign}`` the upstream's campaigns (static, or
+    its dynamic ones from ``dynamic``, name → values, which the caller reads). None for
+    ``latest``.
+    """
+    declared = upstream.partitions
+    names: list[str] | None = None  # neither declares partitions: dimensions pass through
+    if declared is not None:
+        names = [d.name for d in declared.dimensions]
+    elif pipeline.partitions is not None:
+        names = []  # a cron-dated upstream has the date only
+    values: Sequence[str] = ()
+    if dep.partition.dimension is not None and declared is not None:
+        values = dict(dimension_values(declared, dynamic or {})).get(dep.partition.dimension, ())
+    return upstream_partitions(
+        dep,
+        partition,
+        timezone=pipeline.schedule.timezone,
+        upstream_timezone=upstream.schedule.timezone,
+        upstream_dimensions=names,
+        dimension_values=values,
+    )
+
+
 def needed_partitions(
-    pipeline: PipelineSpec, partition: str, specs: Mapping[str, PipelineSpec]
+    pipeline: PipelineSpec,
+    partition: str,
+    specs: Mapping[str, PipelineSpec],
+    dynamic: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> dict[str, tuple[tuple[str, ...], bool]]:
     """Upstream id → (the partitions a run of ``partition`` needs, whether its latest run is).
 
     What a caller loads into ``UpstreamState`` (``runs`` and ``latest``) before calling
     ``decide()``; an upstream not among ``specs`` needs nothing (its dependency is BLOCKED).
+    ``dynamic`` holds, per upstream id, the values of its dynamic dimensions (see
+    :func:`mapped_partitions`).
     """
     needed: dict[str, tuple[tuple[str, ...], bool]] = {}
     if pipeline.depends_on is None:
@@ -147,12 +188,8 @@ def needed_partitions(
         upstream = specs.get(dep.pipeline)
         parts, latest = needed.get(dep.pipeline, ((), False))
         if upstream is not None:
-            mapped = upstream_partitions(
-                dep,
-                partition,
-                timezone=pipeline.schedule.timezone,
-                upstream_timezone=upstream.schedule.timezone,
-            )
+            values = (dynamic or {}).get(dep.pipeline)
+            mapped = mapped_partitions(pipeline, dep, partition, upstream, values)
             if mapped is None:
                 latest = True
             else:
@@ -196,12 +233,9 @@ def _check(
         )
     if dep.partition.kind is MappingKind.LATEST:
         return _check_latest(dep, state)
-    parts = upstream_partitions(
-        dep,
+    parts = mapped_partitions(pipeline, dep, partition, state.spec, state.dimension_values) or (
         partition,
-        timezone=pipeline.schedule.timezone,
-        upstream_timezone=state.spec.schedule.timezone,
-    ) or (partition,)
+    )
     runs = [state.runs.get(p) for p in parts]
     if all(run is not None and dep.accepts(run.state) for run in runs):
         return _check_runs(dep, parts, runs)  # arrived before any pause or exclusion

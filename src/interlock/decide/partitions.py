@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from interlock.model import Reading, ReadingSet, Run, RunState
 from interlock.model.conditions import Evaluation
-from interlock.model.desired import BackfillOrder, Granularity, PartitionState
+from interlock.model.desired import BackfillOrder, Granularity, PartitionState, listed_values
 from interlock.model.specs import PipelineSpec
 from interlock.rules.evaluate import evaluate
 
@@ -309,8 +309,7 @@ def dynamic_values(spec: PipelineSpec, readings: ReadingSet) -> dict[str, list[s
             continue
         reading = view.get(dimension.sensor)
         raw = reading.data.get(dimension.field or "") if reading is not None else None
-        listed = raw if isinstance(raw, list) else []
-        values[dimension.name] = list(dict.fromkeys(str(v) for v in listed))
+        values[dimension.name] = listed_values(raw)
     return values
 
 

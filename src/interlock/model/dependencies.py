@@ -14,7 +14,7 @@ final state asks which downstream partitions it may unblock (:func:`downstream_p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FINAL_UPSTREAM_STATES",
+    "WILDCARD",
     "Dependency",
     "DependsOnSpec",
     "MappingKind",
@@ -38,10 +39,17 @@ __all__ = [
     "UpstreamState",
     "downstream_partitions",
     "format_offset",
+    "join_partition",
+    "matches",
+    "plural",
+    "split_partition",
     "upstream_partitions",
 ]
 
 _UTC = ZoneInfo("UTC")
+
+WILDCARD = "*"
+"""A dimension value in a wake pattern that stands for every value (see :func:`matches`)."""
 
 FINAL_UPSTREAM_STATES = frozenset(
     {RunState.SUCCEEDED, RunState.FAILED, RunState.EXHAUSTED, RunState.CANCELLED}
@@ -57,7 +65,8 @@ class MappingKind(StrEnum):
     OFFSET = "offset"
     """An earlier (or later) one: ``{offset: -1d}`` is yesterday's."""
     ALL = "all"
-    """Every hourly partition of the downstream's day: ``{all: hour}``."""
+    """Every hourly partition of the downstream's day (``{all: hour}``), or every value of
+    one of the upstream's dimensions for the downstream's date (``{all: campaign}``)."""
     LATEST = "latest"
     """The upstream's latest run in a final state, whatever its partition."""
 
@@ -69,11 +78,15 @@ class PartitionMapping:
     kind: MappingKind = MappingKind.SAME
     offset: timedelta = timedelta(0)
     """For ``offset``: added to the downstream partition's start (``-1d``, ``-1h``)."""
+    dimension: str | None = None
+    """For ``all``: the upstream dimension whose every value is needed; None: every hour."""
 
     def describe(self) -> str:
-        """``same``, ``offset -1d``, ``all hours of the day``, ``latest``."""
+        """``same``, ``offset -1d``, ``all hours of the day``, ``all campaigns of the day``."""
         if self.kind is MappingKind.OFFSET:
             return f"offset {format_offset(self.offset)}"
+        if self.kind is MappingKind.ALL and self.dimension is not None:
+            return f"all {plural(self.dimension)} of the day"
         if self.kind is MappingKind.ALL:
             return "all hours of the day"
         return self.kind.value
@@ -184,18 +197,48 @@ class UpstreamState:
     latest: UpstreamRun | None = None
     expected_duration: timedelta | None = None
     upstream: Mapping[str, UpstreamState] = field(default_factory=dict)
+    dimension_values: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """The current values of the upstream's dynamic dimensions (name → values), read from
+    its sensor; what ``{all: campaign}`` expands over when the values are not static."""
 
 
 # Partition mapping -------------------------------------------------------------------------
 
 
-def _hourly(text: str) -> bool:
-    return parse_partition(text).is_hourly
+def plural(name: str) -> str:
+    """``campaign`` → ``campaigns``: how a dimension reads in ``all campaigns of the day``."""
+    return f"{name} values" if name.endswith("s") else f"{name}s"
 
 
-def _shift(partition: str, offset: timedelta) -> str:
-    """``partition`` moved by ``offset`` on its own (naive, wall-clock) axis; dimensions kept."""
-    parsed = parse_partition(partition)
+def split_partition(partition: str) -> tuple[str, dict[str, str]]:
+    """``2026-11-21|campaign=b`` → (``2026-11-21``, {campaign: b}), dimensions in their order."""
+    head, *dims = partition.split("|")
+    return head, {name: value for name, _, value in (d.partition("=") for d in dims)}
+
+
+def join_partition(head: str, dimensions: Mapping[str, str], names: Sequence[str]) -> str:
+    """``head`` with the dimensions ``names`` in that order; one not given is ``name=*``.
+
+    The wildcard is what :func:`downstream_partitions` answers for a downstream dimension the
+    upstream partition does not carry: every value of it may be unblocked.
+    """
+    return head + "".join(f"|{name}={dimensions.get(name, WILDCARD)}" for name in names)
+
+
+def matches(pattern: str, partition: str) -> bool:
+    """Tell whether ``partition`` is ``pattern`` with each ``*`` value filled in."""
+    head, wanted = split_partition(pattern)
+    their_head, given = split_partition(partition)
+    return (
+        head == their_head
+        and list(wanted) == list(given)
+        and all(v in (WILDCARD, given[k]) for k, v in wanted.items())
+    )
+
+
+def _shift(head: str, offset: timedelta) -> str:
+    """A partition head (date or hour) moved by ``offset`` on its own wall-clock axis."""
+    parsed = parse_partition(head)
     if parsed.is_hourly:
         start = datetime(
             parsed.day.year, parsed.day.month, parsed.day.day, parsed.hour or 0, tzinfo=_UTC
@@ -235,44 +278,88 @@ def _hours_of_day(day: date, timezone: str, upstream_timezone: str) -> tuple[str
     return tuple(hours)
 
 
-def upstream_partitions(
-    dependency: Dependency, partition: str, *, timezone: str, upstream_timezone: str
+def _day_of_hour(head: str, timezone: str, upstream_timezone: str) -> str | None:
+    """The downstream day (in ``timezone``) an upstream hour starts in; None for a date."""
+    parsed = parse_partition(head)
+    if not parsed.is_hourly:
+        return None
+    day = parsed.day
+    moment = datetime(
+        day.year, day.month, day.day, parsed.hour or 0, tzinfo=ZoneInfo(upstream_timezone)
+    )
+    return moment.astimezone(ZoneInfo(timezone)).date().isoformat()
+
+
+def upstream_partitions(  # noqa: PLR0913 - the entry, the partition, what both sides declare
+    dependency: Dependency,
+    partition: str,
+    *,
+    timezone: str,
+    upstream_timezone: str,
+    upstream_dimensions: Sequence[str] | None = None,
+    dimension_values: Sequence[str] = (),
 ) -> tuple[str, ...] | None:
     """The upstream partitions a downstream run of ``partition`` needs; None for ``latest``.
 
     ``timezone`` is the downstream's schedule zone (whose day ``{all: hour}`` covers) and
     ``upstream_timezone`` the upstream's (whose wall clock its hourly partitions name).
+    ``upstream_dimensions`` are the dimensions the upstream declares, in its order (None: it
+    declares no ``partitions``, and the downstream's dimensions pass through unchanged): the
+    partition is projected onto them, so a downstream ``2026-11-21|campaign=b`` needs a
+    dimensionless upstream's ``2026-11-21``. For ``{all: campaign}``, ``dimension_values``
+    are the upstream's current campaigns: one upstream partition per value (none known yet:
+    none needed, and the caller waits on the downstream's own partition name).
     """
     mapping = dependency.partition
     if mapping.kind is MappingKind.LATEST:
         return None
+    head, dims = split_partition(partition)
     if mapping.kind is MappingKind.OFFSET:
-        return (_shift(partition, mapping.offset),)
-    if mapping.kind is MappingKind.ALL:
-        return _hours_of_day(parse_partition(partition).day, timezone, upstream_timezone)
-    return (partition,)
+        heads: tuple[str, ...] = (_shift(head, mapping.offset),)
+    elif mapping.kind is MappingKind.ALL and mapping.dimension is None:
+        heads = _hours_of_day(parse_partition(head).day, timezone, upstream_timezone)
+    else:
+        heads = (head,)
+    choices = [dims]
+    if mapping.dimension is not None:
+        choices = [{**dims, mapping.dimension: value} for value in dimension_values]
+    found: list[str] = []
+    for choice in choices:
+        names = list(choice) if upstream_dimensions is None else upstream_dimensions
+        found.extend(join_partition(h, choice, names) for h in heads)
+    return tuple(dict.fromkeys(found))
 
 
 def downstream_partitions(
-    dependency: Dependency, upstream_partition: str, *, timezone: str, upstream_timezone: str
+    dependency: Dependency,
+    upstream_partition: str,
+    *,
+    timezone: str,
+    upstream_timezone: str,
+    downstream_dimensions: Sequence[str] | None = None,
 ) -> tuple[str, ...] | None:
     """The downstream partitions an upstream run of ``upstream_partition`` may unblock.
 
     The inverse of :func:`upstream_partitions`; None for ``latest`` (every open run of the
-    downstream may be waiting for it).
+    downstream may be waiting for it). ``downstream_dimensions`` are the downstream's
+    declared dimensions in its order (None: the upstream's pass through); one the upstream
+    partition does not carry comes back as ``name=*`` (every value of it: see
+    :func:`matches`), and the ``{all: X}`` dimension is dropped.
     """
     mapping = dependency.partition
     if mapping.kind is MappingKind.LATEST:
         return None
+    head, dims = split_partition(upstream_partition)
     if mapping.kind is MappingKind.OFFSET:
-        return (_shift(upstream_partition, -mapping.offset),)
-    if mapping.kind is MappingKind.ALL:
-        if not _hourly(upstream_partition):
+        head = _shift(head, -mapping.offset)
+    elif mapping.kind is MappingKind.ALL and mapping.dimension is None:
+        day = _day_of_hour(head, timezone, upstream_timezone)
+        if day is None:
             return ()
-        parsed = parse_partition(upstream_partition)
-        day = parsed.day
-        moment = datetime(
-            day.year, day.month, day.day, parsed.hour or 0, tzinfo=ZoneInfo(upstream_timezone)
-        )
-        return (moment.astimezone(ZoneInfo(timezone)).date().isoformat(),)
-    return (upstream_partition,)
+        head = day
+    elif mapping.dimension is not None:
+        if mapping.dimension not in dims:
+            return ()
+        dims.pop(mapping.dimension)
+    names = list(dims) if downstream_dimensions is None else downstream_dimensions
+    return (join_partition(head, dims, names),)

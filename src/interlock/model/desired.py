@@ -39,6 +39,7 @@ __all__ = [
     "date_range",
     "desired_partitions",
     "dimension_values",
+    "listed_values",
     "time_partitions",
 ]
 
@@ -200,6 +201,16 @@ def dimension_values(
         (d.name, tuple(dynamic.get(d.name, ())) if d.is_dynamic else d.values)
         for d in spec.dimensions
     ]
+
+
+def listed_values(raw: object) -> list[str]:
+    """A dynamic dimension's values from its reading's list field: strings, in order, once.
+
+    Anything but a list (the field missing, a number) gives no values, rather than an error:
+    the next reading of the list may fix it.
+    """
+    listed = raw if isinstance(raw, list) else []
+    return list(dict.fromkeys(str(value) for value in listed))
 
 
 def desired_partitions(

@@ -31,10 +31,12 @@ from interlock.errors import InputError, UnknownPipelineError
 from interlock.model import Event, Explanation, Run, RunState
 from interlock.model.dependencies import (
     FINAL_UPSTREAM_STATES,
+    WILDCARD,
     Dependency,
     UpstreamRun,
     UpstreamState,
     downstream_partitions,
+    matches,
 )
 from interlock.model.durations import median_duration
 from interlock.model.partitions import split_key
@@ -278,15 +280,22 @@ class GraphSimulation:
         for edge in self._edges.get(upstream.id, ()):
             member = self.sims[edge.downstream]
             spec = member.pipeline
+            declared = spec.partitions
             parts = downstream_partitions(
                 edge.dependency,
                 run.partition,
                 timezone=spec.schedule.timezone,
                 upstream_timezone=upstream.schedule.timezone,
+                downstream_dimensions=None
+                if declared is None
+                else [d.name for d in declared.dimensions],
             )
             opens = not spec.schedule.cron and spec.schedule.trigger is None
             if parts is None:  # ``latest``: every run of the downstream may wait for it
                 parts, opens = tuple(member.runs), False
+            elif any(f"={WILDCARD}" in part for part in parts):  # every value of a dimension
+                parts = tuple(p for p in member.runs if any(matches(q, p) for q in parts))
+                opens = False
             member.now = max(member.now, sim.now)
             for part in parts:
                 member.wake(part, open_run=opens)

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from interlock.decide.plan import local_partition
 from interlock.model.dependencies import (
+    WILDCARD,
     Dependency,
     MappingKind,
     PartitionMapping,
@@ -82,6 +83,8 @@ class DependencyRoute:
     """The upstream's schedule zone (whose wall clock its hourly partitions name)."""
     opens_runs: bool
     """The downstream has no cron and no trigger: its upstreams' final states open its runs."""
+    downstream_dimensions: tuple[str, ...] | None = None
+    """The downstream's declared dimensions in order (None: no ``partitions``, they pass)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,9 +96,27 @@ class DependencyWakePlan:
     """Dated: the downstream runs of the partitions the upstream one maps to."""
     wake_latest: frozenset[str] = frozenset()
     """Downstreams with a ``latest`` entry: any of their open runs may be waiting for it."""
+    wake_matching: frozenset[tuple[str, str]] = frozenset()
+    """(pipeline, pattern): its runs of every partition the pattern's ``*`` values fill in
+    (a downstream dimension the upstream partition does not carry: every value of it)."""
 
     def __bool__(self) -> bool:
-        return bool(self.open_runs or self.wake or self.wake_latest)
+        return bool(self.open_runs or self.wake or self.wake_latest or self.wake_matching)
+
+
+def _targets(route: DependencyRoute, upstream_partition: str) -> tuple[str, ...]:
+    """The downstream partitions (or ``name=*`` patterns) one entry routes a final state to."""
+    if route.mapping.kind is MappingKind.LATEST:  # its open runs are woken by pipeline
+        return (upstream_partition,) if route.opens_runs else ()
+    dependency = Dependency(pipeline="", partition=route.mapping)
+    found = downstream_partitions(
+        dependency,
+        upstream_partition,
+        timezone=route.timezone,
+        upstream_timezone=route.upstream_timezone,
+        downstream_dimensions=route.downstream_dimensions,
+    )
+    return found or ()
 
 
 def plan_dependency_wakes(
@@ -109,26 +130,21 @@ def plan_dependency_wakes(
     """
     open_runs: set[tuple[str, str]] = set()
     wake: set[tuple[str, str]] = set()
+    matching: set[tuple[str, str]] = set()
     latest: set[str] = set()
     for route in routes:
         if route.mapping.kind is MappingKind.LATEST:
             latest.add(route.downstream_id)
-            targets: tuple[str, ...] = (upstream_partition,) if route.opens_runs else ()
-        else:
-            dependency = Dependency(pipeline="", partition=route.mapping)
-            targets = (
-                downstream_partitions(
-                    dependency,
-                    upstream_partition,
-                    timezone=route.timezone,
-                    upstream_timezone=route.upstream_timezone,
-                )
-                or ()
-            )
-        for partition in targets:
+        for partition in _targets(route, upstream_partition):
+            if f"={WILDCARD}" in partition:  # no run to open: its values are the downstream's
+                matching.add((route.downstream_id, partition))
+                continue
             wake.add((route.downstream_id, partition))
             if route.opens_runs:
                 open_runs.add((route.downstream_id, partition))
     return DependencyWakePlan(
-        open_runs=frozenset(open_runs), wake=frozenset(wake), wake_latest=frozenset(latest)
+        open_runs=frozenset(open_runs),
+        wake=frozenset(wake),
+        wake_latest=frozenset(latest),
+        wake_matching=frozenset(matching),
     )

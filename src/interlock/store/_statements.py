@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from interlock.model.dependencies import WILDCARD
 from interlock.store import schema as t
 from interlock.store._prepared import Prepared
 
@@ -39,9 +40,11 @@ __all__ = [
     "WAKE_DATED",
     "WAKE_DEPENDENT",
     "WAKE_DEPENDENT_LATEST",
+    "WAKE_DEPENDENT_MATCHING",
     "WAKE_UNDATED",
     "claim_statement",
     "insert_runs",
+    "like_pattern",
     "upsert_latest_reading",
 ]
 
@@ -279,6 +282,25 @@ Unlike a reading, an upstream's final state also wakes an EXHAUSTED run, so its 
 shows the upstream's new state (the decision core never relaunches an exhausted run for it).
 SUCCEEDED runs are woken for cascading reruns. Run once per
 downstream run (``executemany``); the version moves, so a decision taken before it drops."""
+
+WAKE_DEPENDENT_MATCHING = Prepared(
+    t.runs.update()
+    .where(
+        _r.pipeline_id == sa.bindparam("b_pipeline"),
+        _r.partition.like(sa.bindparam("b_pattern"), escape="\\"),
+        _one_of(_r.state, ("PENDING", "WAITING", "EXHAUSTED", "SUCCEEDED", "SHADOWED")),
+    )
+    .values(next_check_at=sa.bindparam("b_now"), version=_r.version + 1)
+)
+""":data:`WAKE_DEPENDENT` for every partition a pattern matches (``b_pattern`` from
+:func:`like_pattern`): a dimensionless upstream day wakes each campaign of that day."""
+
+
+def like_pattern(pattern: str) -> str:
+    """A wake pattern (``2026-11-21|campaign=*``) as a LIKE pattern, the rest escaped."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace(f"={WILDCARD}", "=%")
+
 
 WAKE_DEPENDENT_LATEST = Prepared(
     t.runs.update()

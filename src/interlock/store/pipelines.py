@@ -324,6 +324,8 @@ class _DependencyIndex:
         if spec.depends_on is None:
             return
         opens = spec.schedule.cron is None and spec.schedule.trigger is None
+        declared = spec.partitions
+        dimensions = None if declared is None else [d.name for d in declared.dimensions]
         self._rows.extend(
             {
                 "upstream_id": dep.pipeline,
@@ -334,6 +336,8 @@ class _DependencyIndex:
                 "timezone": zone,
                 "upstream_timezone": self._zones.get(dep.pipeline, zone),
                 "opens_runs": opens,
+                "all_dimension": dep.partition.dimension,
+                "downstream_dimensions": dimensions,
             }
             for dep in spec.depends_on.dependencies
         )
@@ -353,8 +357,11 @@ def _load_dependents(conn: Connection) -> Dependents:
     order = (_d.upstream_id, _d.downstream_id, _d.label)
     for row in conn.execute(sa.select(t.dependency_index).order_by(*order)):
         mapping = PartitionMapping(
-            kind=MappingKind(row.kind), offset=timedelta(seconds=row.offset_seconds)
+            kind=MappingKind(row.kind),
+            offset=timedelta(seconds=row.offset_seconds),
+            dimension=row.all_dimension,
         )
+        dimensions = row.downstream_dimensions
         found[row.upstream_id].append(
             DependencyRoute(
                 downstream_id=row.downstream_id,
@@ -363,6 +370,7 @@ def _load_dependents(conn: Connection) -> Dependents:
                 timezone=row.timezone,
                 upstream_timezone=row.upstream_timezone,
                 opens_runs=row.opens_runs,
+                downstream_dimensions=None if dimensions is None else tuple(dimensions),
             )
         )
     return {upstream: tuple(routes) for upstream, routes in found.items()}

@@ -33,9 +33,11 @@ from interlock.store._statements import (
     WAKE_DATED,
     WAKE_DEPENDENT,
     WAKE_DEPENDENT_LATEST,
+    WAKE_DEPENDENT_MATCHING,
     WAKE_UNDATED,
     claim_statement,
     insert_runs,
+    like_pattern,
 )
 from interlock.store.codec import run_from_json, run_to_json
 
@@ -114,6 +116,14 @@ class Runs:
                 [
                     {"b_pipeline": p, "b_partition": part, "b_now": now}
                     for p, part in sorted(plan.wake)
+                ],
+            )
+        if plan.wake_matching:
+            WAKE_DEPENDENT_MATCHING.execute(
+                conn,
+                [
+                    {"b_pipeline": p, "b_pattern": like_pattern(pattern), "b_now": now}
+                    for p, pattern in sorted(plan.wake_matching)
                 ],
             )
         if plan.wake_latest:

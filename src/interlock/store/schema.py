@@ -120,12 +120,16 @@ dependency_index = sa.Table(
     sa.Column("timezone", sa.String(64), nullable=False),
     sa.Column("upstream_timezone", sa.String(64), nullable=False),
     sa.Column("opens_runs", sa.Boolean, nullable=False),
+    sa.Column("all_dimension", sa.String(200), nullable=True),
+    sa.Column("downstream_dimensions", sa.JSON, nullable=True),
     sa.Index("ix_dependency_index_downstream", "downstream_id"),
 )
 """One row per ``dependsOn`` entry (0004): ``kind``/``offset_seconds`` are its partition
 mapping, ``timezone`` the downstream's schedule zone and ``upstream_timezone`` the
 upstream's (``{all: hour}`` needs both); ``opens_runs`` is true for a downstream with no cron
-and no trigger, whose runs its upstreams' final states create."""
+and no trigger, whose runs its upstreams' final states create. ``all_dimension`` (0006) is
+the dimension of ``{all: campaign}`` and ``downstream_dimensions`` the downstream's declared
+dimensions in order (NULL: it declares no ``partitions``), which a wake projects onto."""
 
 complete_index = sa.Table(
     "complete_index",

@@ -23,7 +23,7 @@ version, so a decision taken on the cached view is dropped at ``apply`` and take
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ from interlock.abc import UpstreamCache
 from interlock.decide.dependencies import needed_partitions
 from interlock.model import RunState
 from interlock.model.dependencies import FINAL_UPSTREAM_STATES, UpstreamRun, UpstreamState
+from interlock.model.desired import listed_values
 from interlock.model.durations import median_duration
 from interlock.model.specs import PipelineSpec
 from interlock.store import schema as t
@@ -56,6 +57,14 @@ _MAPPED_RUNS = sa.select(*_RUN_COLUMNS).where(
     _r.pipeline_id == sa.bindparam("b_pipeline"),
     _r.partition.in_(sa.bindparam("b_partitions", expanding=True)),
 )
+
+_UNDATED_READINGS = sa.select(t.readings.c.scope, t.readings.c.key, t.readings.c.data).where(
+    t.readings.c.key.in_(sa.bindparam("b_keys", expanding=True)),
+    t.readings.c.scope.in_(sa.bindparam("b_scopes", expanding=True)),
+    t.readings.c.partition == "",
+)
+"""The lists dynamic dimensions read: the undated readings of their sensors, the upstreams'
+own and shared ones, for every upstream of one level in one query."""
 
 _LATEST_FINAL = (
     sa.select(*_RUN_COLUMNS)
@@ -126,21 +135,57 @@ class _Loader:
         if key in self._memo:  # a diamond reaches the same pipeline twice
             return self._memo[key]
         needed: dict[str, tuple[list[str], bool]] = {}
+        dynamic = self._dynamic_values(spec)
         for partition in partitions:  # the decision core's own rule, for each partition
             for upstream_id, (parts, latest) in needed_partitions(
-                spec, partition, self.specs
+                spec, partition, self.specs, dynamic
             ).items():
                 wanted, wants_latest = needed.setdefault(upstream_id, ([], False))
                 wanted.extend(p for p in parts if p not in wanted)
                 needed[upstream_id] = (wanted, wants_latest or latest)
         found = {
-            upstream_id: self._one(
-                spec, upstream_id, wanted, wants_latest=latest, depth=depth, path=path
+            upstream_id: replace(
+                self._one(spec, upstream_id, wanted, wants_latest=latest, depth=depth, path=path),
+                dimension_values=dynamic.get(upstream_id, {}),
             )
             for upstream_id, (wanted, latest) in sorted(needed.items())
         }
         self._memo[key] = found
         return found
+
+    def _dynamic_values(self, spec: PipelineSpec) -> dict[str, dict[str, list[str]]]:
+        """Upstream id → its dynamic dimensions' values, for ``{all: X}`` entries that need them.
+
+        Only entries whose dimension is dynamic in the upstream cost anything: one query for
+        every such upstream of ``spec``. An upstream's own reading of the list wins over a
+        shared one, as in the reconciler's view of the same list.
+        """
+        wanted: dict[str, dict[str, tuple[str, str]]] = {}  # upstream → dimension → (key, field)
+        for dep in spec.depends_on.dependencies if spec.depends_on else ():
+            upstream = self.specs.get(dep.pipeline)
+            name = dep.partition.dimension
+            declared = upstream.partitions if upstream is not None else None
+            dimension = declared.dimension(name) if declared and name else None
+            if dimension is not None and dimension.sensor is not None:
+                wanted.setdefault(dep.pipeline, {})[name or ""] = (
+                    dimension.sensor,
+                    dimension.field or "",
+                )
+        if not wanted:
+            return {}
+        keys = sorted({key for dims in wanted.values() for key, _ in dims.values()})
+        params = {"b_keys": keys, "b_scopes": ["", *sorted(wanted)]}
+        rows = self.conn.execute(_UNDATED_READINGS, params)
+        data = {(row.scope, row.key): row.data for row in rows}
+        return {
+            upstream_id: {
+                name: listed_values(
+                    data.get((upstream_id, key), data.get(("", key), {})).get(field)
+                )
+                for name, (key, field) in dims.items()
+            }
+            for upstream_id, dims in wanted.items()
+        }
 
     def _one(  # noqa: PLR0913 - one upstream of one level
         self,
