@@ -203,3 +203,30 @@ def _finish_in_order(world: World, order: list[int], limit: int) -> set[str]:
         world.controller.run_until_idle()
     assert world.il.store.count_active("report") == 0
     return finished
+
+
+def test_a_failed_partition_is_tried_again_when_its_inputs_change(make_world) -> None:
+    """New data for a partition that failed for good: one more try, then quiet."""
+    rules = "validation: {rules: [{key: source, check: exists}]}"
+    world: World = make_world(
+        daily("2026-11-30", campaigns="{values: [a]}", extra=rules), start=START
+    )
+    partition = "2026-11-30|campaign=a"
+    world.il.put_reading("report", "source", {"rows": 5}, partition=partition)
+    world.controller.bootstrap()
+    world.controller.run_until_idle()
+    world.statuses[f"report/{partition}/1"] = "failed"
+    world.step(START + timedelta(minutes=2))
+    assert world.run(partition, pipeline="report").state is RunState.FAILED
+    world.step(START + timedelta(hours=1))
+    assert tries_of(world, "2026-11-30") == [f"report/{partition}/1"]  # not retried by itself
+    world.il.put_reading("report", "source", {"rows": 6}, partition=partition)
+    world.controller.run_until_idle()
+    assert tries_of(world, "2026-11-30") == [f"report/{partition}/1", f"report/{partition}/2"]
+    assert world.run(partition, pipeline="report").attempt_reason == "inputs-changed"
+    world.statuses[f"report/{partition}/2"] = "failed"
+    world.step(START + timedelta(hours=1, minutes=2))
+    world.il.put_reading("report", "source", {"rows": 7}, partition=partition)
+    world.controller.run_until_idle()
+    assert len(tries_of(world, "2026-11-30")) == 2  # the budget (maxManualReruns 1) is spent
+    assert "RERUN_REJECTED" not in world.types("report")

@@ -23,12 +23,24 @@ from interlock.decide.lifecycle import give_up_attempt
 from interlock.decide.partitions import MISSING_OUTPUT, evaluate_complete, stale_limit
 from interlock.decide.reruns import request_rerun
 from interlock.decide.step import Step
+from interlock.decide.verdicts import rerun_budget
 from interlock.events import EventType
 from interlock.model import RunMark, RunState
 from interlock.model.conditions import Evaluation
 from interlock.model.durations import format_duration
 
-__all__ = ["is_desired", "satisfied_without_job", "stale_attempt", "watch_complete"]
+__all__ = [
+    "INPUTS_CHANGED",
+    "is_desired",
+    "retry_on_new_inputs",
+    "satisfied_without_job",
+    "stale_attempt",
+    "watch_complete",
+]
+
+INPUTS_CHANGED = "inputs-changed"
+"""The reason of a rerun of a partition that failed for good, once one of its readings
+changed after the failure (the other ways out are ``retryFailedAfter`` and a rerun by hand)."""
 
 _REDO_REASONS = frozenset({"manual", "late-data", "data-drift", "upstream-rerun"})
 """Reruns asked for although the output exists: ``complete`` holding must not end them."""
@@ -64,6 +76,31 @@ def satisfied_without_job(step: Step) -> bool:
     step.mark(RunMark.COMPLETE_SEEN)
     step.move(RunState.SUCCEEDED, f"satisfied without a job: {shown}")
     return True
+
+
+def retry_on_new_inputs(step: Step) -> bool:
+    """A partition failed for good gets one more try when a reading for it changed since.
+
+    The reconciler never retries a failed partition by itself (it would retry the same gap
+    forever); new data for that partition is a reason to try again. Once per budget
+    (``maxManualReruns`` for this reason); with the budget spent nothing is said, so a
+    stream of readings does not become a stream of refusals.
+    """
+    run = step.run
+    failed = run.state in (RunState.FAILED, RunState.EXHAUSTED)
+    if not failed or step.pipeline.partitions is None or run.finished_at is None:
+        return False
+    finished = run.finished_at
+    fresh = [
+        r.key
+        for r in step.view.values()
+        if r.partition == run.partition and r.updated_at > finished
+    ]
+    used, budget = rerun_budget(step.pipeline, run, INPUTS_CHANGED)
+    if not fresh or used >= budget:
+        return False
+    request_rerun(step, INPUTS_CHANGED)
+    return step.run.state not in (RunState.FAILED, RunState.EXHAUSTED)
 
 
 def _asked_to_redo(step: Step) -> bool:

@@ -21,6 +21,7 @@ from interlock.decide.at_risk import sla_at_risk
 from interlock.decide.cascade import upstream_rerun
 from interlock.decide.completeness import (
     is_desired,
+    retry_on_new_inputs,
     satisfied_without_job,
     stale_attempt,
     watch_complete,
@@ -202,6 +203,8 @@ def _advance(step: Step) -> None:
         healing = desired and watch_complete(step)
         if not healing:
             watch_after_success(step)
+    elif state in (RunState.FAILED, RunState.EXHAUSTED):
+        retry_on_new_inputs(step)
 
 
 def _give_up_overdue(step: Step) -> None:

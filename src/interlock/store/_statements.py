@@ -242,9 +242,15 @@ moves, so a decision taken from an older poll is dropped and made again."""
 
 WAKE_DATED = Prepared(
     t.runs.update()
-    .where(*_PK, _one_of(_r.state, ("PENDING", "WAITING", "SUCCEEDED", "SHADOWED")))
+    .where(
+        *_PK,
+        _one_of(_r.state, ("PENDING", "WAITING", "SUCCEEDED", "SHADOWED", "FAILED", "EXHAUSTED")),
+    )
     .values(next_check_at=sa.bindparam("b_now"), version=_r.version + 1)
 )
+"""A reading for a run's own partition: decide it now. A failed or exhausted run too: for a
+pipeline with ``partitions`` new data is a reason to try a failed partition again
+(``inputs-changed``); for the others the decision changes nothing."""
 
 WAKE_UNDATED = Prepared(
     t.runs.update()
