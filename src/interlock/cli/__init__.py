@@ -195,6 +195,7 @@ def _short(delta: timedelta) -> str:
 # _common holds what they share.
 from interlock.cli import manage, project, serve, signals  # noqa: E402
 from interlock.cli._common import fail  # noqa: E402
+from interlock.cli.backfill import backfill  # noqa: E402
 from interlock.cli.db import db  # noqa: E402
 from interlock.cli.graph import graph  # noqa: E402
 from interlock.cli.partitions import partitions  # noqa: E402
@@ -214,6 +215,7 @@ for _command in (
     db,
     graph,
     partitions,
+    backfill,
     manage.pipelines,
     manage.logs,
     manage.pause,

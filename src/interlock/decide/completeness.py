@@ -20,7 +20,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from interlock.decide.lifecycle import give_up_attempt
-from interlock.decide.partitions import MISSING_OUTPUT, evaluate_complete, stale_limit
+from interlock.decide.partitions import (
+    BACKFILL_REASONS,
+    MISSING_OUTPUT,
+    evaluate_complete,
+    stale_limit,
+)
 from interlock.decide.reruns import request_rerun
 from interlock.decide.step import Step
 from interlock.events import EventType
@@ -30,7 +35,9 @@ from interlock.model.durations import format_duration
 
 __all__ = ["is_desired", "satisfied_without_job", "stale_attempt", "watch_complete"]
 
-_REDO_REASONS = frozenset({"manual", "late-data", "data-drift", "upstream-rerun"})
+_REDO_REASONS = frozenset(
+    {"manual", "late-data", "data-drift", "upstream-rerun", *BACKFILL_REASONS}
+)
 """Reruns asked for although the output exists: ``complete`` holding must not end them."""
 
 
@@ -67,8 +74,15 @@ def satisfied_without_job(step: Step) -> bool:
 
 
 def _asked_to_redo(step: Step) -> bool:
+    """The last rerun asked to redo it; a run never rerun, when it was opened to redo it.
+
+    ``backfill --include-done`` opens a run for a partition loaded by hand (no run yet):
+    its reason says the existing output is to be rebuilt, not taken as done.
+    """
     reruns = step.run.reruns
-    return bool(reruns) and reruns[-1].reason in _REDO_REASONS
+    if not reruns:
+        return step.run.attempt_reason in BACKFILL_REASONS
+    return reruns[-1].reason in _REDO_REASONS
 
 
 def _readings_of(step: Step, leaves: Iterable[Evaluation]) -> dict[str, dict[str, Any]]:
