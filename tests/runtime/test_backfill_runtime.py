@@ -78,7 +78,7 @@ def attempts(world: World, pipeline: str) -> list[int]:
     return [world.run(day, pipeline=pipeline).attempt for day in DAYS]
 
 
-def backfill_report(world: World, *flags: str) -> str:
+def backfill_report(*flags: str) -> str:
     """``interlock backfill report`` over the three days, confirmed; its output."""
     args = ["backfill", "report", "--from", DAYS[0], "--to", DAYS[-1], "--yes", *flags]
     result = CliRunner().invoke(main, args)
@@ -106,7 +106,7 @@ def test_a_confirmed_backfill_launches_within_max_concurrent_and_the_summary_rer
     assert attempts(world, "report") == [1, 1, 1]
     assert attempts(world, "summary") == [1, 1, 1]
 
-    output = backfill_report(world, "--include-done")
+    output = backfill_report("--include-done")
 
     assert "queued 3 partition(s)" in output
     assert "summary 2026-11-29" in output
@@ -120,7 +120,7 @@ def test_a_confirmed_backfill_launches_within_max_concurrent_and_the_summary_rer
 
 def test_no_downstream_backfills_the_report_and_leaves_the_summary_alone(world: World) -> None:
     """With --no-downstream the report reruns and the summary says why it does not."""
-    output = backfill_report(world, "--include-done", "--no-downstream")
+    output = backfill_report("--include-done", "--no-downstream")
 
     assert "downstream: not rerun (--no-downstream)" in output
     assert run_backfill(world) == 2
@@ -133,7 +133,7 @@ def test_no_downstream_backfills_the_report_and_leaves_the_summary_alone(world: 
 
 def test_a_later_ordinary_rerun_of_a_quiet_backfill_cascades_again(world: World) -> None:
     """The suppression belongs to the backfilled attempt: a manual rerun after it cascades."""
-    backfill_report(world, "--include-done", "--no-downstream")
+    backfill_report("--include-done", "--no-downstream")
     run_backfill(world)
     receipt = world.il.rerun("report", DAYS[0], reason="manual")
     assert receipt.pipeline_id == "report"
