@@ -47,7 +47,7 @@ BACKFILL_NO_DOWNSTREAM = "backfill-no-downstream"
 """The reason of a partition queued by ``interlock backfill --no-downstream``: when it
 succeeds again, the downstream runs that consumed it are not rerun (decide/cascade.py)."""
 BACKFILL_REASONS = (MANUAL_BACKFILL, BACKFILL_NO_DOWNSTREAM)
-"""The two share one budget (``job.maxManualReruns``): suppressing the cascade is not a way
+"""The two share one budget (``backfill.maxReruns``): suppressing the cascade is not a way
 to rerun a partition more often."""
 BACKFILL = "backfill"
 RETRY_FAILED = "retry-failed"

@@ -14,7 +14,7 @@ Rerun rules, in order (the first that applies decides):
 3. A run that is still active (WAITING, LAUNCHING, RUNNING) cannot be rerun.
 4. The rerun budget (``maxManualReruns`` per reason; ``maxDriftReruns`` shared by
    ``data-drift`` and ``late-data``; ``maxSelfHeals`` for ``missing-output``;
-   ``maxManualReruns`` shared by the two backfill reasons) must not be spent.
+   ``backfill.maxReruns`` shared by the two backfill reasons) must not be spent.
 5. The freshness breaker: a successful run is not rerun when no reading changed since
    (except for reruns caused by data, and for backfills: see ``_DATA_REASONS``).
 
@@ -212,7 +212,7 @@ def rerun_budget(pipeline: PipelineSpec, run: Run, reason: str) -> tuple[int, in
     if reason == MISSING_OUTPUT:  # self-healing has its own budget, per partition
         return run.rerun_count(reason), job.max_self_heals if job else 0
     if reason in BACKFILL_REASONS:  # one budget, with or without the cascade
-        return run.rerun_count(*BACKFILL_REASONS), job.max_manual_reruns if job else 1
+        return run.rerun_count(*BACKFILL_REASONS), pipeline.backfill.max_reruns
     return run.rerun_count(reason), job.max_manual_reruns if job else 1
 
 
