@@ -318,9 +318,7 @@ def read_complete(c: Checker, root: Mapping[str, object]) -> Condition | None:
 
 
 def read_backfill(c: Checker, raw: object) -> BackfillSpec:
-    """``backfill``: maxConcurrent (4), order (newest-first), retryFailedAfter (never),
-    maxReruns (3).
-    """
+    """``backfill``: maxConcurrent (4), order, retryFailedAfter (never), maxReruns (3)."""
     path: YamlPath = ("backfill",)
     section = c.mapping(path, raw, _BACKFILL_KEYS) or {}
     defaults = BackfillSpec()
