@@ -307,3 +307,31 @@ def test_json_of_a_dry_run_queues_nothing(installed: Installed) -> None:
     out = json.loads(result.output)
     assert (out["queued"], out["dryRun"], out["downstream"]) == (0, True, [])
     assert len(out["planned"]) == 3
+
+
+def test_backfill_plan_out_is_pinned() -> None:
+    """The published JSON Schema: the keys in order, each one's type (scripts rely on both)."""
+    from interlock.schemas import SHAPES  # noqa: PLC0415 - the lazily imported module
+
+    schema = SHAPES["backfill-plan"].model_json_schema(mode="serialization", by_alias=True)
+    types = {key: spec.get("type") for key, spec in schema["properties"].items()}
+    assert list(types.items()) == [
+        ("pipeline", "string"),
+        ("from", "string"),
+        ("to", "string"),
+        ("planned", "array"),
+        ("skipped", "array"),
+        ("downstream", "array"),
+        ("queued", "integer"),
+        ("dryRun", "boolean"),
+    ]
+    assert list(types) == list(schema["required"])
+    items = {
+        name: list(schema["$defs"][name]["properties"])
+        for name in ("BackfillPartitionOut", "BackfillSkippedOut", "BackfillDownstreamOut")
+    }
+    assert items == {
+        "BackfillPartitionOut": ["partition", "state", "reason"],
+        "BackfillSkippedOut": ["partition", "state", "why"],
+        "BackfillDownstreamOut": ["pipeline", "partition"],
+    }

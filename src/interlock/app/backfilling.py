@@ -12,7 +12,7 @@ listed as skipped with its words, not queued to be rejected later.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from interlock.abc import Store
@@ -43,6 +43,22 @@ class _Installation(Protocol):
     def spec(self, pipeline_id: str) -> PipelineSpec: ...
 
     def specs(self) -> Mapping[str, PipelineSpec]: ...
+
+
+def _rejections(
+    store: Store, spec: PipelineSpec, plan: BackfillPlan, now: datetime
+) -> dict[str, str]:
+    """Partition → why the controller would reject its rerun, for the planned reruns only."""
+    rejections: dict[str, str] = {}
+    for planned in plan.planned:
+        run = store.get_run(spec.id, planned.partition) if planned.existing_run else None
+        if run is None:
+            continue
+        view = store.load_readings(spec, planned.partition).view(planned.partition)
+        verdict = rerun_verdict(spec, run, view, now, reason=planned.reason)
+        if verdict.rejection is not None:
+            rejections[planned.partition] = verdict.rejection
+    return rejections
 
 
 class Backfills:
@@ -80,16 +96,7 @@ class Backfills:
             spec, rows, rows.timed, now, dynamic=dynamic, where=request.where
         )
         plan = plan_backfill(spec, report.entries, request, rows.runs)
-        rejections: dict[str, str] = {}
-        for planned in plan.planned:
-            run = self.store.get_run(spec.id, planned.partition) if planned.existing_run else None
-            if run is None:
-                continue
-            view = self.store.load_readings(spec, planned.partition).view(planned.partition)
-            verdict = rerun_verdict(spec, run, view, now, reason=planned.reason)
-            if verdict.rejection is not None:
-                rejections[planned.partition] = verdict.rejection
-        return cascade(refuse(plan, rejections), self.specs())
+        return cascade(refuse(plan, _rejections(self.store, spec, plan, now)), self.specs())
 
     def queue_backfill(self: _Installation, plan: BackfillPlan) -> int:
         """Queue every planned partition (nothing launches here); how many were queued.
