@@ -115,7 +115,7 @@ def test_the_plan_lists_each_partition_its_state_and_the_cascade(installed: Inst
     assert lines[1:4] == [f"  missing  {p}  (backfill)" for p in MISSING]
     assert "  done     2026-11-29|campaign=a  done (--include-done reruns it)" in lines
     assert "2026-11-27|campaign=a" not in result.output  # before --from
-    assert "downstream, rerun after their upstream succeeds (6):" in lines
+    assert "downstream, to follow once these succeed (6):" in lines
     assert "  summary 2026-11-30|campaign=a" in lines
     assert "  digest 2026-11-28|campaign=b" in lines
     assert lines[-1] == "dry run: nothing queued"

@@ -29,8 +29,12 @@ _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 @click.command()
 @click.argument("pipeline")
-@click.option("--from", "first", required=True, type=_DAY, help="First date (YYYY-MM-DD).")
-@click.option("--to", "last", required=True, type=_DAY, help="Last date, inclusive.")
+@click.option(
+    "--from", "first", required=True, type=_DAY, metavar="DATE", help="First date, YYYY-MM-DD."
+)
+@click.option(
+    "--to", "last", required=True, type=_DAY, metavar="DATE", help="Last date, inclusive."
+)
 @click.option(
     "--where", multiple=True, metavar="NAME=VALUE", help="Only this dimension value (repeatable)."
 )
@@ -119,7 +123,7 @@ def _downstream_lines(plan: BackfillPlan) -> list[str]:
         return ["downstream: not rerun (--no-downstream)"]
     if not plan.downstream:
         return ["downstream: none"]
-    lines = [f"downstream, rerun after their upstream succeeds ({len(plan.downstream)}):"]
+    lines = [f"downstream, to follow once these succeed ({len(plan.downstream)}):"]
     if len(plan.downstream) <= LISTED:
         return lines + [f"  {d.pipeline_id} {d.partition}" for d in plan.downstream]
     counts = Counter(d.pipeline_id for d in plan.downstream)
