@@ -191,9 +191,8 @@ def _short(delta: timedelta) -> str:
 
 # The commands live in one module per group: read (status, explain, runs, events), serve
 # (apply, serve), signals (rerun, cancel, job report), sensor, project (simulate, demo,
-# init), db (the schema), graph (dependsOn), partitions, backfill (a range, queued) and
-# manage (pipelines, logs, pause, resume);
-# _common holds what they share.
+# init), db (the schema), graph (dependsOn), partitions, backfill and manage (pipelines,
+# logs, pause, resume); _common holds what they share.
 from interlock.cli import manage, project, serve, signals  # noqa: E402
 from interlock.cli._common import fail  # noqa: E402
 from interlock.cli.backfill import backfill  # noqa: E402
