@@ -224,8 +224,9 @@ def test_complete_reads_like_validation_and_its_keys_are_read(parse):
         ("backfill: {retryFailedAfter: never}\n", BackfillSpec(retry_failed_after=None)),
         ("backfill: {retryFailedAfter: 12h}\n",
          BackfillSpec(retry_failed_after=timedelta(hours=12))),
+        ("backfill: {maxReruns: 0}\n", BackfillSpec(max_reruns=0)),
     ],
-    ids=["absent", "empty", "one-at-a-time", "oldest-first", "never", "12h"],
+    ids=["absent", "empty", "one-at-a-time", "oldest-first", "never", "12h", "no-re-backfill"],
 )  # fmt: skip
 def test_each_backfill_form(parse, block, expected):
     """Defaults 4 / newest-first / never, and each key alone."""

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from interlock.abc import AttemptRecord, ReadingInput, Store, StoredPipeline, SyncReport
+from interlock.app.backfilling import Backfills
 from interlock.app.documents import may_depend, pack_document, unpack_document
 from interlock.app.partitions import PartitionsReport, parse_where, partitions_report
 from interlock.app.requests import SignalRequests
@@ -74,7 +75,7 @@ class PipelineState:
     """The earliest timer of its recent runs: when the controller looks at it next."""
 
 
-class Interlock(SignalRequests):
+class Interlock(SignalRequests, Backfills):
     """One Interlock installation: a database, optionally a folder of pipeline YAML."""
 
     def __init__(  # noqa: PLR0913 - keyword options of one installation

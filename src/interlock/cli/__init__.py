@@ -191,10 +191,11 @@ def _short(delta: timedelta) -> str:
 
 # The commands live in one module per group: read (status, explain, runs, events), serve
 # (apply, serve), signals (rerun, cancel, job report), sensor, project (simulate, demo,
-# init), db (the schema), graph (dependsOn) and manage (pipelines, logs, pause, resume);
-# _common holds what they share.
+# init), db (the schema), graph (dependsOn), partitions, backfill and manage (pipelines,
+# logs, pause, resume); _common holds what they share.
 from interlock.cli import manage, project, serve, signals  # noqa: E402
 from interlock.cli._common import fail  # noqa: E402
+from interlock.cli.backfill import backfill  # noqa: E402
 from interlock.cli.db import db  # noqa: E402
 from interlock.cli.graph import graph  # noqa: E402
 from interlock.cli.partitions import partitions  # noqa: E402
@@ -214,6 +215,7 @@ for _command in (
     db,
     graph,
     partitions,
+    backfill,
     manage.pipelines,
     manage.logs,
     manage.pause,

@@ -49,11 +49,13 @@ DESIRED_STATE_KEYS = ("partitions", "complete", "backfill")
 
 MAX_CONCURRENT = 10_000
 """The most runs ``backfill.maxConcurrent`` lets one pipeline have at once."""
+MAX_BACKFILL_RERUNS = 100
+"""The highest ``backfill.maxReruns``: a budget, not a way around one."""
 
 _PARTITIONS_KEYS = ("time", "dimensions")
 _TIME_KEYS = ("granularity", "start", "end", "lag", "timezone")
 _DIMENSION_KEYS = ("values", "sensor", "field")
-_BACKFILL_KEYS = ("maxConcurrent", "order", "retryFailedAfter")
+_BACKFILL_KEYS = ("maxConcurrent", "order", "retryFailedAfter", "maxReruns")
 _GRANULARITIES = tuple(g.value for g in Granularity)
 _ORDERS = tuple(o.value for o in BackfillOrder)
 _RESERVED_NAMES = ("date", "hour")
@@ -316,17 +318,19 @@ def read_complete(c: Checker, root: Mapping[str, object]) -> Condition | None:
 
 
 def read_backfill(c: Checker, raw: object) -> BackfillSpec:
-    """``backfill``: maxConcurrent (4), order (newest-first), retryFailedAfter (never)."""
+    """``backfill``: maxConcurrent (4), order, retryFailedAfter (never), maxReruns (3)."""
     path: YamlPath = ("backfill",)
     section = c.mapping(path, raw, _BACKFILL_KEYS) or {}
     defaults = BackfillSpec()
     concurrent = c.integer(
         (*path, "maxConcurrent"), section.get("maxConcurrent"), 1, MAX_CONCURRENT
     )
+    reruns = c.integer((*path, "maxReruns"), section.get("maxReruns"), 0, MAX_BACKFILL_RERUNS)
     return BackfillSpec(
         max_concurrent=defaults.max_concurrent if concurrent is None else concurrent,
         order=_order(c, (*path, "order"), section.get("order")),
         retry_failed_after=_retry_after(c, (*path, "retryFailedAfter"), section),
+        max_reruns=defaults.max_reruns if reruns is None else reruns,
     )
 
 

@@ -94,7 +94,7 @@ class Reconciler:
             if known is not None:
                 facts[partition] = known
         opens = plan_reconcile(spec, facts.keys(), facts, now)
-        self._open(spec, opens, now)
+        self.queue(spec, opens, now)
         if opens:
             log.info("%s: %d partition(s) queued of %d desired", spec.id, len(opens), desired)
         return ReconcileReport(
@@ -107,7 +107,14 @@ class Reconciler:
             return {}
         return dynamic_values(spec, self.store.load_readings(spec, ""))
 
-    def _open(self, spec: PipelineSpec, opens: Iterable[BackfillOpen], now: datetime) -> None:
+    def queue(self, spec: PipelineSpec, opens: Iterable[BackfillOpen], now: datetime) -> None:
+        """Give each planned partition its run, in order; nothing is launched here.
+
+        A partition with a run gets a rerun request with the planned reason (decide() applies
+        its verdict); one without gets a PENDING run opened by ``backfill``, due in the
+        planned order, so the launch slots (``backfill.maxConcurrent``) go to the first
+        ones. ``interlock backfill`` queues through here too.
+        """
         new: list[Run] = []
         opens = list(opens)
         for rank, planned in enumerate(opens):

@@ -2,7 +2,8 @@
 
 A succeeded run remembers which upstream attempts it consumed (``Run.upstream_seen``, frozen
 at launch). When one of those upstream partitions comes to rest again in an accepted state
-with another attempt (a drift rerun, late data, a manual fix), ``onUpstreamRerun`` decides:
+with another attempt (a drift rerun, late data, a manual fix), ``onUpstreamRerun`` decides
+(unless that attempt was a ``backfill --no-downstream``: see :func:`cascades_downstream`):
 
 - ``rerun``: this same partition reruns with reason ``upstream-rerun`` (``RERUN_ACCEPTED``,
   within ``job.maxUpstreamReruns``), the upstream attempts recorded as its cause;
@@ -15,20 +16,34 @@ upstream.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from interlock.decide.dependencies import (
     DependencyCheck,
     DependencyStatus,
     evaluate_dependencies,
 )
-from interlock.decide.lifecycle import reopen
+from interlock.decide.lifecycle import RETRY_REASON, reopen
+from interlock.decide.partitions import BACKFILL_NO_DOWNSTREAM
 from interlock.decide.step import Step
 from interlock.events import EventType
 from interlock.model import RunState
 from interlock.model.dependencies import UpstreamRerunPolicy
 
-__all__ = ["UPSTREAM_RERUN_REASON", "upstream_rerun"]
+__all__ = ["UPSTREAM_RERUN_REASON", "cascades_downstream", "upstream_rerun"]
 
 UPSTREAM_RERUN_REASON = "upstream-rerun"
+
+
+def cascades_downstream(attempt_reason: str, rerun_reasons: Sequence[str]) -> bool:
+    """Whether a run's latest attempt may cascade: not one a ``--no-downstream`` backfill asked.
+
+    The latest rerun that is not a retry decides (a backfilled attempt that failed and was
+    retried is still the backfill's); a run never rerun, the reason it was opened with.
+    """
+    asked = [reason for reason in rerun_reasons if reason != RETRY_REASON]
+    latest = asked[-1] if asked else attempt_reason
+    return latest != BACKFILL_NO_DOWNSTREAM
 
 
 def upstream_rerun(step: Step) -> bool:
@@ -40,7 +55,10 @@ def upstream_rerun(step: Step) -> bool:
     if run.state is not RunState.SUCCEEDED or not run.upstream_seen:
         return False
     evaluation = evaluate_dependencies(pipeline, run.partition, step.upstream, step.now)
-    changed = [c for c in evaluation.checks if _succeeded_again(step, c)] if evaluation else []
+    again = [c for c in evaluation.checks if _succeeded_again(step, c)] if evaluation else []
+    changed = [c for c in again if all(run.cascades for run in c.matched)]
+    if len(changed) < len(again):
+        _say_suppressed(step, [c for c in again if c not in changed])
     if not changed or evaluation is None:
         return False
     if any(check.status is DependencyStatus.WAITING for check in evaluation.checks):
@@ -76,6 +94,21 @@ def _cascade(step: Step, labels: list[str], cause: str) -> bool:
     )
     reopen(step, UPSTREAM_RERUN_REASON, cause=cause)
     return True
+
+
+def _say_suppressed(step: Step, quiet: list[DependencyCheck]) -> None:
+    """Once per upstream attempt: it succeeded again, but was backfilled --no-downstream."""
+    cause = ",".join(run.attempt_id for check in quiet for run in check.matched)
+    mark = f"upstream-quiet:{cause}"
+    if step.marked(mark):
+        return
+    step.mark(mark)
+    _say_rerun(
+        step,
+        [check.label for check in quiet],
+        cause,
+        "it was backfilled with --no-downstream: not rerun",
+    )
 
 
 def _succeeded_again(step: Step, check: DependencyCheck) -> bool:

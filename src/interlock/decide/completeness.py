@@ -20,7 +20,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from interlock.decide.lifecycle import give_up_attempt
-from interlock.decide.partitions import MISSING_OUTPUT, evaluate_complete, stale_limit
+from interlock.decide.partitions import (
+    BACKFILL_REASONS,
+    MISSING_OUTPUT,
+    evaluate_complete,
+    stale_limit,
+)
 from interlock.decide.reruns import request_rerun
 from interlock.decide.step import Step
 from interlock.decide.verdicts import rerun_budget
@@ -42,7 +47,9 @@ INPUTS_CHANGED = "inputs-changed"
 """The reason of a rerun of a partition that failed for good, once one of its readings
 changed after the failure (the other ways out are ``retryFailedAfter`` and a rerun by hand)."""
 
-_REDO_REASONS = frozenset({"manual", "late-data", "data-drift", "upstream-rerun"})
+_REDO_REASONS = frozenset(
+    {"manual", "late-data", "data-drift", "upstream-rerun", *BACKFILL_REASONS}
+)
 """Reruns asked for although the output exists: ``complete`` holding must not end them."""
 
 
@@ -104,8 +111,15 @@ def retry_on_new_inputs(step: Step) -> bool:
 
 
 def _asked_to_redo(step: Step) -> bool:
+    """The last rerun asked to redo it; a run never rerun, when it was opened to redo it.
+
+    ``backfill --include-done`` opens a run for a partition loaded by hand (no run yet):
+    its reason says the existing output is to be rebuilt, not taken as done.
+    """
     reruns = step.run.reruns
-    return bool(reruns) and reruns[-1].reason in _REDO_REASONS
+    if not reruns:
+        return step.run.attempt_reason in BACKFILL_REASONS
+    return reruns[-1].reason in _REDO_REASONS
 
 
 def _readings_of(step: Step, leaves: Iterable[Evaluation]) -> dict[str, dict[str, Any]]:

@@ -28,6 +28,9 @@ from interlock.model.specs import PipelineSpec
 from interlock.rules.evaluate import evaluate
 
 __all__ = [
+    "BACKFILL_NO_DOWNSTREAM",
+    "BACKFILL_REASONS",
+    "MANUAL_BACKFILL",
     "MISSING_OUTPUT",
     "BackfillOpen",
     "PartitionFacts",
@@ -44,6 +47,14 @@ __all__ = [
 
 MISSING_OUTPUT = "missing-output"
 """The rerun reason of a self-heal; its budget is ``job.maxSelfHeals``."""
+MANUAL_BACKFILL = "manual-backfill"
+"""The reason of a partition queued by ``interlock backfill``; its downstreams cascade."""
+BACKFILL_NO_DOWNSTREAM = "backfill-no-downstream"
+"""The reason of a partition queued by ``interlock backfill --no-downstream``: when it
+succeeds again, the downstream runs that consumed it are not rerun (decide/cascade.py)."""
+BACKFILL_REASONS = (MANUAL_BACKFILL, BACKFILL_NO_DOWNSTREAM)
+"""The two share one budget (``backfill.maxReruns``): suppressing the cascade is not a way
+to rerun a partition more often."""
 BACKFILL = "backfill"
 RETRY_FAILED = "retry-failed"
 STALE = "stale"

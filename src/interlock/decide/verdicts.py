@@ -13,9 +13,10 @@ Rerun rules, in order (the first that applies decides):
 2. The day must not be excluded by the calendar.
 3. A run that is still active (WAITING, LAUNCHING, RUNNING) cannot be rerun.
 4. The rerun budget (``maxManualReruns`` per reason; ``maxDriftReruns`` shared by
-   ``data-drift`` and ``late-data``; ``maxSelfHeals`` for ``missing-output``) must not be
-   spent.
-5. The freshness breaker: a successful run is not rerun when no reading changed since.
+   ``data-drift`` and ``late-data``; ``maxSelfHeals`` for ``missing-output``;
+   ``backfill.maxReruns`` shared by the two backfill reasons) must not be spent.
+5. The freshness breaker: a successful run is not rerun when no reading changed since
+   (except for reruns caused by data, and for backfills: see ``_DATA_REASONS``).
 
 ``force`` (an operator's ``rerun --force``) skips 1, 2 and 5: the operator vouches for the
 partition and the data. It never skips 3 (one job per run at a time) nor 4: the budget is
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, cast
 
-from interlock.decide.partitions import MISSING_OUTPUT
+from interlock.decide.partitions import BACKFILL_REASONS, MISSING_OUTPUT
 from interlock.decide.plan import expected_granularity, local_partition, partition_start
 from interlock.errors import RequestRefusedError
 from interlock.events import EventType
@@ -60,9 +61,15 @@ __all__ = [
 ]
 
 DRIFT_REASONS = ("data-drift", "late-data")
-_DATA_REASONS = (*DRIFT_REASONS, MISSING_OUTPUT)
-"""Reruns caused by a reading: the freshness breaker cannot refuse them."""
-_BUDGET_KINDS = {"data-drift": "drift", "late-data": "drift", MISSING_OUTPUT: "self-heal"}
+_DATA_REASONS = (*DRIFT_REASONS, MISSING_OUTPUT, *BACKFILL_REASONS)
+"""Reruns the freshness breaker cannot refuse: caused by a reading, or a backfill an operator
+planned partition by partition and confirmed (``--include-done`` exists to redo done data)."""
+_BUDGET_KINDS = {
+    "data-drift": "drift",
+    "late-data": "drift",
+    MISSING_OUTPUT: "self-heal",
+    **dict.fromkeys(BACKFILL_REASONS, "backfill"),
+}
 
 RERUN_EVENTS = (
     EventType.RERUN_ACCEPTED,
@@ -204,6 +211,8 @@ def rerun_budget(pipeline: PipelineSpec, run: Run, reason: str) -> tuple[int, in
         return run.rerun_count(*DRIFT_REASONS), job.max_drift_reruns if job else 1
     if reason == MISSING_OUTPUT:  # self-healing has its own budget, per partition
         return run.rerun_count(reason), job.max_self_heals if job else 0
+    if reason in BACKFILL_REASONS:  # one budget, with or without the cascade
+        return run.rerun_count(*BACKFILL_REASONS), pipeline.backfill.max_reruns
     return run.rerun_count(reason), job.max_manual_reruns if job else 1
 
 

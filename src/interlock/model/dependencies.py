@@ -173,6 +173,9 @@ class UpstreamRun:
     finished_at: datetime | None = None
     message: str = ""
     """The run's own summary: what it is doing, or why it ended (from its explanation)."""
+    cascades: bool = True
+    """False when its latest attempt was a ``backfill --no-downstream``: the runs that
+    consumed an earlier attempt are not rerun for it (``onUpstreamRerun``)."""
 
     @property
     def attempt_id(self) -> str:

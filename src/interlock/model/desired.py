@@ -137,6 +137,10 @@ class BackfillSpec:
     order: BackfillOrder = BackfillOrder.NEWEST_FIRST
     retry_failed_after: timedelta | None = None
     """A partition failed for good is tried again after this long; None: never by itself."""
+    max_reruns: int = 3
+    """How often ``interlock backfill`` may rerun one partition's run (``manual-backfill``
+    and ``backfill-no-downstream`` together): a few deliberate re-backfills after fixes,
+    not a script looping over the same range."""
 
 
 # The range --------------------------------------------------------------------------------

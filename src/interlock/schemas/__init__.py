@@ -30,11 +30,23 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from interlock.decide.verdicts import SignalOutcome
 from interlock.model import Event, Explanation, Run
 from interlock.model.conditions import Evaluation
-from interlock.schemas.partitions import PartitionOut, PartitionRunOut, PartitionsOut
+from interlock.schemas.partitions import (
+    BackfillDownstreamOut,
+    BackfillPartitionOut,
+    BackfillPlanOut,
+    BackfillSkippedOut,
+    PartitionOut,
+    PartitionRunOut,
+    PartitionsOut,
+)
 
 __all__ = [
     "SHAPES",
     "AttemptOut",
+    "BackfillDownstreamOut",
+    "BackfillPartitionOut",
+    "BackfillPlanOut",
+    "BackfillSkippedOut",
     "DependenciesOut",
     "DependencyCheckOut",
     "DependencyRunOut",
@@ -497,6 +509,10 @@ SHAPES: Mapping[str, type[BaseModel]] = {
     "partitions": PartitionsOut,
     "partition": PartitionOut,
     "partition-run": PartitionRunOut,
+    "backfill-plan": BackfillPlanOut,
+    "backfill-partition": BackfillPartitionOut,
+    "backfill-skipped": BackfillSkippedOut,
+    "backfill-downstream": BackfillDownstreamOut,
 }
 """Every external shape by name (for docs, tests and the HTTP API's OpenAPI)."""
 

@@ -8,7 +8,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from interlock.model import Run
 
-__all__ = ["PartitionOut", "PartitionRunOut", "PartitionsOut"]
+__all__ = [
+    "BackfillDownstreamOut",
+    "BackfillPartitionOut",
+    "BackfillPlanOut",
+    "BackfillSkippedOut",
+    "PartitionOut",
+    "PartitionRunOut",
+    "PartitionsOut",
+]
 
 
 class _Out(BaseModel):
@@ -50,3 +58,53 @@ class PartitionsOut(_Out):
         description="The listed partitions, oldest first: those not done, or the --state ones."
     )
     truncated: bool = Field(description="True when --limit cut the list short.")
+
+
+class BackfillPartitionOut(_Out):
+    """One partition ``backfill`` queues (or would queue)."""
+
+    partition: str = Field(description="The canonical partition.")
+    state: str = Field(description="Its state now: missing, failed, stale, or done.")
+    reason: str = Field(
+        description=(
+            "The attempt's reason: backfill (a new run), manual-backfill, or"
+            " backfill-no-downstream (with --no-downstream)."
+        )
+    )
+
+
+class BackfillSkippedOut(_Out):
+    """One partition of the range ``backfill`` leaves alone."""
+
+    partition: str = Field(description="The canonical partition.")
+    state: str = Field(description="Its state now.")
+    why: str = Field(description="Why it is not queued (done, a run works on it, refused).")
+
+
+class BackfillDownstreamOut(_Out):
+    """A downstream partition fed by a queued one."""
+
+    pipeline: str = Field(description="The downstream pipeline id.")
+    partition: str = Field(description="Its partition, mapped through dependsOn.")
+
+
+class BackfillPlanOut(_Out):
+    """``backfill --json``: the plan, and how many partitions were queued."""
+
+    pipeline: str = Field(description="The pipeline backfilled.")
+    from_: str = Field(alias="from", description="The first date, inclusive (YYYY-MM-DD).")
+    to: str = Field(description="The last date, inclusive (YYYY-MM-DD).")
+    planned: list[BackfillPartitionOut] = Field(
+        description="The partitions queued (or to queue), in the order they are due."
+    )
+    skipped: list[BackfillSkippedOut] = Field(description="The partitions left alone.")
+    downstream: list[BackfillDownstreamOut] = Field(
+        description=(
+            "Downstream partitions fed by the planned ones, recursively, once each: they rerun"
+            " when their upstream succeeds again. Empty with --no-downstream (none will)."
+        )
+    )
+    queued: int = Field(description="How many partitions were queued (0 for a dry run).")
+    dry_run: bool = Field(
+        alias="dryRun", description="True when nothing was queued on purpose (--dry-run)."
+    )

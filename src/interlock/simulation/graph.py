@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from interlock.decide.cascade import cascades_downstream
 from interlock.decide.dependencies import needed_partitions
 from interlock.errors import InputError, UnknownPipelineError
 from interlock.model import Event, Explanation, Run, RunState
@@ -313,6 +314,7 @@ class GraphSimulation:
             launched_at=run.launched_at,
             finished_at=run.finished_at,
             message=(explanation.waiting_for or explanation.summary) if explanation else "",
+            cascades=cascades_downstream(run.attempt_reason, [r.reason for r in run.reruns]),
         )
 
     def _member(self, pipeline: str | None) -> Simulation:

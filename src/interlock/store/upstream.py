@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from interlock.abc import UpstreamCache
+from interlock.decide.cascade import cascades_downstream
 from interlock.decide.dependencies import needed_partitions
 from interlock.model import RunState
 from interlock.model.dependencies import FINAL_UPSTREAM_STATES, UpstreamRun, UpstreamState
@@ -264,6 +265,10 @@ def _upstream_run(pipeline_id: str, row: Any) -> UpstreamRun:
         launched_at=_time(body.get("launched_at")),
         finished_at=_time(body.get("finished_at")),
         message=str(explanation.get("waitingFor") or explanation.get("summary") or ""),
+        cascades=cascades_downstream(
+            str(body.get("attempt_reason") or ""),
+            [str(r.get("reason", "")) for r in body.get("reruns") or () if isinstance(r, Mapping)],
+        ),
     )
 
 
