@@ -9,11 +9,12 @@ after the listings fix, store into a fresh database, and draw its graph.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.readme_support import readme_block
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -21,16 +22,7 @@ BIN = Path(sys.executable).parent
 
 def dependencies_block() -> str:
     """The bash block of the README's dependsOn section, exactly as written."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = re.search(
-        r"^### Pipelines that wait for other pipelines.*?\n(.*?)(?=^##)",
-        text,
-        re.DOTALL | re.MULTILINE,
-    )
-    assert section is not None, "README.md lost its dependsOn section"
-    block = re.search(r"^```bash\n(.*?)^```", section.group(1), re.DOTALL | re.MULTILINE)
-    assert block is not None
-    return block.group(1)
+    return readme_block("### Pipelines that wait for other pipelines")
 
 
 def test_the_readme_dependency_commands_run_as_written(tmp_path: Path) -> None:

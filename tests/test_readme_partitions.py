@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.readme_support import readme_block
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -21,14 +22,7 @@ BIN = Path(sys.executable).parent
 
 def partitions_block() -> str:
     """The bash block of the README's partitions section, exactly as written."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = re.search(
-        r"^### Keeping every partition done.*?\n(.*?)(?=^##)", text, re.DOTALL | re.MULTILINE
-    )
-    assert section is not None, "README.md lost its partitions section"
-    block = re.search(r"^```bash\n(.*?)^```", section.group(1), re.DOTALL | re.MULTILINE)
-    assert block is not None
-    return block.group(1)
+    return readme_block("### Keeping every partition done")
 
 
 def test_the_readme_partition_commands_run_as_written(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -20,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.readme_support import readme_block
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(sys.executable).parent.parent
@@ -34,12 +34,7 @@ pytestmark = [
 
 def using_it_block() -> str:
     """The first bash block of the README's "Using it" section, exactly as written."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = re.search(r"^## Using it\n(.*?)(?=^## )", text, re.DOTALL | re.MULTILINE)
-    assert section is not None, "README.md has no '## Using it' section"
-    block = re.search(r"^```bash\n(.*?)^```", section.group(1), re.DOTALL | re.MULTILINE)
-    assert block is not None, "the 'Using it' section has no bash block"
-    return block.group(1)
+    return readme_block("## Using it")
 
 
 def fresh_copy(target: Path) -> Path:

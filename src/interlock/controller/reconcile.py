@@ -21,20 +21,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from interlock.abc import PartitionRows
 from interlock.decide.partitions import (
     BackfillOpen,
     PartitionFacts,
+    backfill_due,
+    backfill_run,
     dynamic_values,
     next_range_change,
     next_retry,
     plan_reconcile,
     reconcile_facts,
 )
-from interlock.model import OpenedBy, ReadingSet, RerunRequested, Run
+from interlock.model import ReadingSet, RerunRequested, Run
 from interlock.model.desired import desired_partitions
 from interlock.model.specs import PipelineSpec
 
@@ -122,18 +124,7 @@ class Reconciler:
                 rerun = RerunRequested(reason=planned.reason, at=now)
                 self.store.add_signal(spec.id, planned.partition, rerun, now)
                 continue
-            new.append(
-                Run(
-                    pipeline_id=spec.id,
-                    partition=planned.partition,
-                    created_at=now,
-                    opened_by=OpenedBy.BACKFILL,
-                    attempt_reason=planned.reason,
-                    # Due in the backfill order, a microsecond apart and all by now: runs
-                    # are claimed in due order, so the first ones take the free slots.
-                    next_check_at=now - timedelta(microseconds=len(opens) - rank),
-                )
-            )
+            new.append(backfill_run(spec, planned, now, backfill_due(now, rank, len(opens))))
         if new:
             self.store.ensure_runs(new, now)
 

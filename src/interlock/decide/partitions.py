@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from interlock.model import Reading, ReadingSet, Run, RunState
+from interlock.model import OpenedBy, Reading, ReadingSet, Run, RunMark, RunState
 from interlock.model.conditions import Evaluation
 from interlock.model.desired import BackfillOrder, Granularity, PartitionState, listed_values
 from interlock.model.specs import PipelineSpec
@@ -34,8 +34,11 @@ __all__ = [
     "MISSING_OUTPUT",
     "BackfillOpen",
     "PartitionFacts",
+    "backfill_due",
+    "backfill_run",
     "dynamic_values",
     "evaluate_complete",
+    "heal_run",
     "next_range_change",
     "next_retry",
     "partition_state",
@@ -339,3 +342,42 @@ def next_range_change(spec: PipelineSpec, now: datetime) -> datetime | None:
         midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
         boundary = (midnight + timedelta(days=1)).replace(tzinfo=zone)
     return boundary.astimezone(now.tzinfo) + axis.lag
+
+
+def heal_run(pipeline_id: str, partition: str, now: datetime) -> Run:
+    """A run for a partition done without one whose output went missing.
+
+    It says what happened (done, satisfied, complete seen); decided at once, it finds
+    ``complete`` no longer holding and heals itself like any other run. The store opens it
+    in the write that says the output is gone; simulate does the same.
+    """
+    return Run(
+        pipeline_id=pipeline_id,
+        partition=partition,
+        created_at=now,
+        state=RunState.SUCCEEDED,
+        opened_by=OpenedBy.BACKFILL,
+        finished_at=now,
+        marks=frozenset({RunMark.SATISFIED, RunMark.COMPLETE_SEEN}),
+        next_check_at=now,
+    )
+
+
+def backfill_due(now: datetime, rank: int, count: int) -> datetime:
+    """When the ``rank``-th of ``count`` planned runs is due: a microsecond apart, by ``now``.
+
+    Runs are claimed in due order, so the first ones in the backfill order take the slots.
+    """
+    return now - timedelta(microseconds=count - rank)
+
+
+def backfill_run(spec: PipelineSpec, planned: BackfillOpen, now: datetime, due: datetime) -> Run:
+    """The run a reconcile pass opens for a partition without one (controller and simulate)."""
+    return Run(
+        pipeline_id=spec.id,
+        partition=planned.partition,
+        created_at=now,
+        opened_by=OpenedBy.BACKFILL,
+        attempt_reason=planned.reason,
+        next_check_at=due,
+    )

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from interlock.decide.verdicts import SignalOutcome
 from interlock.model import Event, Explanation, Run
 from interlock.model.conditions import Evaluation
+from interlock.schemas._base import Out as _Out
 from interlock.schemas.partitions import (
     BackfillDownstreamOut,
     BackfillPartitionOut,
@@ -89,12 +90,6 @@ ZuluTime = Annotated[
 
 SpacedTime = Annotated[datetime, PlainSerializer(str, return_type=str)]
 """``2026-11-22 08:00:00+00:00``: the job log, as ``runs --json`` has always printed it."""
-
-
-class _Out(BaseModel):
-    """Frozen, closed (unknown fields refused) models, dumped by alias."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class RunOut(_Out):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from interlock.model import Run
+from interlock.schemas._base import Out as _Out
 
 __all__ = [
     "BackfillDownstreamOut",
@@ -17,12 +18,6 @@ __all__ = [
     "PartitionRunOut",
     "PartitionsOut",
 ]
-
-
-class _Out(BaseModel):
-    """Frozen, closed (unknown fields refused) models, dumped by alias."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 class PartitionRunOut(_Out):

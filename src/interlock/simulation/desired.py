@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from interlock.decide.partitions import (
@@ -38,17 +38,14 @@ from interlock.decide.partitions import (
     reconcile_facts,
 )
 from interlock.errors import InputError
-from interlock.model import OpenedBy, Reading, ReadingSet, Run, RunMark, RunState
+from interlock.model import Reading, ReadingSet, Run, RunState
 from interlock.model.conditions import condition_keys
 from interlock.model.desired import canonical_partition, desired_partitions
 from interlock.model.specs import PipelineSpec
 
 __all__ = [
     "SimulatedDesired",
-    "backfill_due",
-    "backfill_run",
     "check_declared_partition",
-    "heal_run",
 ]
 
 _ACTIVE = frozenset({RunState.LAUNCHING, RunState.RUNNING})
@@ -154,44 +151,6 @@ class SimulatedDesired:
         ]
         self.next_pass = min(moments) if moments else None
         return opens
-
-
-def backfill_run(spec: PipelineSpec, planned: BackfillOpen, now: datetime, due: datetime) -> Run:
-    """The run a pass opens for a partition without one, as the controller's reconciler does."""
-    return Run(
-        pipeline_id=spec.id,
-        partition=planned.partition,
-        created_at=now,
-        opened_by=OpenedBy.BACKFILL,
-        attempt_reason=planned.reason,
-        next_check_at=due,
-    )
-
-
-def heal_run(spec: PipelineSpec, partition: str, now: datetime) -> Run:
-    """A run for a partition done without one whose output went missing (the store's rule).
-
-    It says what happened (done, satisfied, complete seen); decided at once, it finds
-    ``complete`` no longer holding and heals itself like any other run.
-    """
-    return Run(
-        pipeline_id=spec.id,
-        partition=partition,
-        created_at=now,
-        state=RunState.SUCCEEDED,
-        opened_by=OpenedBy.BACKFILL,
-        finished_at=now,
-        marks=frozenset({RunMark.SATISFIED, RunMark.COMPLETE_SEEN}),
-        next_check_at=now,
-    )
-
-
-def backfill_due(now: datetime, rank: int, count: int) -> datetime:
-    """When the ``rank``-th of ``count`` planned runs is due: a microsecond apart, by ``now``.
-
-    Runs are claimed in due order, so the first ones in the backfill order take the slots.
-    """
-    return now - timedelta(microseconds=count - rank)
 
 
 _PARTITION_FIELDS = ("partition", "rerun")

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from interlock.decide import decide, planned_runs, trigger_partition
+from interlock.decide.partitions import backfill_due, backfill_run, heal_run
 from interlock.decide.plan import local_partition
 from interlock.decide.wake import watch_until, woken_by_reading
 from interlock.model import (
@@ -49,7 +50,7 @@ from interlock.model import (
 from interlock.model.dependencies import UpstreamState
 from interlock.model.partitions import partition_from_fields, split_key
 from interlock.model.specs import PipelineSpec
-from interlock.simulation.desired import SimulatedDesired, backfill_due, backfill_run, heal_run
+from interlock.simulation.desired import SimulatedDesired
 
 __all__ = ["Neighbours", "Simulation"]
 
@@ -330,7 +331,7 @@ class Simulation:
         if partition is not None:
             own = self._dated.get(partition, {})
             if desired.record(key, partition, own, at) and partition not in self.runs:
-                self._put(heal_run(self.pipeline, partition, at))
+                self._put(heal_run(self.pipeline.id, partition, at))
             return False
         undated = ReadingSet(tuple(self._undated.values()))
         if desired.passes and desired.lists_changed(key, undated):  # the first reads them

@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from interlock.abc import PartitionRows
-from interlock.model import OpenedBy, Reading, Run, RunMark, RunState
+from interlock.decide.partitions import heal_run
+from interlock.model import Reading, Run, RunState
 from interlock.model.conditions import Condition, condition_keys
 from interlock.model.desired import BackfillOrder
 from interlock.model.specs import PipelineSpec
@@ -149,24 +150,12 @@ def _open_heals(
     """Give a partition whose output went missing a run, if it has none, due now.
 
     A partition done without a run (loaded by hand) has no run to heal it. It gets one
-    that says what happened: done, satisfied, complete seen. Decided at once, that run
-    finds ``complete`` no longer holding and heals itself like any other (the
+    (:func:`~interlock.decide.partitions.heal_run`) which, decided at once, finds
+    ``complete`` no longer holding and heals itself like any other (the
     ``PARTITION_MISSING`` event and the ``maxSelfHeals`` budget included). A partition that
     has a run keeps it: the reading that made it incomplete has woken that run already.
     """
-    runs = [
-        Run(
-            pipeline_id=pipeline_id,
-            partition=partition,
-            created_at=now,
-            state=RunState.SUCCEEDED,
-            opened_by=OpenedBy.BACKFILL,
-            finished_at=now,
-            marks=frozenset({RunMark.SATISFIED, RunMark.COMPLETE_SEEN}),
-            next_check_at=now,
-        )
-        for pipeline_id, partition in gone
-    ]
+    runs = [heal_run(pipeline_id, partition, now) for pipeline_id, partition in gone]
     insert_runs(on_sqlite=on_sqlite).execute(conn, new_run_rows(runs, now))
 
 
