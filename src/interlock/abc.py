@@ -392,6 +392,15 @@ class ReadingStore(Protocol):
         """
         ...
 
+    def latest_reading_ref(self, keys: Iterable[str]) -> int | None:
+        """The history id of the newest undated reading of any of ``keys`` (None: none).
+
+        One indexed query: how the controller learns, once a second, whether a list behind
+        a dynamic dimension may have changed, for every partitioned pipeline at once (ids
+        grow with every write, where two writes may share a timestamp).
+        """
+        ...
+
     def load_readings(self, pipeline: PipelineSpec, partition: str) -> ReadingSet:
         """The latest readings a run of ``pipeline`` for ``partition`` may see."""
         ...

@@ -12,6 +12,7 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from runtime_support import World
@@ -230,3 +231,36 @@ def test_a_failed_partition_is_tried_again_when_its_inputs_change(make_world) ->
     world.controller.run_until_idle()
     assert len(tries_of(world, "2026-11-30")) == 2  # the budget (maxManualReruns 1) is spent
     assert "RERUN_REJECTED" not in world.types("report")
+
+
+def test_idle_dynamic_lists_cost_one_query_a_second_for_all_pipelines(make_world) -> None:
+    """Twenty pipelines reading lists: while no list changes, no list is read again."""
+    documents = [
+        daily("2026-11-29", campaigns="{sensor: campaign-list, field: ids}").replace(
+            "id: report", f"id: report-{i}"
+        )
+        for i in range(20)
+    ]
+    world: World = make_world(*documents, start=START)
+    world.il.put_shared("campaign-list", {"ids": ["a"]})
+    world.controller.bootstrap()
+    world.controller.run_until_idle()
+    store = world.il.store
+    asked: list[str] = []
+    real_ref, real_load = store.latest_reading_ref, store.load_readings
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(store, "latest_reading_ref", lambda keys: asked.append("ref") or real_ref(keys))
+    monkey.setattr(store, "load_readings", lambda *a: asked.append("load") or real_load(*a))
+    try:
+        for _ in range(5):
+            world.clock.advance(timedelta(seconds=1))
+            world.controller.run_once()
+        assert asked == ["ref"] * 5
+        world.il.put_shared("campaign-list", {"ids": ["a", "b"]})
+        world.clock.advance(timedelta(seconds=1))
+        world.controller.run_until_idle()
+    finally:
+        monkey.undo()
+    assert asked.count("load") >= 20  # the change: each pipeline's list read, and a pass
+    new = {r.partition for r in store.list_runs("report-7") if r.partition.endswith("=b")}
+    assert new == {"2026-11-29|campaign=b", "2026-11-30|campaign=b"}

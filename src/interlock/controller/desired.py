@@ -43,6 +43,8 @@ class DesiredState:
         self._next: dict[str, datetime | None] = {}
         self._dimensions: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._dimensions_checked: datetime | None = None
+        self._lists_seen: int | None = None
+        """The newest reading of any dynamic dimension's list, at the last check."""
 
     def tick(self, specs: Mapping[str, PipelineSpec], now: datetime) -> list[ReconcileReport]:
         """Reconcile every partitioned pipeline that is due for a pass at ``now``."""
@@ -51,15 +53,26 @@ class DesiredState:
             self._partitioned = [s for s in specs.values() if s.partitions is not None]
         if not self._partitioned:
             return []
-        last = self._dimensions_checked
-        check_lists = last is None or now - last >= timedelta(seconds=DIMENSION_RECHECK_SECONDS)
-        if check_lists:
-            self._dimensions_checked = now
+        check_lists = self._lists_may_have_changed(now)
         return [
             self._pass(spec, now)
             for spec in self._partitioned
             if self._due(spec, now, check_lists=check_lists)
         ]
+
+    def _lists_may_have_changed(self, now: datetime) -> bool:
+        """Whether a list behind a dynamic dimension got a reading (checked once a second)."""
+        last = self._dimensions_checked
+        if last is not None and now - last < timedelta(seconds=DIMENSION_RECHECK_SECONDS):
+            return False
+        self._dimensions_checked = now
+        keys = {k for s in self._partitioned if s.partitions for k in s.partitions.sensor_keys}
+        if not keys:
+            return False
+        latest = self.reconciler.store.latest_reading_ref(keys)
+        changed = latest != self._lists_seen
+        self._lists_seen = latest
+        return changed
 
     def next_at(self) -> datetime | None:
         """The earliest moment a range grows by itself (the loop sleeps no longer)."""

@@ -56,6 +56,10 @@ class ReconcileStore(Protocol):
         """The readings a run of ``pipeline`` for ``partition`` may see."""
         ...
 
+    def latest_reading_ref(self, keys: Iterable[str]) -> int | None:
+        """The history id of the newest undated reading of any of ``keys``."""
+        ...
+
     def ensure_runs(self, opens: Sequence[Any], now: datetime) -> None:
         """Create runs unless they exist."""
         ...

@@ -49,6 +49,7 @@ from interlock.model.dependencies import UpstreamState
 from interlock.model.specs import Pause, PipelineSpec
 from interlock.store import attempts, events, partitions, pipelines, readings, signals, upstream
 from interlock.store import runs as run_table
+from interlock.store import schema as table
 from interlock.store._errors import map_errors
 from interlock.store._routing import WakePlan, plan_dependency_wakes, plan_wakes
 from interlock.store._sqlite import Checkpointer, ControllerLock, sqlite_pragmas
@@ -239,6 +240,17 @@ class SqlStore:
         """What is stored about ``pipeline_id``'s partitions: completeness and run states."""
         with self.engine.connect() as conn:
             return partitions.load_partition_rows(conn, pipeline_id)
+
+    def latest_reading_ref(self, keys: Iterable[str]) -> int | None:
+        """The history id of the newest undated reading of any of ``keys`` (None: none)."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return None
+        rd = table.readings.c
+        query = sa.select(sa.func.max(rd.history_id)).where(rd.key.in_(wanted), rd.partition == "")
+        with self.engine.connect() as conn:
+            latest: int | None = conn.execute(query).scalar()
+        return latest
 
     def load_readings(self, pipeline: PipelineSpec, partition: str) -> ReadingSet:
         """The readings a run of ``pipeline`` for ``partition`` may see (resolved by decide)."""
