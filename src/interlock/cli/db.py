@@ -22,10 +22,8 @@ from contextlib import contextmanager
 
 import click
 import sqlalchemy as sa
-from alembic.util import CommandError
 
 from interlock.cli._common import db_option, json_option
-from interlock.errors import StoreError
 from interlock.store.migrations import current_revision, head_revision, upgrade
 from interlock.store.sqlalchemy import SqlStore
 
@@ -78,12 +76,11 @@ def _engine(url: str | None, *, must_exist: bool) -> Iterator[sa.Engine]:
 
     ``must_exist``: refuse a SQLite path with no file rather than create an empty database
     just to report that it is empty. The URL or path is checked by the store
-    (:mod:`interlock.store._url`); Alembic's own errors become one-line StoreErrors.
+    (:mod:`interlock.store._url`); Alembic's own errors arrive as one-line StoreErrors
+    (:mod:`interlock.store.migrations`).
     """
     store = SqlStore(url, migrate=False, create=not must_exist)
     try:
         yield store.engine
-    except CommandError as exc:
-        raise StoreError(f"migration failed: {exc}") from exc
     finally:
         store.close()

@@ -128,10 +128,19 @@ def _upgrade_once(engine: Engine) -> Upgrade:
         before = current_revision(engine)  # another process may have migrated meanwhile
         if before != head:
             _check_known(before)
-            from alembic import command  # noqa: PLC0415 - only a migration needs Alembic
-
-            command.upgrade(alembic_config(engine), "head")
+            _run_alembic_upgrade(engine)
     return Upgrade(before, head)
+
+
+def _run_alembic_upgrade(engine: Engine) -> None:
+    """Alembic's ``upgrade head``; its own errors become one-line StoreErrors."""
+    from alembic import command  # noqa: PLC0415 - only a migration needs Alembic
+    from alembic.util import CommandError  # noqa: PLC0415
+
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except CommandError as exc:
+        raise StoreError(f"migration failed: {exc}") from exc
 
 
 def _check_known(revision: str | None) -> None:
