@@ -28,12 +28,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from interlock.abc import (
     AttemptInputs,
-    AttemptRecord,
     AttemptUpdate,
     Claim,
     DecisionToApply,
     LaunchAnswer,
-    PartitionRows,
     ReadingInput,
     Store,
     StoredPipeline,
@@ -49,7 +47,6 @@ from interlock.model.dependencies import UpstreamState
 from interlock.model.specs import Pause, PipelineSpec
 from interlock.store import attempts, events, partitions, pipelines, readings, signals, upstream
 from interlock.store import runs as run_table
-from interlock.store import schema as table
 from interlock.store._errors import map_errors
 from interlock.store._routing import WakePlan, plan_dependency_wakes, plan_wakes
 from interlock.store._sqlite import Checkpointer, ControllerLock, sqlite_pragmas
@@ -57,6 +54,7 @@ from interlock.store._url import DatabaseTarget, check_sqlite_file, default_url,
 from interlock.store.codec import signal_to_json
 from interlock.store.pipelines import CONFIG_RECHECK_SECONDS, Pipelines
 from interlock.store.readings import Readings
+from interlock.store.reads import SqlReads
 from interlock.store.runs import Runs
 
 __all__ = ["CONFIG_RECHECK_SECONDS", "SqlStore", "default_url"]
@@ -74,7 +72,7 @@ def _create_engine(target: DatabaseTarget) -> Engine:
         raise StoreError(f"the database driver is not installed ({exc.name}); {hint}") from exc
 
 
-class SqlStore:
+class SqlStore(SqlReads):
     """Interlock's persistence on one SQLAlchemy engine (see :class:`interlock.abc.Store`).
 
     Each public method is one transaction (or one read); its contract is documented on the
@@ -230,27 +228,6 @@ class SqlStore:
             self._runs.open_and_wake(conn, plan_wakes(written, routes, now), now)
         self.broker.notify()
         return len(rows)
-
-    def count_active(self, pipeline_id: str) -> int:
-        """How many of the pipeline's runs are LAUNCHING or RUNNING (``maxConcurrent``)."""
-        with self.engine.connect() as conn:
-            return partitions.count_active(conn, pipeline_id)
-
-    def partition_rows(self, pipeline_id: str) -> PartitionRows:
-        """What is stored about ``pipeline_id``'s partitions: completeness and run states."""
-        with self.engine.connect() as conn:
-            return partitions.load_partition_rows(conn, pipeline_id)
-
-    def latest_reading_ref(self, keys: Iterable[str]) -> int | None:
-        """The history id of the newest undated reading of any of ``keys`` (None: none)."""
-        wanted = sorted(set(keys))
-        if not wanted:
-            return None
-        rd = table.readings.c
-        query = sa.select(sa.func.max(rd.history_id)).where(rd.key.in_(wanted), rd.partition == "")
-        with self.engine.connect() as conn:
-            latest: int | None = conn.execute(query).scalar()
-        return latest
 
     def load_readings(self, pipeline: PipelineSpec, partition: str) -> ReadingSet:
         """The readings a run of ``pipeline`` for ``partition`` may see (resolved by decide)."""
@@ -500,71 +477,6 @@ class SqlStore:
         if woken:
             self.broker.notify()
         return woken
-
-    # ReadStore ---------------------------------------------------------------------------
-
-    def get_run(self, pipeline_id: str, partition: str) -> Run | None:
-        """One run, or None."""
-        with self.engine.connect() as conn:
-            return run_table.get(conn, pipeline_id, partition)
-
-    def run_explanation(self, pipeline_id: str, partition: str) -> Mapping[str, Any] | None:
-        """The explanation stored with the run's latest decision."""
-        with self.engine.connect() as conn:
-            return run_table.explanation(conn, pipeline_id, partition)
-
-    def list_runs(
-        self, pipeline_id: str | None = None, *, limit: int = 50, states: Sequence[str] = ()
-    ) -> list[Run]:
-        """Runs, newest partition first."""
-        with self.engine.connect() as conn:
-            return run_table.list_runs(conn, pipeline_id, limit=limit, states=states)
-
-    def list_attempts(self, pipeline_id: str, partition: str | None = None) -> list[AttemptRecord]:
-        """The job log of a pipeline (or one partition), oldest first."""
-        with self.engine.connect() as conn:
-            return attempts.list_attempts(conn, pipeline_id, partition)
-
-    def get_attempt(self, attempt_id: str) -> AttemptRecord | None:
-        """One job-log row by its idempotency key."""
-        with self.engine.connect() as conn:
-            return attempts.get(conn, attempt_id)
-
-    def list_events(  # noqa: PLR0913 - every filter is keyword-only
-        self,
-        *,
-        types: Sequence[str] = (),
-        pipeline_id: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 1000,
-        newest: bool = False,
-    ) -> list[Event]:
-        """Events in time order, filtered: the oldest ``limit``, or with ``newest`` the newest."""
-        with self.engine.connect() as conn:
-            return events.list_events(
-                conn,
-                types=types,
-                pipeline_id=pipeline_id,
-                since=since,
-                until=until,
-                limit=limit,
-                newest=newest,
-            )
-
-    def count_events(
-        self,
-        *,
-        types: Sequence[str] = (),
-        pipeline_id: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> int:
-        """How many events the filters of :meth:`list_events` match."""
-        with self.engine.connect() as conn:
-            return events.count_events(
-                conn, types=types, pipeline_id=pipeline_id, since=since, until=until
-            )
 
 
 if TYPE_CHECKING:  # mypy (src only) holds SqlStore to the whole contract of interlock.abc
