@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from interlock.model.checkers import SensorCheckSpec
 from interlock.model.conditions import AllOf, Condition, condition_keys
 from interlock.model.dependencies import DependsOnSpec, UpstreamRerunPolicy
 from interlock.model.desired import BackfillSpec, PartitionsSpec
@@ -204,6 +205,8 @@ class PipelineSpec:
     """``complete``: what "done" means for one partition, read for that partition; None:
     done when its last run succeeded."""
     backfill: BackfillSpec = field(default_factory=BackfillSpec)
+    sensors: tuple[SensorCheckSpec, ...] = ()
+    """``sensors:``: the state checkers Interlock runs for this pipeline (pull sensors)."""
     source: str = ""
     config_hash: str = ""
     paused: Pause | None = None
