@@ -264,3 +264,20 @@ def test_idle_dynamic_lists_cost_one_query_a_second_for_all_pipelines(make_world
     assert asked.count("load") >= 20  # the change: each pipeline's list read, and a pass
     new = {r.partition for r in store.list_runs("report-7") if r.partition.endswith("=b")}
     assert new == {"2026-11-29|campaign=b", "2026-11-30|campaign=b"}
+
+
+def test_two_jobs_ending_in_one_round_hand_their_slots_on_newest_first(make_world) -> None:
+    """Both running backfills finish together: the next two newest partitions launch."""
+    world: World = make_world(
+        daily("2026-11-25", campaigns="{values: [a]}", extra="backfill: {maxConcurrent: 2}"),
+        start=START,
+    )
+    world.controller.bootstrap()
+    world.controller.run_until_idle()
+    first = [r.partition[:10] for r in world.backend.launches]
+    assert first == ["2026-11-30", "2026-11-29"]
+    for launched in world.backend.launches:
+        world.statuses[launched.attempt_id] = "succeeded"
+    world.clock.advance(timedelta(minutes=1))
+    world.controller.run_until_idle()
+    assert [r.partition[:10] for r in world.backend.launches][2:] == ["2026-11-28", "2026-11-27"]

@@ -123,12 +123,12 @@ class Reconciler:
         """
         new: list[Run] = []
         opens = list(opens)
-        for rank, planned in enumerate(opens):
+        for planned in opens:
             if planned.existing_run:
                 rerun = RerunRequested(reason=planned.reason, at=now)
                 self.store.add_signal(spec.id, planned.partition, rerun, now)
                 continue
-            new.append(backfill_run(spec, planned, now, backfill_due(now, rank, len(opens))))
+            new.append(backfill_run(spec, planned, now, backfill_due(spec, planned.partition, now)))
         if new:
             self.store.ensure_runs(new, now)
 

@@ -18,12 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from interlock.model import OpenedBy, Reading, ReadingSet, Run, RunMark, RunState
 from interlock.model.conditions import Evaluation
-from interlock.model.desired import BackfillOrder, Granularity, PartitionState, listed_values
+from interlock.model.desired import (
+    BackfillOrder,
+    Granularity,
+    PartitionState,
+    date_range,
+    listed_values,
+)
 from interlock.model.specs import PipelineSpec
 from interlock.rules.evaluate import evaluate
 
@@ -363,12 +369,27 @@ def heal_run(pipeline_id: str, partition: str, now: datetime) -> Run:
     )
 
 
-def backfill_due(now: datetime, rank: int, count: int) -> datetime:
-    """When the ``rank``-th of ``count`` planned runs is due: a microsecond apart, by ``now``.
+def backfill_due(spec: PipelineSpec, partition: str, now: datetime) -> datetime:
+    """When a queued run of ``partition`` is due: just before ``now``, in the backfill order.
 
-    Runs are claimed in due order, so the first ones in the backfill order take the slots.
+    Runs due together are claimed in due order, then by partition. So the due time carries
+    the order: a microsecond per hour of the range, newer hours earlier for newest-first
+    (older earlier for oldest-first). Runs queued by one pass, and runs woken by several runs
+    coming to rest in one round, are then claimed in the backfill order, and the first ones
+    take the free slots. The dimensions of one hour keep their order, ascending.
     """
-    return now - timedelta(microseconds=count - rank)
+    if spec.partitions is None:
+        return now
+    bounds = date_range(spec.partitions.time, now)
+    first = bounds[0] if bounds is not None else now.date()
+    day, _, rest = partition.partition("|")[0].partition("T")
+    try:
+        hours = (date.fromisoformat(day) - first).days * 24 + (int(rest) if rest else 0)
+    except ValueError:
+        return now
+    span = (bounds[1] - first).days * 24 + 24 if bounds is not None else 24
+    newest_first = spec.backfill.order is BackfillOrder.NEWEST_FIRST
+    return now - timedelta(microseconds=(hours if newest_first else span - hours) + 1)
 
 
 def backfill_run(spec: PipelineSpec, planned: BackfillOpen, now: datetime, due: datetime) -> Run:

@@ -252,13 +252,13 @@ class Simulation:
             return
         now = self.now
         opens = desired.plan(self.runs, ReadingSet(tuple(self._undated.values())), now)
-        for rank, planned in enumerate(opens):
+        for planned in opens:
             if planned.existing_run:
                 rerun = RerunRequested(reason=planned.reason, at=now)
                 self._signals.setdefault(planned.partition, []).append(rerun)
                 self._put(replace(self.runs[planned.partition], next_check_at=now))
             else:
-                due = backfill_due(now, rank, len(opens))
+                due = backfill_due(self.pipeline, planned.partition, now)
                 self._put(backfill_run(self.pipeline, planned, now, due))
 
     def fire(self, partition: str, due: datetime) -> None:
@@ -455,7 +455,8 @@ class Simulation:
                 self._decide(partition, (accepted,))
         if decision.settled and self.desired is not None:  # a slot may be free
             for woken in self.desired.to_wake():
-                self._put(replace(self.runs[woken], next_check_at=self.now))
+                due = backfill_due(self.pipeline, woken, self.now)
+                self._put(replace(self.runs[woken], next_check_at=due))
         if decision.settled and neighbours is not None:
             neighbours.settled(self, decision.run)
         return decision

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from interlock.abc import PartitionRows
-from interlock.decide.partitions import heal_run
+from interlock.decide.partitions import backfill_due, heal_run
 from interlock.model import Reading, Run, RunState
 from interlock.model.conditions import Condition, condition_keys
 from interlock.model.desired import BackfillOrder
@@ -290,11 +290,10 @@ def wake_queued(conn: Connection, spec: PipelineSpec, now: datetime) -> int:
         .limit(spec.backfill.max_concurrent)
     )
     partitions = list(conn.execute(queued).scalars())
-    if not partitions:
-        return 0
-    conn.execute(
-        t.runs.update()
-        .where(_r.pipeline_id == spec.id, _r.partition.in_(partitions))
-        .values(next_check_at=now, version=_r.version + 1)
-    )
+    for partition in partitions:  # at most maxConcurrent; each due in the backfill order
+        conn.execute(
+            t.runs.update()
+            .where(_r.pipeline_id == spec.id, _r.partition == partition)
+            .values(next_check_at=backfill_due(spec, partition, now), version=_r.version + 1)
+        )
     return len(partitions)
