@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -184,3 +185,19 @@ def test_a_templated_url_is_accepted_when_loaded() -> None:
     assert 204 in checker.expect
     assert 404 not in checker.expect
     checker.close()
+
+
+def test_httpx_log_lines_do_not_show_a_token_in_the_url(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Httpx logs each URL at INFO; the ``${env:...}`` value in it is masked there too."""
+    server.answer(f"/status?key={TOKEN}", (200, {}))
+    config = {"url": server.url + "/status?key=${env:TOKEN}"}
+    checker = HttpChecker(config)
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        checker.check(request_for(config, env={"TOKEN": TOKEN}))
+    checker.close()
+    lines = [record.getMessage() for record in caplog.records if record.name == "httpx"]
+    assert lines
+    assert all(TOKEN not in line for line in lines)
+    assert any("key=***" in line for line in lines)
