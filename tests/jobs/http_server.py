@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
@@ -25,6 +29,8 @@ class Server:
     url: str = ""
     script: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
+    delays: dict[str, float] = field(default_factory=dict)
+    """Seconds a path waits before it answers (a slow or hung endpoint)."""
 
     def answer(self, path: str, *responses: tuple[int, Any]) -> None:
         """Queue the responses for ``path``."""
@@ -46,6 +52,7 @@ def make_handler(server: Server) -> type[BaseHTTPRequestHandler]:
             body = json.loads(raw) if raw else None
             headers = {k.lower(): v for k, v in self.headers.items()}
             server.seen.append(Seen(self.command, self.path, headers, body))
+            time.sleep(server.delays.get(self.path, 0.0))
             status, payload = server.next_response(self.path)
             data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
             self.send_response(status)
@@ -61,3 +68,20 @@ def make_handler(server: Server) -> type[BaseHTTPRequestHandler]:
             """Keep test output quiet."""
 
     return Handler
+
+
+@contextlib.contextmanager
+def serving() -> Iterator[Server]:
+    """A real HTTP server on 127.0.0.1 and a free port, in a background thread."""
+    scripted = Server()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(scripted))
+    httpd.daemon_threads = True  # a delayed answer must not hold up the shutdown
+    scripted.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield scripted
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()

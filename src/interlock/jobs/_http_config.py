@@ -161,8 +161,10 @@ def credential_names(request: JobRequest) -> str:
     return ", ".join(names) or "no credential header is configured (job.config.headers)"
 
 
-def checked_headers(headers: dict[str, str]) -> dict[str, str]:
-    """``headers``, if every name and value can be sent.
+def checked_headers(
+    headers: dict[str, str], *, field: str = "job.config.headers"
+) -> dict[str, str]:
+    """``headers``, if every name and value can be sent; ``field`` is where they were configured.
 
     :raises JobPermanentError: naming the header and the character; the value itself is
         not shown (it may be a credential).
@@ -171,10 +173,10 @@ def checked_headers(headers: dict[str, str]) -> dict[str, str]:
         where = (
             f"{IDEMPOTENCY_KEY} (the attempt id {value!r})"
             if name == IDEMPOTENCY_KEY
-            else f"job.config.headers.{name}"
+            else f"{field}.{name}"
         )
         if not _HEADER_NAME.fullmatch(name):
-            raise JobPermanentError(f"job.config.headers: {name!r} is not a valid header name")
+            raise JobPermanentError(f"{field}: {name!r} is not a valid header name")
         bad = next((char for char in value if not _HEADER_CHAR.fullmatch(char)), None)
         if bad is not None:
             raise JobPermanentError(

@@ -48,12 +48,10 @@ bounds how long it may last.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
 import random
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -75,31 +73,15 @@ from interlock.jobs._http_config import (
     parse_call,
     poll_headers,
 )
+from interlock.jobs._http_logs import masked_httpx_logs
 from interlock.jobs._http_status import map_status, needs_response, render_status_url, status_url
 from interlock.jobs.base import JobBackend, JobHandle, JobRequest, JobStatus
-from interlock.jobs.templates import redact
 
 __all__ = ["DEFAULT_FAILURE_VALUES", "DEFAULT_SUCCESS_VALUES", "HttpBackend"]
 
 EXCERPT_CHARS = 500
 """How much of a response body is kept in the handle and in ``JobStatus.output``."""
 _REFUSED = (401, 403)
-_masking = threading.local()
-"""``secrets``: what httpx log lines of the current thread must not show."""
-
-
-class _MaskHttpxLog(logging.Filter):
-    """Masks the sending thread's secrets in the ``httpx`` logger's records."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        secrets: frozenset[str] = getattr(_masking, "secrets", frozenset())
-        if secrets:
-            record.msg = redact(record.getMessage(), secrets)
-            record.args = None
-        return True
-
-
-_HTTPX_LOG_FILTER = _MaskHttpxLog()
 
 
 class _ServerError(Exception):
@@ -130,7 +112,6 @@ class HttpBackend(JobBackend):
         self.max_delay = max_delay
         self._launched: dict[str, JobHandle] = {}
         self._lock = threading.Lock()
-        logging.getLogger("httpx").addFilter(_HTTPX_LOG_FILTER)  # once: a set of filters
 
     def __repr__(self) -> str:
         return f"HttpBackend(retries={self.retries})"
@@ -143,7 +124,7 @@ class HttpBackend(JobBackend):
         call = parse_call(request)
         headers = checked_headers({**call.headers, IDEMPOTENCY_KEY: request.attempt_id})
         content = call.body if isinstance(call.body, str) else json.dumps(call.body)
-        with _masked_logs(request.secrets):
+        with masked_httpx_logs(request.secrets):
             response = self._send(
                 call.method, call.url, headers=headers, content=content, timeout=call.timeout
             )
@@ -174,7 +155,7 @@ class HttpBackend(JobBackend):
                 " or idempotentLaunch: true if the server deduplicates launches)"
             )
         url, _ = render_status_url(call.poll["template"], None)
-        with _masked_logs(request.secrets):
+        with masked_httpx_logs(request.secrets):
             response = self._send(
                 "GET", str(url), headers=poll_headers(request), timeout=call.timeout
             )
@@ -200,7 +181,7 @@ class HttpBackend(JobBackend):
             headers = poll_headers(request)
         except JobPermanentError as exc:  # this attempt's state can never be read
             return JobStatus(state="failed", category="PERMANENT", message=str(exc), output=output)
-        with _masked_logs(request.secrets):
+        with masked_httpx_logs(request.secrets):
             response = self._send("GET", url, headers=headers, timeout=poll["timeout"])
         output["status"] = response.text[:EXCERPT_CHARS]
         where = f"status poll GET {url}"
@@ -253,17 +234,6 @@ class HttpBackend(JobBackend):
         """Exponential backoff from ``base_delay``, capped at ``max_delay``, ±30 % jitter."""
         delay = min(self.max_delay, self.base_delay * 2.0 ** (state.attempt_number - 1))
         return delay * random.uniform(0.7, 1.3)  # noqa: S311 - jitter, not cryptography
-
-
-@contextlib.contextmanager
-def _masked_logs(secrets: frozenset[str]) -> Iterator[None]:
-    """Mask ``secrets`` in httpx's log lines from this thread while the block runs."""
-    previous: frozenset[str] = getattr(_masking, "secrets", frozenset())
-    _masking.secrets = secrets
-    try:
-        yield
-    finally:
-        _masking.secrets = previous
 
 
 def _raise_for_client_error(
