@@ -30,6 +30,7 @@ from interlock.app.documents import may_depend, pack_document, unpack_document
 from interlock.app.partitions import PartitionsReport, parse_where, partitions_report
 from interlock.app.requests import SignalRequests
 from interlock.app.upstreams import UpstreamNode, explain_upstreams
+from interlock.checkers.project import check_project_checkers
 from interlock.config import check_dependency_graph, load_pipelines
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
@@ -124,6 +125,7 @@ class Interlock(SignalRequests, Backfills):
         if source is None:
             raise InputError("no pipelines folder given", field="pipelines")
         specs = load_pipelines(source, check_graph=False)
+        check_project_checkers(source, specs)
         self._check_graph(specs)
         documents = {
             spec.id: pack_document(spec, Path(spec.source).read_text(encoding="utf-8"))
