@@ -130,7 +130,8 @@ def _entry(
     key = _key(c, (*path, "key"), entry.get("key"))
     every = _every(c, (*path, "every"), entry.get("every"))
     options = _options(c, path, entry, every)
-    kind_config = _kind_and_config(c, path, entry)
+    strangers = isinstance(raw, dict) and any(k not in SENSOR_ENTRY_KEYS for k in raw)
+    kind_config = _kind_and_config(c, path, entry, quiet_if_none=strangers)
     if key is None or every is None or kind_config is None or len(c.problems) > before:
         return None
     kind, config = kind_config
@@ -215,9 +216,13 @@ def _options(
 
 
 def _kind_and_config(
-    c: Checker, path: YamlPath, entry: Mapping[str, object]
+    c: Checker, path: YamlPath, entry: Mapping[str, object], *, quiet_if_none: bool
 ) -> tuple[str, dict[str, Any]] | None:
-    """The entry's one kind and its config mapping; a problem for none, two, or a bad one."""
+    """The entry's one kind and its config mapping; a problem for none, two, or a bad one.
+
+    ``quiet_if_none``: the entry has an unknown key, already reported with a did-you-mean
+    (``sqll`` → ``sql``); "names no kind" on top would only repeat it.
+    """
     blocks = [kind for kind in BUILTIN_KINDS if kind in entry]
     custom = "kind" in entry
     named = [*blocks, "kind"] if custom else blocks
@@ -233,6 +238,8 @@ def _kind_and_config(
         return None
     if custom:
         return _custom(c, path, entry)
+    if not blocks and quiet_if_none:
+        return None
     if not blocks:
         c.report(path, "names no checker kind", _KIND_FIX, line=c.doc.key_line((*path, "key")))
         return None
