@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import pytest
 from config_support import Expected, assert_problem, assert_sound, case
 
+from interlock.checkers.project import project_checkers
 from interlock.config import (
     load_pipelines,
     load_sensors,
@@ -21,6 +22,7 @@ from interlock.config import (
     sensor_config_problems,
     shared_sensors_dir,
 )
+from interlock.config.loader import config_files
 from interlock.errors import ConfigError, InputError
 from interlock.model.checkers import DEFAULT_HEARTBEAT, DEFAULT_HORIZON, DEFAULT_TIMEOUT
 
@@ -335,3 +337,19 @@ def test_kind_errors_become_problems_at_the_entry() -> None:
         (10, "sensors[2].config.kind", "unknown checker kind 'mine'"),
     ]
     assert "select 1" in _Checker.closed
+
+
+def test_watching_the_pipelines_also_watches_the_shared_checkers(tmp_path: Path) -> None:
+    """``serve --watch`` reloads on a change to ``sensors/*.yaml``, as it does for calendars."""
+    pipelines = _project(tmp_path, {"wh.yaml": "sensors: []\n"})
+    assert tmp_path / "sensors" / "wh.yaml" in config_files(pipelines)
+
+
+def test_project_checkers_are_the_pipelines_then_the_shared_ones(tmp_path: Path) -> None:
+    """What apply hands to the checker classes: every pipeline's checkers, then shared ones."""
+    pipelines = _project(tmp_path, {"wh.yaml": "sensors:\n  - {key: wh, every: 1m, path: x}\n"})
+    (pipelines / "q.yaml").write_text(
+        "pipeline: {id: q}\nsensors:\n  - {key: out, every: 1m, path: y}\n", encoding="utf-8"
+    )
+    checks = project_checkers(pipelines, load_pipelines(pipelines))
+    assert [check.label for check in checks] == ["q/out", "shared/wh"]

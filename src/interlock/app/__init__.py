@@ -118,7 +118,8 @@ class Interlock(SignalRequests, Backfills):
     def apply(self, path: Path | str | None = None) -> SyncReport:
         """Load pipeline YAML (all or nothing), store changed versions, plan expected runs.
 
-        :raises ConfigError: listing every problem in every file, and in the dependency
+        :raises ConfigError: listing every problem in every file (shared ``sensors/``
+            included, each checker's config checked by its kind), and in the dependency
             graph the files would join (:meth:`_check_graph`); nothing is stored then.
         """
         source = Path(path) if path is not None else self.pipelines_path

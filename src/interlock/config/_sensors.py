@@ -181,7 +181,7 @@ def _every(c: Checker, path: YamlPath, raw: object) -> timedelta | None:
     every = c.duration(path, raw)
     if every is not None and every < MIN_EVERY:
         message = f"{raw} is below the minimum of 10s"
-        c.report(path, message, "use every: 10s or more (a minute is usually plenty)")
+        c.report(path, message, "use every: 10s or more; a minute is usually plenty")
         return None
     return every
 
