@@ -176,6 +176,10 @@ ERRORS = [
     case(entry("  - {key: a, every: 1m, path: x}\n  - {key: a, every: 2m, path: y}\n"), 5,
          "sensors[1].key", "checker key `a` is already checked (line 4)",
          "give each checker its own key", "key-twice"),
+    case(HEAD.removesuffix("\n") + " [{key: a, every: 1m, path: x}, {key: a, path: y,"
+         " every: 1m}]\n",
+         3, "sensors[1].key", "checker key `a` is already checked (line 3)",
+         "its own key", "key-twice-one-line"),
 ]
 # fmt: on
 

@@ -91,12 +91,12 @@ def read_sensors(
         spec = _entry(c, (*path, index), item, pipeline_id)
         if spec is None:
             continue
-        earlier = first_lines.setdefault(spec.key, spec.line)
-        if earlier != spec.line:
-            message = f"checker key `{spec.key}` is already checked (line {earlier})"
+        if spec.key in first_lines:
+            message = f"checker key `{spec.key}` is already checked (line {first_lines[spec.key]})"
             fix = "give each checker its own key, or merge the two entries"
             c.report((*path, index, "key"), message, fix)
             continue
+        first_lines[spec.key] = spec.line
         specs.append(spec)
     return tuple(specs)
 
