@@ -30,6 +30,7 @@ from interlock.app.documents import may_depend, pack_document, unpack_document
 from interlock.app.partitions import PartitionsReport, parse_where, partitions_report
 from interlock.app.requests import SignalRequests
 from interlock.app.upstreams import UpstreamNode, explain_upstreams
+from interlock.checkers.project import check_project_checkers
 from interlock.config import check_dependency_graph, load_pipelines
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.jobs import JobRunner
@@ -117,13 +118,15 @@ class Interlock(SignalRequests, Backfills):
     def apply(self, path: Path | str | None = None) -> SyncReport:
         """Load pipeline YAML (all or nothing), store changed versions, plan expected runs.
 
-        :raises ConfigError: listing every problem in every file, and in the dependency
+        :raises ConfigError: listing every problem in every file (shared ``sensors/``
+            included, each checker's config checked by its kind), and in the dependency
             graph the files would join (:meth:`_check_graph`); nothing is stored then.
         """
         source = Path(path) if path is not None else self.pipelines_path
         if source is None:
             raise InputError("no pipelines folder given", field="pipelines")
         specs = load_pipelines(source, check_graph=False)
+        check_project_checkers(source, specs)
         self._check_graph(specs)
         documents = {
             spec.id: pack_document(spec, Path(spec.source).read_text(encoding="utf-8"))

@@ -9,19 +9,22 @@ format editors and CI annotators understand, and the exit code says whether ther
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
+from interlock.checkers.project import check_project_checkers
 from interlock.config import PipelineSpec, check_dependency_graph, load_pipelines
 from interlock.errors import ConfigError, ConfigProblem, InterlockError
+from interlock.model.checkers import SensorCheckSpec
 from interlock.model.conditions import AnyOf, Condition, Rule
 from interlock.model.desired import PartitionsSpec
 from interlock.model.durations import format_duration
 
-__all__ = ["main", "summary"]
+__all__ = ["checkers_summary", "main", "summary"]
 
 
 class _Main(click.Group):
@@ -59,7 +62,9 @@ def validate(paths: tuple[Path, ...], *, as_json: bool) -> None:
     problems: list[ConfigProblem] = []
     for path in paths:
         try:
-            pipelines.extend(load_pipelines(path, check_graph=len(paths) == 1))
+            loaded = load_pipelines(path, check_graph=len(paths) == 1)
+            check_project_checkers(path, loaded)
+            pipelines.extend(loaded)
         except ConfigError as exc:
             problems.extend(exc.problems)
     if len(paths) > 1:
@@ -133,13 +138,27 @@ def summary(spec: PipelineSpec) -> str:
         parts.append(f"complete {_rules_summary(spec.complete)}")
     parts.append(_rules_summary(spec.validation))
     parts.append(f"job {spec.job.type}" if spec.job is not None else "no job")
+    parts.extend(_sla_parts(spec))
+    if spec.sensors:
+        parts.append(checkers_summary(spec.sensors))
+    if spec.dry_run:
+        parts.append("dry run")
+    return " · ".join(parts)
+
+
+def _sla_parts(spec: PipelineSpec) -> list[str]:
+    """``sla 10:00`` and ``sla max 4h``, for the SLAs the pipeline has."""
+    parts: list[str] = []
     if spec.sla is not None and spec.sla.deadline:
         parts.append(f"sla {spec.sla.deadline}")
     if spec.sla is not None and spec.sla.max_duration is not None:
         parts.append(f"sla max {_short(spec.sla.max_duration)}")
-    if spec.dry_run:
-        parts.append("dry run")
-    return " · ".join(parts)
+    return parts
+
+
+def checkers_summary(checks: Sequence[SensorCheckSpec]) -> str:
+    """``checks output every 5m (sql), raw-landed every 2m (path)``: key, pace and kind."""
+    return "checks " + ", ".join(f"{c.key} every {_short(c.every)} ({c.kind})" for c in checks)
 
 
 def _rules_summary(condition: Condition) -> str:

@@ -15,13 +15,17 @@ from interlock.config._check import MAX_DURATION
 from interlock.config._depends import MAX_OFFSET
 from interlock.config._graph import check_dependency_graph, dependency_cycles
 from interlock.config._rules import MAX_RULE_GROUP_DEPTH
+from interlock.config._sensors import MIN_EVERY, sensor_config_problems
 from interlock.config._yaml import MAX_NESTING
 from interlock.config.loader import (
     MAX_FILE_BYTES,
     load_calendars,
     load_pipeline_file,
     load_pipelines,
+    load_sensors,
     parse_pipeline,
+    parse_shared_sensors,
+    shared_sensors_dir,
 )
 from interlock.model.specs import (
     DEFAULT_EVALUATION_INTERVAL,
@@ -46,6 +50,7 @@ __all__ = [
     "MAX_NESTING",
     "MAX_OFFSET",
     "MAX_RULE_GROUP_DEPTH",
+    "MIN_EVERY",
     "CalendarSpec",
     "EvaluationSpec",
     "ExcludeSpec",
@@ -60,5 +65,9 @@ __all__ = [
     "load_calendars",
     "load_pipeline_file",
     "load_pipelines",
+    "load_sensors",
     "parse_pipeline",
+    "parse_shared_sensors",
+    "sensor_config_problems",
+    "shared_sensors_dir",
 ]

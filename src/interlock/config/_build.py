@@ -31,6 +31,7 @@ from interlock.config._schedule import (
     read_evaluation,
     read_timezone,
 )
+from interlock.config._sensors import read_sensors
 from interlock.config._yaml import YamlPath
 from interlock.model.conditions import AllOf, Condition
 from interlock.model.desired import PartitionsSpec
@@ -57,6 +58,7 @@ _ROOT_KEYS = (
     "dependsOn",
     "onUpstreamRerun",
     *DESIRED_STATE_KEYS,
+    "sensors",
 )
 _PIPELINE_KEYS = ("id", "owner", "description")
 _SLA_KEYS = ("deadline", "expectedDuration", "maxDuration", "timezone", "critical")
@@ -104,6 +106,7 @@ def build_pipeline(
     rerun_policy = read_rerun_policy(
         c, root.get("onUpstreamRerun"), has_depends_on="dependsOn" in root
     )
+    sensors = read_sensors(c, root.get("sensors"), pipeline_id=meta[0])
     _cross_checks(c, root)
     check_desired_state(c, root)
     if c.problems or meta[0] is None:
@@ -123,6 +126,7 @@ def build_pipeline(
         partitions=partitions,
         complete=complete,
         backfill=backfill,
+        sensors=sensors,
     )
 
 

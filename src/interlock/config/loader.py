@@ -22,7 +22,9 @@ Beyond Go (each one an error a Go user would want rather than a silent fallback)
 * ``dependsOn`` / ``onUpstreamRerun`` / ``job.maxUpstreamReruns`` make a pipeline wait for
   others (docs/dependencies.md); the graph of a directory is checked as a whole;
 * ``partitions`` / ``complete`` / ``backfill`` / ``job.maxSelfHeals`` declare the partitions
-  kept done (docs/partitions.md).
+  kept done (docs/partitions.md);
+* ``sensors`` lists the state checkers Interlock runs for a pipeline, and the project's
+  ``sensors/*.yaml`` the shared ones (docs/checkers.md, :func:`load_sensors`).
 
 Scalars follow YAML 1.2 as Go's ``yaml.v3`` does (``deadline: 10:00`` is a string, not
 sexagesimal 600; ``yes`` is a string). See :mod:`interlock.config._yaml`.
@@ -49,8 +51,10 @@ from interlock.config._build import build_pipeline
 from interlock.config._calendars import read_calendar
 from interlock.config._check import Checker
 from interlock.config._graph import check_dependency_graph
+from interlock.config._sensors import read_shared_sensors
 from interlock.config._yaml import parse_yaml
 from interlock.errors import ConfigError, ConfigProblem
+from interlock.model.checkers import SensorCheckSpec
 from interlock.model.specs import CalendarSpec, PipelineSpec
 
 __all__ = [
@@ -60,7 +64,10 @@ __all__ = [
     "load_calendars",
     "load_pipeline_file",
     "load_pipelines",
+    "load_sensors",
     "parse_pipeline",
+    "parse_shared_sensors",
+    "shared_sensors_dir",
 ]
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -72,6 +79,10 @@ MAX_FILE_BYTES = 1024 * 1024
 Bigger files are refused unread, as one problem: the pure-Python parser that words syntax
 errors takes seconds per MiB, and no hand-written pipeline comes close.
 """
+
+
+_SharedRead = tuple[tuple[SensorCheckSpec, ...], list[ConfigProblem]]
+"""Shared checkers read from a file or a folder, and the problems found on the way."""
 
 
 class _Loaded(NamedTuple):
@@ -114,7 +125,10 @@ def load_pipelines(path: Path, *, check_graph: bool = True) -> tuple[PipelineSpe
     """Load one pipeline file, or every ``*.yaml`` / ``*.yml`` file of a directory.
 
     Subdirectories are not read; files are taken in name order. Calendars come from
-    ``<dir>/calendars/`` or else ``<dir>/../calendars/`` when one exists.
+    ``<dir>/calendars/`` or else ``<dir>/../calendars/`` when one exists; the shared
+    checkers of :func:`shared_sensors_dir` are checked too (their problems are raised
+    here, so ``validate`` and ``apply`` refuse a bad one), and :func:`load_sensors` reads
+    them.
 
     A directory is a whole dependency graph: its ``dependsOn`` entries are checked against
     each other (:func:`~interlock.config._graph.check_dependency_graph`: unknown ids,
@@ -132,6 +146,9 @@ def load_pipelines(path: Path, *, check_graph: bool = True) -> tuple[PipelineSpe
         calendars, calendar_problems = _read_calendars(calendar_dir)
         problems.extend(calendar_problems)
     loaded = [_load_file(file, calendars) for file in files]
+    sensors_dir = shared_sensors_dir(path)
+    if sensors_dir is not None:
+        problems.extend(_read_shared_sensors(sensors_dir)[1])
     for outcome in loaded:
         problems.extend(outcome.problems)
     problems.extend(_duplicate_ids(loaded))
@@ -153,6 +170,9 @@ def config_files(path: Path) -> list[Path]:
     calendar_dir = _calendar_dir(path.parent if path.is_file() else path)
     if calendar_dir is not None:
         files.extend(_yaml_files(calendar_dir)[0])
+    sensors_dir = shared_sensors_dir(path)
+    if sensors_dir is not None:
+        files.extend(_yaml_files(sensors_dir)[0])
     return sorted(files)
 
 
@@ -166,6 +186,85 @@ def load_calendars(path: Path) -> dict[str, CalendarSpec]:
     if problems:
         raise ConfigError(problems)
     return calendars
+
+
+def shared_sensors_dir(pipelines: Path) -> Path | None:
+    """Where a project keeps its shared checkers: ``sensors/`` beside its pipelines.
+
+    Looked up as calendars are: ``<dir>/sensors/``, else ``<dir>/../sensors/`` (the layout
+    of ``interlock init``: ``pipelines/`` and ``sensors/`` side by side), for the directory
+    given to :func:`load_pipelines` (or the one holding the file given). None when neither
+    exists: a project without shared checkers.
+    """
+    directory = Path(pipelines)
+    directory = directory.parent if directory.is_file() else directory
+    for candidate in (directory / "sensors", directory.parent / "sensors"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def load_sensors(path: Path) -> tuple[SensorCheckSpec, ...]:
+    """The shared checkers of a ``sensors/*.yaml`` file or directory, in file order.
+
+    Shared checkers are not stored: ``apply`` checks them (through :func:`load_pipelines`)
+    and the controller reads them from the project it serves, so the files are the one
+    source. A key checked twice across the files is a problem.
+
+    :raises ConfigError: listing every problem in every file.
+    """
+    specs, problems = _read_shared_sensors(Path(path))
+    if problems:
+        raise ConfigError(problems)
+    return specs
+
+
+def parse_shared_sensors(text: str, *, source: str = "<string>") -> tuple[SensorCheckSpec, ...]:
+    """Parse one shared checker document (``sensors:`` and no pipeline).
+
+    :raises ConfigError: listing every problem in the document.
+    """
+    specs, problems = _parse_shared(text, source)
+    if problems:
+        raise ConfigError(problems)
+    return specs
+
+
+def _parse_shared(text: str, source: str) -> _SharedRead:
+    """The checkers of one shared document, or its problems."""
+    doc, problems = parse_yaml(text, source)
+    if doc is None:
+        return (), problems
+    checker = Checker(doc=doc, source=source, problems=problems)
+    specs = read_shared_sensors(checker, doc.data)
+    if checker.problems:
+        return (), sorted(checker.problems, key=lambda p: p.line or 0)
+    return specs, []
+
+
+def _read_shared_sensors(path: Path) -> _SharedRead:
+    """Every shared checker under ``path``, and the problems (a key in two files is one)."""
+    files, problems = _yaml_files(path)
+    specs: list[SensorCheckSpec] = []
+    first: dict[str, SensorCheckSpec] = {}
+    for file in files:
+        text, problem = _read_text(file)
+        file_specs, file_problems = ((), [problem]) if problem else _parse_shared(text, str(file))
+        problems.extend(file_problems)
+        for spec in file_specs:
+            earlier = first.setdefault(spec.key, spec)
+            if earlier is not spec:
+                message = f"shared checker key `{spec.key}` is already checked in "
+                message += f"{earlier.source}:{earlier.line}"
+                fix = "give each shared checker its own key"
+                problems.append(
+                    ConfigProblem(
+                        file=spec.source, line=spec.line, field="sensors", message=message, fix=fix
+                    )
+                )
+                continue
+            specs.append(spec)
+    return tuple(specs), problems
 
 
 def _parse(text: str, source: str, calendars: Mapping[str, CalendarSpec]) -> _Loaded:
