@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from postgres_support import ADMIN_URL, postgres_database
 
 

@@ -56,7 +56,8 @@ class SqlChecker:
         """Validate what does not depend on templates; :raises InputError: naming the key."""
         _check_keys(config)
         self._url_template = _text(config, "url")
-        self._query = sa.text(_text(config, "query"))
+        _text(config, "query")
+        self._statement: tuple[str, sa.TextClause] | None = None
         self._parts = _parts(config.get("partition"))
         self._fields = _fields(config.get("fields"))
         self._engine: sa.Engine | None = None
@@ -67,7 +68,8 @@ class SqlChecker:
         url = str(config["url"])
         params = bind_parameters(request.partitions)
         try:
-            rows = self._run(self._engine_for(url), params, request.timeout_seconds)
+            statement = self._text_clause(str(config["query"]))
+            rows = self._run(self._engine_for(url), statement, params, request.timeout_seconds)
         except sa.exc.SQLAlchemyError as error:
             raise CheckError(_message(error, url, request)) from None
         columns = list(rows[0].keys()) if rows else []
@@ -90,11 +92,18 @@ class SqlChecker:
         self._engine = sa.create_engine(url, pool_pre_ping=True)
         return self._engine
 
+    def _text_clause(self, query: str) -> sa.TextClause:
+        """The expanded query as a statement, parsed again only when its text changed."""
+        if self._statement is None or self._statement[0] != query:
+            self._statement = (query, sa.text(query))
+        return self._statement[1]
+
+    @staticmethod
     def _run(
-        self, engine: sa.Engine, params: Mapping[str, Any], timeout: float
+        engine: sa.Engine, statement: sa.TextClause, params: Mapping[str, Any], timeout: float
     ) -> list[Mapping[str, Any]]:
         with engine.connect() as conn, _deadline(conn, timeout):
-            result = conn.execute(self._query, dict(params)).mappings()
+            result = conn.execute(statement, dict(params)).mappings()
             return cast("list[Mapping[str, Any]]", result.all())
 
 
