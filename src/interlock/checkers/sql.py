@@ -37,7 +37,6 @@ from interlock.checkers.base import CheckError, CheckRequest, CheckResult
 from interlock.checkers.sql_rows import ABSENT, rows_to_observations
 from interlock.errors import InputError, did_you_mean
 from interlock.jobs.templates import redact
-from interlock.model.partitions import parse_partition
 
 __all__ = ["SqlChecker"]
 
@@ -113,12 +112,12 @@ def bind_parameters(partitions: Sequence[str | None]) -> dict[str, Any]:
     Every name is always bound (NULL when it does not apply), so a query naming
     ``:partition`` runs for a range too and simply matches nothing by it.
     """
-    dated = sorted({parse_partition(p).day.isoformat() for p in partitions if p is not None})
+    dated = [p[:10] for p in partitions if p is not None]  # canonical: ISO sorts by date
     single = partitions[0] if len(partitions) == 1 else None
     head = single.split("|", 1)[0] if single is not None else ""
     return {
-        "from_date": dated[0] if dated else None,
-        "to_date": dated[-1] if dated else None,
+        "from_date": min(dated) if dated else None,
+        "to_date": max(dated) if dated else None,
         "partition": single,
         "date": head[:10] or None,
         "hour": head[11:13] or None,
