@@ -24,6 +24,7 @@ PostgreSQL through ``SET LOCAL statement_timeout``; other dialects rely on the r
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -66,15 +67,18 @@ class SqlChecker:
         config = _first_config(request)
         url = str(config["url"])
         params = bind_parameters(request.partitions)
-        try:
-            statement = self._text_clause(str(config["query"]))
-            rows = self._run(self._engine_for(url), statement, params, request.timeout_seconds)
-        except sa.exc.SQLAlchemyError as error:
-            raise CheckError(_message(error, url, request)) from None
-        columns = list(rows[0].keys()) if rows else []
-        fields = self._fields or [c for c in columns if c not in (self._parts or {}).values()]
-        _check_columns(columns, fields, self._parts)
-        observations = rows_to_observations(rows, self._parts, fields, request.partitions)
+        with _cyclic_gc_paused():
+            try:
+                statement = self._text_clause(str(config["query"]))
+                engine = self._engine_for(url)
+                rows = self._run(engine, statement, params, request.timeout_seconds)
+            except sa.exc.SQLAlchemyError as error:
+                raise CheckError(_message(error, url, request)) from None
+            columns = list(rows[0].keys()) if rows else []
+            parts = self._parts or {}
+            fields = self._fields or [c for c in columns if c not in parts.values()]
+            _check_columns(columns, fields, self._parts)
+            observations = rows_to_observations(rows, self._parts, fields, request.partitions)
         return CheckResult(observations=observations)
 
     def close(self) -> None:
@@ -142,6 +146,24 @@ def _deadline(conn: sa.Connection, seconds: float) -> Iterator[None]:
         yield
     finally:
         raw.set_progress_handler(None, _SQLITE_STEPS)  # type: ignore[union-attr]
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Hold off Python's cyclic garbage collector while one result is read and mapped.
+
+    A bulk result allocates ~100,000 small objects (rows, strings, dicts), none in a cycle,
+    and each allocation burst triggers collections that walk the whole heap — in a controller
+    holding the previous pass's observations that tripled the time of a 36,500-row check
+    (0.15 s -> 0.6 s). Reference counting still frees everything; collection resumes after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _message(error: sa.exc.SQLAlchemyError, url: str, request: CheckRequest) -> str:
