@@ -192,7 +192,7 @@ def bench_checkers(root: Path, *, quick: bool) -> dict[str, Any]:
     """The sql checker figures on SQLite and PostgreSQL warehouses."""
     days, campaigns = (30, 20) if quick else (365, 100)
     size = f"{days}x{campaigns}"
-    (root / "sqlite").mkdir()
+    (root / "sqlite").mkdir(parents=True)
     report: dict[str, Any] = {
         "sqlite": {
             size: bench_sql(root / "sqlite", f"sqlite:///{root}/warehouse.db", days, campaigns)
