@@ -257,6 +257,21 @@ def test_env_values_in_the_query_are_masked_in_errors(tmp_path: Path) -> None:
     assert "private_ledger" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mssql+pyodbc://reader:Dr1verSecret@db/warehouse", "mssql+pyodbc is not installed"),
+        ("nosuchdb://reader:Dr1verSecret@db/warehouse", "Can't load plugin"),
+    ],
+)
+def test_a_url_no_installed_dialect_serves_is_a_check_error(url: str, says: str) -> None:
+    """An unknown dialect or a missing driver fails the check, saying which, password hidden."""
+    checker = SqlChecker({"url": "${env:WAREHOUSE_URL}", "query": "select 1 as one"})
+    with pytest.raises(CheckError, match=re.escape(says)) as caught:
+        checker.check(request_for(url, [None], query="select 1 as one"))
+    assert "Dr1verSecret" not in str(caught.value)
+
+
 SLOW_SQLITE = (
     "with recursive n(i) as (select 1 union all select i + 1 from n where i < 100000000) "
     "select count(*) as rows from n"

@@ -55,7 +55,7 @@ class SqlChecker:
     def __init__(self, config: Mapping[str, Any]) -> None:
         """Validate what does not depend on templates; :raises InputError: naming the key."""
         _check_keys(config)
-        self._url_template = _text(config, "url")
+        _text(config, "url")
         _text(config, "query")
         self._statement: tuple[str, sa.TextClause] | None = None
         self._parts = _parts(config.get("partition"))
@@ -92,7 +92,12 @@ class SqlChecker:
         if self._engine is not None and self._engine.url == make_url(url):
             return self._engine
         self.close()
-        self._engine = sa.create_engine(url, pool_pre_ping=True)
+        try:
+            self._engine = sa.create_engine(url, pool_pre_ping=True)
+        except ImportError as error:
+            dialect = make_url(url).drivername
+            msg = f"sql: the database driver for {dialect} is not installed ({error}); install it"
+            raise CheckError(msg) from None
         return self._engine
 
     def _text_clause(self, query: str) -> sa.TextClause:
