@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -151,3 +152,22 @@ def test_every_mapped_row_is_a_partition_the_parser_reads_back(
     parsed = parse_partition(partition_of(row, parts))
     assert (parsed.day, parsed.hour) == (day, hour)
     assert dict(parsed.dimensions) == values
+
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.decimals(allow_nan=False, allow_infinity=False, places=4)
+    | st.datetimes(timezones=st.none() | st.timezones())
+    | st.dates()
+)
+
+
+@given(value=st.recursive(scalars, lambda inner: st.lists(inner, max_size=3), max_leaves=6))
+def test_every_converted_value_is_json_a_reading_can_hold(value: Any) -> None:
+    """Whatever column value converts, the result survives a JSON round trip unchanged."""
+    converted = json_value(value, "col")
+    assert json.loads(json.dumps(converted)) == converted
