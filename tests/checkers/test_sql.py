@@ -367,3 +367,17 @@ def test_bind_parameters_span_the_dates_asked(
     """from/to are the first and last date asked; the partition's own values only for one."""
     params = bind_parameters(partitions)
     assert {k: params[k] for k in expected} == expected
+
+
+@pytest.mark.postgres
+def test_postgres_date_columns_take_the_text_bounds_as_they_are(postgres_url: str) -> None:
+    """A ``date`` column compares with ``:from_date``/``:to_date`` without a cast (psycopg 3)."""
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table loads (day date, n integer)"))
+        conn.execute(sa.text("insert into loads values ('2026-03-25', 4), ('2026-04-02', 9)"))
+    engine.dispose()
+    query = "select day, n from loads where day between :from_date and :to_date"
+    config = {"url": postgres_url, "query": query, "partition": {"date": "day"}}
+    seen = observe(config, postgres_url, ["2026-03-25", "2026-03-31"])
+    assert seen == {"2026-03-25": {"n": 4, "exists": True}, "2026-03-31": {"exists": False}}
