@@ -47,3 +47,11 @@ def test_quick_benchmark_run_reports_every_figure() -> None:
     assert 0 < w1["cold"]["reconcile_s"] <= w1["cold"]["cold_s"]
     assert w1["ingest"]["readings"] == 594
     assert 0 < w1["recheck_ms"]["p50"] <= w1["recheck_ms"]["p99"]
+    for warehouse in ("sqlite", "postgres"):
+        sql = report["checkers"][warehouse]
+        if "skipped" in sql:
+            continue
+        first, changed = sql["30x20"]["first"], sql["30x20"]["changed"]
+        assert (first["observed"], first["recorded"]) == (600, 600)
+        assert (changed["observed"], changed["recorded"]) == (600, changed["expected"]) == (600, 10)
+        assert 0 < first["query_s"] <= first["total_s"]

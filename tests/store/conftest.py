@@ -1,48 +1,20 @@
 """Store fixtures: the same tests run on SQLite and on a real PostgreSQL.
 
-PostgreSQL is the server at 127.0.0.1:5432 (user ``postgres``, trust auth); ``.ci/run``
-starts it. Each test gets a fresh database, dropped afterwards. Set
+PostgreSQL is the server at 127.0.0.1:5432 (tests/postgres_support.py; ``postgres_url`` is
+in tests/conftest.py). Each test gets a fresh database, dropped afterwards. Set
 ``INTERLOCK_TEST_POSTGRES=skip`` to skip those tests on a machine without the server.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-ADMIN_URL = os.environ.get(
-    "INTERLOCK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """Create a fresh, empty PostgreSQL database; drop it on exit."""
-    if os.environ.get("INTERLOCK_TEST_POSTGRES") == "skip":
-        pytest.skip("INTERLOCK_TEST_POSTGRES=skip")
-    name = f"interlock_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test."""
-    with postgres_database() as url:
-        yield url
+from postgres_support import ADMIN_URL, postgres_database
 
 
 @pytest.fixture(scope="module")
