@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from interlock.abc import ReadingInput
+from interlock.abc import CheckerStore, ReadingInput
 from interlock.checkers.base import Checker, CheckError, CheckRequest, Observation
 from interlock.checkers.registry import checker_factory
 from interlock.controller.check_scope import (
@@ -63,21 +63,11 @@ _IDLE_SECONDS = 1.0
 """Longest sleep of the runner's thread: checks become due within this of their time."""
 
 
-class CheckStore(ScopeStore, Protocol):
+class CheckStore(ScopeStore, CheckerStore, Protocol):
     """What the runner reads and writes."""
 
     def put_readings(self, batch: Sequence[ReadingInput], now: datetime) -> int:
         """Record readings (and wake the runs that read them)."""
-        ...
-
-    def stored_observations(
-        self, key: str, pipeline_id: str | None, partitions: Sequence[str | None]
-    ) -> dict[str | None, tuple[Mapping[str, Any], datetime]]:
-        """The latest stored data of ``key`` per partition, and when it came."""
-        ...
-
-    def record_check(self, status: CheckerStatus, failed: Sequence[Event] = ()) -> None:
-        """Store a checker's status and the events of its check."""
         ...
 
 

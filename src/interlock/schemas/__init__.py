@@ -288,6 +288,11 @@ class ExplanationOut(_Out):
     dependencies: DependenciesOut | None = Field(
         None, description="dependsOn, checked; null for a pipeline without dependencies."
     )
+    checkers: list[str] = Field(
+        default_factory=list,
+        description="For each key the rules read whose state checker's last check failed:"
+        " 'output: last checked 40 min ago, connection refused'.",
+    )
 
     @classmethod
     def of(cls, explanation: Explanation) -> Self:
