@@ -37,7 +37,8 @@ __all__ = ["CheckConfigs", "ScopeStore", "expand_configs", "is_dated", "partitio
 OPEN_STATES = (RunState.PENDING, RunState.WAITING, RunState.LAUNCHING, RunState.RUNNING)
 _RUN_LIMIT = 1_000_000
 """``list_runs`` wants a limit; the horizon, not this, is what bounds the partitions."""
-_DATED = re.compile(r"\$\{(date|hour|partition|dim:[^}]*)\}")
+_DATED = re.compile(r"(?<!\$)\$\{(date|hour|partition|dim:[^}]*)\}")
+"""A per-partition placeholder (``$${date}`` is a literal, not one)."""
 _RUN_ONLY = ("runId", "runKey", "attempt")
 """Template variables of a job attempt that mean nothing to a check."""
 

@@ -347,15 +347,17 @@ class CheckRunner:
     def _submit_due(self, now: datetime) -> None:
         pool = self._pool
         for check in self.due(now):
-            if pool is None or check.label in self._inflight:
-                continue
-            self._inflight.add(check.label)
+            with self._lock:
+                if pool is None or check.label in self._inflight:
+                    continue
+                self._inflight.add(check.label)
             future = pool.submit(self.run_check, check, now)
             future.add_done_callback(self._when_done(check.label))
 
     def _when_done(self, label: str) -> Callable[[Future[CheckOutcome]], None]:
         def done(future: Future[CheckOutcome]) -> None:
-            self._inflight.discard(label)
+            with self._lock:
+                self._inflight.discard(label)
             if not future.cancelled() and future.exception() is not None:
                 log.error("check %s crashed", label, exc_info=future.exception())
 
