@@ -98,8 +98,11 @@ class Checks:
             )
         now = self.clock.now()
         asked = None if partition is None else [check_partition(partition)]
-        seen = runner.observe(check, now, asked)
-        due = {id(o) for o in runner.changed(check, seen, now)}
+        try:
+            seen = runner.observe(check, now, asked)
+            due = {id(o) for o in runner.changed(check, seen, now)}
+        finally:
+            runner.stop()  # closes the checker (connections, clients)
         return [WouldRecord(o.partition, o.data, id(o) in due) for o in seen]
 
     def sensors(self: _Installation) -> list[CheckerRow]:
