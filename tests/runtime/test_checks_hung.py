@@ -87,3 +87,32 @@ def test_hung_check_does_not_delay_another_pipelines_launch(tmp_path: Path) -> N
         serving.join(10)
         il.close()
     assert not serving.is_alive()
+
+
+def test_bootstrap_does_not_run_or_wait_for_checks(tmp_path: Path) -> None:
+    """``bootstrap`` plans runs and returns; checks start only with ``serve``."""
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    (folder / "slow.yaml").write_text(SLOW)
+    il = Interlock(db=f"sqlite:///{tmp_path}/il.db", pipelines=folder)
+    il.apply()
+
+    def specs() -> Mapping[str, PipelineSpec]:
+        return {"slow": replace(il.specs()["slow"], sensors=(HUNG,))}
+
+    backend = MockBackend(lambda _request: "running")
+    clock = SystemClock()
+    controller = Controller(
+        il.store,
+        specs,
+        JobRunner(il.store, lambda _t: backend),
+        clock=clock,
+        settings=ControllerSettings(workers=0),
+        checks=CheckRunner(il.store, specs, clock),
+    )
+    started = time.monotonic()
+    controller.bootstrap()
+    assert time.monotonic() - started < 1.0
+    assert il.store.checker_statuses() == {}
+    controller.close()
+    il.close()
