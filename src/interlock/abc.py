@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from interlock.brokers.base import Broker
 from interlock.decide.wake import WATCH_AFTER_SUCCESS
 from interlock.model import Decision, Event, OpenRun, ReadingSet, Run, RunState, Signal
+from interlock.model.checkers import CheckerStatus
 from interlock.model.dependencies import UpstreamState
 from interlock.model.specs import Pause, PipelineSpec
 
@@ -35,6 +36,7 @@ __all__ = [
     "AttemptRecord",
     "AttemptUpdate",
     "Broker",
+    "CheckerStore",
     "Claim",
     "ControllerStore",
     "DecisionToApply",
@@ -472,6 +474,25 @@ class PipelineStore(Protocol):
 
 
 @runtime_checkable
+class CheckerStore(Protocol):
+    """What state checkers leave behind (:mod:`interlock.controller.checks`)."""
+
+    def record_check(self, status: CheckerStatus, failed: Sequence[Event] = ()) -> None:
+        """Store a checker's status (replacing its previous one) and its events, together."""
+        ...
+
+    def checker_statuses(self) -> dict[str, CheckerStatus]:
+        """Every checker's last status, by label."""
+        ...
+
+    def stored_observations(
+        self, key: str, pipeline_id: str | None, partitions: Sequence[str | None]
+    ) -> dict[str | None, tuple[Mapping[str, Any], datetime]]:
+        """The latest stored data of ``key`` per partition (None: undated), and when it came."""
+        ...
+
+
+@runtime_checkable
 class ReadStore(Protocol):
     """Read-only queries for the CLI, the API and the job poller."""
 
@@ -553,7 +574,7 @@ class ControllerStore(RunStore, ReadingStore, ReadStore, Protocol):
 
 
 @runtime_checkable
-class Store(RunStore, ReadingStore, PipelineStore, ReadStore, Protocol):
+class Store(RunStore, ReadingStore, PipelineStore, ReadStore, CheckerStore, Protocol):
     """A whole store, as an installation opens it."""
 
     @property

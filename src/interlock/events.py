@@ -89,6 +89,10 @@ class EventType(StrEnum):
     RUN_STALE = "RUN_STALE"
     """An attempt worked on a desired partition longer than ``sla.maxDuration`` (or the poll
     window): it is given up as timed out and the partition is eligible again. Not Go."""
+    SENSOR_CHECK_FAILED = "SENSOR_CHECK_FAILED"
+    """A state checker (``sensors:``) could not look: an error or a timeout. Said once per
+    failure streak, with the error text minus secrets; nothing is recorded, so the key's
+    last good reading ages normally, and the checker backs off. Not Go."""
 
 
 _QUIET = {
@@ -133,6 +137,7 @@ _AMBER = {
     EventType.SLA_AT_RISK,
     EventType.UPSTREAM_RERUN,
     EventType.PARTITION_MISSING,
+    EventType.SENSOR_CHECK_FAILED,
 }
 _GREEN = {
     EventType.SLA_MET,

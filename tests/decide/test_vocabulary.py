@@ -124,3 +124,13 @@ def test_desired_state_events_are_in_the_catalog() -> None:
     assert severity("PARTITION_SATISFIED") == "ok"
     assert severity("PARTITION_MISSING") == "warning"
     assert severity("RUN_STALE") == "error"
+
+
+def test_sensor_check_failed_is_in_the_catalog_and_alerts() -> None:
+    """A failing state checker alerts as a warning, under the name dashboards route on."""
+    from interlock.events import ALERT_EVENTS, EventType, catalog_names, severity  # noqa: PLC0415
+
+    assert EventType.SENSOR_CHECK_FAILED.value == "SENSOR_CHECK_FAILED"
+    assert EventType.SENSOR_CHECK_FAILED in ALERT_EVENTS
+    assert severity("SENSOR_CHECK_FAILED") == "warning"
+    assert catalog_names(["sensor_check_failed"]) == ("SENSOR_CHECK_FAILED",)

@@ -26,6 +26,7 @@ from typing import Any
 
 from interlock.abc import AttemptRecord, ReadingInput, Store, StoredPipeline, SyncReport
 from interlock.app.backfilling import Backfills
+from interlock.app.checks import Checks
 from interlock.app.documents import may_depend, pack_document, unpack_document
 from interlock.app.partitions import PartitionsReport, parse_where, partitions_report
 from interlock.app.requests import SignalRequests
@@ -76,7 +77,7 @@ class PipelineState:
     """The earliest timer of its recent runs: when the controller looks at it next."""
 
 
-class Interlock(SignalRequests, Backfills):
+class Interlock(SignalRequests, Backfills, Checks):
     """One Interlock installation: a database, optionally a folder of pipeline YAML."""
 
     def __init__(  # noqa: PLR0913 - keyword options of one installation
@@ -356,7 +357,11 @@ class Interlock(SignalRequests, Backfills):
         )
         upstream = self.store.load_upstream(spec, part, self.specs())
         readings = self.store.load_readings(spec, part)
-        return decide(spec, run, readings, upstream, now=now, slots=self._free_slots(spec))
+        decision = decide(spec, run, readings, upstream, now=now, slots=self._free_slots(spec))
+        notes = self.failing_checks(spec)
+        if not notes:
+            return decision
+        return replace(decision, explanation=replace(decision.explanation, checkers=tuple(notes)))
 
     def _free_slots(self, spec: PipelineSpec) -> int | None:
         """``backfill.maxConcurrent`` minus the runs holding a slot now (as the controller)."""
@@ -494,6 +499,7 @@ class Interlock(SignalRequests, Backfills):
             clock=self.clock,
             settings=settings,
             sink=sink,
+            checks=self.check_runner(),
         )
 
     def serve(self, settings: ControllerSettings | None = None) -> Controller:

@@ -215,6 +215,7 @@ def _short(delta: timedelta) -> str:
 from interlock.cli import manage, project, serve, signals  # noqa: E402
 from interlock.cli._common import fail  # noqa: E402
 from interlock.cli.backfill import backfill  # noqa: E402
+from interlock.cli.checkers import sensor_check, sensors  # noqa: E402
 from interlock.cli.db import db  # noqa: E402
 from interlock.cli.graph import graph  # noqa: E402
 from interlock.cli.partitions import partitions  # noqa: E402
@@ -228,6 +229,7 @@ for _command in (
     signals.cancel,
     signals.job,
     sensor,
+    sensors,
     project.simulate,
     project.demo,
     project.init,
@@ -242,3 +244,4 @@ for _command in (
 ):
     main.add_command(_command)
 register_read(main)
+sensor.add_command(sensor_check)

@@ -106,6 +106,8 @@ def render_decision(decision: Decision) -> None:
                 else ""
             )
             print_line(f"    {mark} " + escape(f"{leaf.label}: {leaf.reason}{seen}"))
+    for note in exp.checkers:
+        print_line("  [yellow]checker failing[/] " + escape(note))
 
 
 @click.command()

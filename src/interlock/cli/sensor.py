@@ -14,7 +14,7 @@ __all__ = ["sensor"]
 
 @click.group()
 def sensor() -> None:
-    """Write sensor readings."""
+    """Write sensor readings, or run a state checker now (``sensor check``)."""
 
 
 @sensor.command("put")

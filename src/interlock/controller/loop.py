@@ -41,6 +41,7 @@ from interlock.abc import (
     LaunchAnswer,
     UpstreamCache,
 )
+from interlock.controller.checks import CheckRunner
 from interlock.controller.clock import Clock, SystemClock
 from interlock.controller.desired import DesiredState, Slots
 from interlock.controller.inputs import (
@@ -126,6 +127,7 @@ class Controller:
         clock: Clock | None = None,
         settings: ControllerSettings | None = None,
         sink: Sink | None = None,
+        checks: CheckRunner | None = None,
     ) -> None:
         self.store = store
         self.specs = specs
@@ -155,6 +157,8 @@ class Controller:
         self.desired = DesiredState(store)
         """When each pipeline with ``partitions`` is reconciled (backfill, range growth)."""
         self._slots = Slots(store)
+        self.checks = checks
+        """The state checkers, run on their own threads while :meth:`serve` runs (None: none)."""
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -196,6 +200,8 @@ class Controller:
         job_types = {spec.job.type for spec in self.specs().values() if spec.job is not None}
         self.jobs.watch_exits(job_types, self._job_ended)
         self.bootstrap()
+        if self.checks is not None:
+            self.checks.start()  # after bootstrap: a slow check never delays the first round
         while not self._stop.is_set():
             seen = self.store.broker.count
             self._renew_launch_leases()
@@ -206,7 +212,12 @@ class Controller:
         self.close()
 
     def close(self) -> None:
-        """Wait for in-flight launches (they record their outcome and release leases)."""
+        """Wait for in-flight launches (they record their outcome and release leases).
+
+        Checks in flight are not waited for: a check records nothing once abandoned.
+        """
+        if self.checks is not None:
+            self.checks.stop()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         self.jobs.close()

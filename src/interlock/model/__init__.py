@@ -505,6 +505,11 @@ class Explanation:
     dependencies: Mapping[str, Any] | None = None
     """``dependsOn``, checked (``DependencyEvaluation.to_dict``): each dependency's status,
     the upstream runs it matched and why; None for a pipeline without dependencies."""
+    checkers: tuple[str, ...] = ()
+    """A note for each key the rules read whose state checker's last check failed
+    (``output: last checked 40 min ago, connection refused``). Never set by ``decide()``:
+    ``explain`` adds it from the checkers' stored status, so a stale reading is not mistaken
+    for a fresh one."""
 
     def to_dict(self) -> Mapping[str, Any]:
         """JSON-ready form, stored with the run and shown by ``explain``.
@@ -521,6 +526,7 @@ class Explanation:
             "trigger": self.trigger.to_dict() if self.trigger else None,
             "validationNote": self.validation_note,
             "dependencies": None if self.dependencies is None else dict(self.dependencies),
+            **({"checkers": list(self.checkers)} if self.checkers else {}),
         }
 
 

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-__all__ = ["DEFAULT_HEARTBEAT", "DEFAULT_HORIZON", "DEFAULT_TIMEOUT", "SensorCheckSpec"]
+__all__ = [
+    "DEFAULT_HEARTBEAT",
+    "DEFAULT_HORIZON",
+    "DEFAULT_TIMEOUT",
+    "CheckerStatus",
+    "SensorCheckSpec",
+]
 
 DEFAULT_TIMEOUT = timedelta(seconds=30)
 """How long one check may take before it counts as failed (and is abandoned)."""
@@ -54,3 +60,25 @@ class SensorCheckSpec:
     def label(self) -> str:
         """``pipeline/key`` (or ``shared/key``): how CLI output and events name the checker."""
         return f"{self.pipeline_id or 'shared'}/{self.key}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckerStatus:
+    """What one checker did last, as ``interlock sensors`` and ``explain`` show it.
+
+    ``failures`` is the length of the current failure streak (0: the last check worked);
+    ``last_error`` is the redacted one-line error of the last failed check, kept after a
+    recovery so the history of a flaky checker stays visible.
+    """
+
+    label: str
+    last_run_at: datetime
+    last_ok_at: datetime | None = None
+    duration_ms: int = 0
+    last_error: str | None = None
+    failures: int = 0
+
+    @property
+    def failing(self) -> bool:
+        """True while the last check failed (its key's last good reading ages normally)."""
+        return self.failures > 0

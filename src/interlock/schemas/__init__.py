@@ -31,6 +31,7 @@ from interlock.decide.verdicts import SignalOutcome
 from interlock.model import Event, Explanation, Run
 from interlock.model.conditions import Evaluation
 from interlock.schemas._base import Out as _Out
+from interlock.schemas.checkers import CheckedReadingOut, CheckerOut, SensorCheckOut
 from interlock.schemas.partitions import (
     BackfillDownstreamOut,
     BackfillPartitionOut,
@@ -48,6 +49,8 @@ __all__ = [
     "BackfillPartitionOut",
     "BackfillPlanOut",
     "BackfillSkippedOut",
+    "CheckedReadingOut",
+    "CheckerOut",
     "DependenciesOut",
     "DependencyCheckOut",
     "DependencyRunOut",
@@ -71,6 +74,7 @@ __all__ = [
     "ReadingOut",
     "RevisionOut",
     "RunOut",
+    "SensorCheckOut",
     "ServeLogOut",
     "SignalOutcomeOut",
     "StatusRunOut",
@@ -287,6 +291,11 @@ class ExplanationOut(_Out):
     )
     dependencies: DependenciesOut | None = Field(
         None, description="dependsOn, checked; null for a pipeline without dependencies."
+    )
+    checkers: list[str] = Field(
+        default_factory=list,
+        description="For each key the rules read whose state checker's last check failed:"
+        " 'output: last checked 40 min ago, connection refused'.",
     )
 
     @classmethod
@@ -508,6 +517,9 @@ SHAPES: Mapping[str, type[BaseModel]] = {
     "backfill-partition": BackfillPartitionOut,
     "backfill-skipped": BackfillSkippedOut,
     "backfill-downstream": BackfillDownstreamOut,
+    "sensor-check": SensorCheckOut,
+    "checked-reading": CheckedReadingOut,
+    "checker": CheckerOut,
 }
 """Every external shape by name (for docs, tests and the HTTP API's OpenAPI)."""
 

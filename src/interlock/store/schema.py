@@ -19,6 +19,7 @@ Tables (docs/architecture.md):
 - ``signals``: an inbox of job reports, rerun requests and cancels, consumed by the next
   decision of their run, so none is lost if the controller is down.
 - ``events``: every event, append-only.
+- ``checker_status``: what each state checker did last (run, duration, error, streak).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sqlalchemy.engine import Dialect
 
 __all__ = [
     "attempts",
+    "checker_status",
     "dependency_index",
     "events",
     "metadata",
@@ -265,3 +267,17 @@ events = sa.Table(
     sa.Index("ix_events_type_at", "type", "at"),
     sa.Index("ix_events_at", "at"),
 )
+
+checker_status = sa.Table(
+    "checker_status",
+    metadata,
+    sa.Column("label", sa.String(500), primary_key=True),
+    sa.Column("last_run_at", UtcDateTime, nullable=False),
+    sa.Column("last_ok_at", UtcDateTime, nullable=True),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+)
+"""What each state checker did last (0007), written by the checker runner after every check:
+``interlock sensors`` and ``explain`` read it from any process. ``failures`` is the length of
+the current failure streak (0: the last check succeeded)."""

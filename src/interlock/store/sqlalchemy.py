@@ -51,6 +51,7 @@ from interlock.store._errors import map_errors
 from interlock.store._routing import WakePlan, plan_dependency_wakes, plan_wakes
 from interlock.store._sqlite import Checkpointer, ControllerLock, sqlite_pragmas
 from interlock.store._url import DatabaseTarget, check_sqlite_file, default_url, parse_target
+from interlock.store.checkers import CheckerTables
 from interlock.store.codec import signal_to_json
 from interlock.store.pipelines import CONFIG_RECHECK_SECONDS, Pipelines
 from interlock.store.readings import Readings
@@ -72,7 +73,7 @@ def _create_engine(target: DatabaseTarget) -> Engine:
         raise StoreError(f"the database driver is not installed ({exc.name}); {hint}") from exc
 
 
-class SqlStore(SqlReads):
+class SqlStore(SqlReads, CheckerTables):
     """Interlock's persistence on one SQLAlchemy engine (see :class:`interlock.abc.Store`).
 
     Each public method is one transaction (or one read); its contract is documented on the
