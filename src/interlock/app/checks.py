@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from interlock.abc import Store
+from interlock.config import load_sensors, shared_sensors_dir
 from interlock.controller.checks import CheckRunner
 from interlock.controller.clock import Clock
 from interlock.errors import InputError, did_you_mean
@@ -54,7 +56,9 @@ class _Installation(Protocol):
 
     store: Store
     clock: Clock
-    shared_checks: tuple[SensorCheckSpec, ...]
+
+    @property
+    def shared_checks(self) -> tuple[SensorCheckSpec, ...]: ...
 
     def spec(self, pipeline_id: str) -> PipelineSpec: ...
 
@@ -66,8 +70,19 @@ class _Installation(Protocol):
 class Checks:
     """``sensor check``, ``sensors`` and the checker part of ``explain``."""
 
-    shared_checks: tuple[SensorCheckSpec, ...] = ()
-    """Checkers of no pipeline (the project's ``sensors/*.yaml``); their readings are shared."""
+    pipelines_path: Path | None = None
+
+    @property
+    def shared_checks(self) -> tuple[SensorCheckSpec, ...]:
+        """Checkers of no pipeline (the project's ``sensors/*.yaml``); their readings are shared.
+
+        Read from disk beside the pipelines folder this installation serves, as ``apply``
+        validates them (they are not stored: a controller serves its own project's).
+        """
+        if self.pipelines_path is None:
+            return ()
+        folder = shared_sensors_dir(self.pipelines_path)
+        return load_sensors(folder) if folder is not None else ()
 
     def check_runner(self: _Installation) -> CheckRunner:
         """The runner of every checker of this installation (``serve`` starts it)."""

@@ -9,18 +9,16 @@ structure is checked, so a project is never refused for a module it does not hav
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from interlock.checkers.registry import checker_factory
 from interlock.config import load_sensors, sensor_config_problems, shared_sensors_dir
 from interlock.errors import ConfigError, ConfigProblem
 from interlock.model.checkers import SensorCheckSpec
 from interlock.model.specs import PipelineSpec
 
 __all__ = ["check_project_checkers", "checker_config_problems", "project_checkers"]
-
-_REGISTRY = "interlock.checkers.registry"
 
 
 def project_checkers(pipelines: Path, specs: Iterable[PipelineSpec]) -> tuple[SensorCheckSpec, ...]:
@@ -34,14 +32,8 @@ def project_checkers(pipelines: Path, specs: Iterable[PipelineSpec]) -> tuple[Se
 
 
 def checker_config_problems(checks: Iterable[SensorCheckSpec]) -> list[ConfigProblem]:
-    """What the checker classes say about ``checks`` (none while no registry exists)."""
-    try:
-        registry = importlib.import_module(_REGISTRY)
-    except ModuleNotFoundError as exc:
-        if exc.name != _REGISTRY:  # the registry is there and needs something missing
-            raise
-        return []
-    return sensor_config_problems(checks, registry.checker_factory)
+    """What the checker classes say about ``checks`` (built and closed, never run)."""
+    return sensor_config_problems(checks, checker_factory)
 
 
 def check_project_checkers(pipelines: Path, specs: Iterable[PipelineSpec]) -> None:
