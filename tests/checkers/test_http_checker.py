@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from checks_support import request_for
+from checker_request_support import request_for
 from http_server import Server
 
 from interlock.checkers.base import Checker, CheckError, Observation

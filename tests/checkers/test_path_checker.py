@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
-from checks_support import request_for
+from checker_request_support import request_for
 from moto.server import ThreadedMotoServer
 
 from interlock.checkers.base import Checker, CheckError
