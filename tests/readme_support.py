@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
 
 
 def readme_block(heading: str) -> str:
@@ -19,3 +24,18 @@ def readme_block(heading: str) -> str:
     block = re.search(r"^```bash\n(.*?)^```", section.group(1), re.DOTALL | re.MULTILINE)
     assert block is not None, f"the README section {heading!r} has no bash block"
     return block.group(1)
+
+
+def run_in_examples_copy(block: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``block`` under ``bash -e`` in a copy of ``examples/``, this venv's ``interlock`` first."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        ["bash", "-e", "-c", block],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )

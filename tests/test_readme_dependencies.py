@@ -8,13 +8,10 @@ after the listings fix, store into a fresh database, and draw its graph.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from tests.readme_support import readme_block
+from tests.readme_support import readme_block, run_in_examples_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -27,17 +24,7 @@ def dependencies_block() -> str:
 
 def test_the_readme_dependency_commands_run_as_written(tmp_path: Path) -> None:
     """Every line succeeds, and the replay shows the cascade the README promises."""
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run(
-        ["bash", "-e", "-c", dependencies_block()],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_in_examples_copy(dependencies_block(), tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
     launches = [

@@ -8,13 +8,10 @@ satisfies one partition, and ``partitions`` reports it as the README says.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-from tests.readme_support import readme_block
+from tests.readme_support import readme_block, run_in_examples_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -27,17 +24,7 @@ def partitions_block() -> str:
 
 def test_the_readme_partition_commands_run_as_written(tmp_path: Path) -> None:
     """Every line succeeds; the reading sent by hand makes its partition done."""
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run(
-        ["bash", "-e", "-c", partitions_block()],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_in_examples_copy(partitions_block(), tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
     assert "PARTITION_SATISFIED        2026-01-01|campaign=summer-sale" in out  # the replay
