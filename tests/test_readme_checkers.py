@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from tests.readme_support import readme_block, run_in_examples_copy
-
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 
 
 def test_the_readme_checker_commands_run_as_written(tmp_path: Path) -> None:

@@ -8,13 +8,9 @@ after the listings fix, store into a fresh database, and draw its graph.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from tests.readme_support import readme_block, run_in_examples_copy
-
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 
 
 def dependencies_block() -> str:

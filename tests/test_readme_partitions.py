@@ -8,13 +8,9 @@ satisfies one partition, and ``partitions`` reports it as the README says.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from tests.readme_support import readme_block, run_in_examples_copy
-
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 
 
 def partitions_block() -> str:
