@@ -2,27 +2,26 @@
 
 Two bulk ``sql`` checkers watch a warehouse (a SQLite file, or a fresh PostgreSQL database):
 ``upstream`` counts the raw rows a partition's job reads, ``output`` the rows it wrote. A
-sweep is what the check runner does each ``every``: one check per checker over the desired
-partitions, change-only against the previous observations, recorded with ``put_readings``.
-The runner itself (controller/checks.py) is not used here, so the test pins what the
-checker's observations make the controller do: rows appear → the run launches; rows
-deleted after success → ``complete`` stops holding → a self-heal rerun of that partition.
+sweep is one round of the real check runner (controller/checks.py): one check per checker
+over the partitions that matter, change-only, recorded as readings. Rows appear → the run
+launches; rows deleted after success → ``complete`` stops holding → a self-heal rerun of
+exactly that partition.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from runtime_support import World
 
-from interlock.abc import ReadingInput
-from interlock.checkers.base import CheckRequest
-from interlock.checkers.sql import SqlChecker
+from interlock.controller.checks import CheckRunner
+from interlock.model.checkers import SensorCheckSpec
+from interlock.model.specs import PipelineSpec
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DAYS = ["2026-11-28", "2026-11-29", "2026-11-30"]
@@ -50,46 +49,48 @@ QUERIES = {
 
 
 class Sweeper:
-    """The check runner's part this test needs: check, keep what changed, record it."""
+    """The real check runner over the report pipeline, its two sql checkers attached."""
 
     def __init__(self, world: World, url: str) -> None:
-        """One checker per key over the warehouse ``url``."""
-        self.world, self.url = world, url
+        """One sql checker per key over the warehouse ``url``, every 5 minutes."""
+        self.world = world
         parts = {"date": "day", "campaign": "campaign"}
-        self.checkers = {
-            key: SqlChecker({"url": url, "query": query, "partition": parts})
+        checks = tuple(
+            SensorCheckSpec(
+                key=key,
+                kind="sql",
+                every=EVERY,
+                config={"url": url, "query": query, "partition": parts},
+                pipeline_id="report",
+                horizon=timedelta(days=400),
+            )
             for key, query in QUERIES.items()
-        }
-        self.seen: dict[tuple[str, str | None], Mapping[str, Any]] = {}
+        )
+
+        def specs() -> Mapping[str, PipelineSpec]:
+            return {p: replace(s, sensors=checks) for p, s in world.il.specs().items()}
+
+        self.runner = CheckRunner(world.il.store, specs, world.clock)
 
     def sweep(self) -> list[tuple[str, str | None]]:
-        """One check of every checker; the (key, partition) readings recorded, in order."""
-        recorded: list[ReadingInput] = []
-        for key, checker in self.checkers.items():
-            config = {"url": self.url, "query": QUERIES[key]}
-            request = CheckRequest(
-                key=key,
-                pipeline_id="report",
-                partitions=PARTITIONS,
-                configs=dict.fromkeys(PARTITIONS, config),
-                timeout_seconds=10,
-            )
-            for o in checker.check(request).observations:
-                if self.seen.get((key, o.partition)) != o.data:
-                    self.seen[(key, o.partition)] = o.data
-                    recorded.append(
-                        ReadingInput(
-                            key=key, data=dict(o.data), pipeline_id="report", partition=o.partition
-                        )
-                    )
-        self.world.il.put_readings(recorded)
+        """The next round of checks (every 5 minutes): the (key, partition) recorded."""
+        outcomes = self.runner.run_due()
         self.world.controller.run_until_idle()
-        return [(r.key, r.partition) for r in recorded]
+        self.world.clock.advance(EVERY)
+        assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+        label = {o.label: o for o in outcomes}
+        return [
+            (key, observed.partition)
+            for key in QUERIES
+            for observed in (label[f"report/{key}"].recorded if f"report/{key}" in label else ())
+        ]
 
     def close(self) -> None:
-        """Close every checker's engine."""
-        for checker in self.checkers.values():
-            checker.close()
+        """Stop the runner (its checkers' engines are closed with it)."""
+        self.runner.stop()
+
+
+EVERY = timedelta(minutes=5)
 
 
 def execute(url: str, statement: str, partitions: list[str] | None = None) -> None:
