@@ -79,3 +79,9 @@ def test_every_value_in_a_document_is_reachable_by_the_path_to_it(document: Any,
             index = data.draw(st.integers(-len(value), len(value) - 1))
             path, value = path + f"[{index}]", value[index]
     assert read_json_path(json.loads(json.dumps(document)), parse_json_path(path)) == value
+
+
+def test_a_quoted_key_may_hold_a_line_break() -> None:
+    """JSON keys can hold any character: hypothesis once found a line-break key unreadable."""
+    assert read_json_path({"\n": 5}, parse_json_path("$['\n']")) == 5
+    assert read_json_path({"a\nb": {"c": 1}}, parse_json_path("$['a\nb'].c")) == 1

@@ -26,8 +26,9 @@ JsonPath = tuple[str | int, ...]
 
 _DOT_KEY = re.compile(r"\.([A-Za-z0-9_-]+)")
 _INDEX = re.compile(r"\[(-?[0-9]+)\]")
-_QUOTED = re.compile(r"""\[(['"])((?:\\.|(?!\1).)*)\1\]""")
-_ESCAPE = re.compile(r"\\(.)")
+_QUOTED = re.compile(r"""\[(['"])((?:\\.|(?!\1).)*)\1\]""", re.DOTALL)
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+"""DOTALL: a quoted key may hold a line break (JSON keys can), and so may an escaped one."""
 _GRAMMAR = "write $.a.b[0].c, $['key with spaces'] or $[-1]"
 
 
