@@ -34,6 +34,7 @@ from interlock.app.upstreams import UpstreamNode, explain_upstreams
 from interlock.checkers.project import check_project_checkers
 from interlock.config import check_dependency_graph, load_pipelines
 from interlock.controller.clock import Clock, SystemClock
+from interlock.controller.desired import Slots
 from interlock.controller.jobs import JobRunner
 from interlock.controller.loop import Controller, ControllerSettings
 from interlock.controller.observe import Sink
@@ -357,17 +358,13 @@ class Interlock(SignalRequests, Backfills, Checks):
         )
         upstream = self.store.load_upstream(spec, part, self.specs())
         readings = self.store.load_readings(spec, part)
-        decision = decide(spec, run, readings, upstream, now=now, slots=self._free_slots(spec))
+        decision = decide(
+            spec, run, readings, upstream, now=now, slots=Slots(self.store).free(spec)
+        )
         notes = self.failing_checks(spec)
         if not notes:
             return decision
         return replace(decision, explanation=replace(decision.explanation, checkers=tuple(notes)))
-
-    def _free_slots(self, spec: PipelineSpec) -> int | None:
-        """``backfill.maxConcurrent`` minus the runs holding a slot now (as the controller)."""
-        if spec.partitions is None:
-            return None
-        return spec.backfill.max_concurrent - self.store.count_active(spec.id)
 
     def explain_upstreams(self, decision: Decision) -> dict[str, UpstreamNode]:
         """For each unmet dependency of an :meth:`explain` decision: the upstream, recursively.

@@ -10,6 +10,7 @@ recording anything, and reads the status the runner stored (so it works from any
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,12 +73,13 @@ class Checks:
 
     pipelines_path: Path | None = None
 
-    @property
+    @functools.cached_property
     def shared_checks(self) -> tuple[SensorCheckSpec, ...]:
         """Checkers of no pipeline (the project's ``sensors/*.yaml``); their readings are shared.
 
         Read from disk beside the pipelines folder this installation serves, as ``apply``
-        validates them (they are not stored: a controller serves its own project's).
+        validates them (they are not stored: a controller serves its own project's). Read
+        once per installation: ``explain`` asks for them on every call.
         """
         if self.pipelines_path is None:
             return ()

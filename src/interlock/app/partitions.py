@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from interlock.abc import PartitionRows
-from interlock.decide.partitions import PartitionFacts, partition_state
+from interlock.decide.partitions import partition_facts, partition_state
 from interlock.errors import InputError
 from interlock.model import Run
 from interlock.model.desired import PartitionState, desired_partitions
 from interlock.model.specs import PipelineSpec
 
 __all__ = ["PartitionEntry", "PartitionsReport", "parse_where", "partitions_report"]
-
-_MISSING_OUTPUT = "missing-output"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,15 +108,10 @@ def _state(
 ) -> PartitionState:
     if partition in rows.complete:
         return PartitionState.DONE
-    missing_once = partition in rows.incomplete_once
-    facts = PartitionFacts(
-        partition=partition,
-        complete=False if missing_once else None,
-        was_complete=missing_once,
+    facts = partition_facts(
+        partition,
+        incomplete_once=partition in rows.incomplete_once,
         run_state=rows.runs.get(partition),
-        attempt=run.attempt if run else 0,
-        launched_at=run.launched_at if run else None,
-        finished_at=run.finished_at if run else None,
-        self_heals=run.rerun_count(_MISSING_OUTPUT) if run else 0,
+        run=run,
     )
     return partition_state(spec, facts, now)

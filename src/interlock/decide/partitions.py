@@ -47,6 +47,7 @@ __all__ = [
     "heal_run",
     "next_range_change",
     "next_retry",
+    "partition_facts",
     "partition_state",
     "plan_reconcile",
     "queued_to_wake",
@@ -268,16 +269,21 @@ def reconcile_facts(
     (they are working on it). ``run`` is needed only for failed and in-flight states (their
     times and heal budget).
     """
-    if complete:
+    if complete or (run_state is not None and run_state not in _PLANNED_STATES):
         return None
-    known = False if incomplete_once else None
-    if run_state is None:
-        return PartitionFacts(partition=partition, complete=known, was_complete=incomplete_once)
-    if run_state not in _PLANNED_STATES:
-        return None
+    return partition_facts(partition, incomplete_once=incomplete_once, run_state=run_state, run=run)
+
+
+def partition_facts(
+    partition: str, *, incomplete_once: bool, run_state: RunState | None, run: Run | None
+) -> PartitionFacts:
+    """The facts of a partition that is not complete, from its run (if it has one).
+
+    What the reconciler plans with and what ``interlock partitions`` reports, built alike.
+    """
     return PartitionFacts(
         partition=partition,
-        complete=known,
+        complete=False if incomplete_once else None,
         was_complete=incomplete_once,
         run_state=run_state,
         attempt=run.attempt if run else 0,
